@@ -1,0 +1,2 @@
+import ZeroMQ
+print(LibZMQ.version)

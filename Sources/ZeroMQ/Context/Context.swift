@@ -1,0 +1,114 @@
+import CZeroMQ
+import Logging
+import Synchronization
+
+/// A libzmq context and the poll loops that own its sockets.
+///
+/// Create one per process (or per subsystem), make sockets on it, and shut it down at the end:
+///
+/// ```swift
+/// let context = try Context()
+/// let pull = try PullSocket(context)
+/// let endpoint = try await pull.bind("tcp://127.0.0.1:*")
+/// // ...
+/// await context.shutdown()
+/// ```
+///
+/// ``shutdown()`` closes every socket on its loop (pending receives and sends fail with
+/// ``ZeroMQError/Code-swift.struct/socketClosed``), waits at most the sockets' linger for
+/// queued messages to leave, and terminates libzmq's context. A context that is simply dropped
+/// does the same in the background once its last socket is gone.
+public final class Context: Sendable {
+    let storage: ContextStorage
+    /// The poll loops (threads) that own this context's sockets.
+    public let loops: [PollLoop]
+    /// Where the context and its sockets log. No output unless you pass a logger.
+    public let logger: Logger
+    private let nextLoop = Atomic<Int>(0)
+
+    /// Creates a context.
+    ///
+    /// - Parameters:
+    ///   - configuration: libzmq context options and the number of poll loops.
+    ///   - logger: where to log (debug and trace levels only). Default: nothing is logged.
+    /// - Throws: ``ZeroMQError`` when libzmq rejects an option or a loop thread cannot start.
+    public init(configuration: ContextConfiguration = ContextConfiguration(), logger: Logger? = nil) throws {
+        let logger = logger ?? Logger(label: "zeromq", factory: { _ in SwiftLogNoOpLogHandler() })
+        guard configuration.pollLoops >= 1 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "create context",
+                reason: "pollLoops must be at least 1, not \(configuration.pollLoops)"
+            )
+        }
+        guard configuration.receiveBatchSize >= 1 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "create context",
+                reason: "receiveBatchSize must be at least 1, not \(configuration.receiveBatchSize)"
+            )
+        }
+        let storage = try ContextStorage(configuration: configuration)
+        var loops: [PollLoop] = []
+        for index in 0..<configuration.pollLoops {
+            let loop = try PollLoop(index: index, name: "zmq-loop-\(index)", logger: logger)
+            loop.retainUser()
+            loops.append(loop)
+        }
+        self.storage = storage
+        self.loops = loops
+        self.logger = logger
+    }
+
+    deinit {
+        for loop in loops { loop.releaseUser() }
+    }
+
+    /// Whether ``shutdown()`` has begun.
+    public var isShutDown: Bool { storage.phase != .open }
+
+    /// The loop a new socket goes to: the one asked for, or the next in turn.
+    func loop(for requested: PollLoop?) throws(ZeroMQError) -> PollLoop {
+        if let requested {
+            guard loops.contains(where: { $0 === requested }) else {
+                throw ZeroMQError(
+                    code: .invalidArgument, operation: "create socket",
+                    reason: "poll loop \(requested.index) belongs to another context"
+                )
+            }
+            return requested
+        }
+        let turn = nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue
+        return loops[turn % loops.count]
+    }
+
+    /// Closes every socket, then terminates the libzmq context.
+    ///
+    /// Pending operations on the sockets fail with ``ZeroMQError/Code-swift.struct/socketClosed``;
+    /// queued outgoing messages get the socket's linger (at most
+    /// ``ContextConfiguration/shutdownLinger`` for sockets whose linger is infinite) to leave.
+    /// New sockets cannot be created once this has begun. Calling it again does nothing.
+    public func shutdown() async {
+        guard let sockets = storage.beginShutdown() else { return }
+        logger.debug("context shutting down", metadata: ["zmq.sockets": "\(sockets.count)"])
+        for loop in loops {
+            let owned = sockets.filter { $0.loop === loop }
+            guard !owned.isEmpty else { continue }
+            await loop.submit {
+                for core in owned { core.close(because: "closed by context shutdown") }
+            }
+        }
+        guard storage.claimTermination() else { return }
+        let context = ContextHandle(raw: storage.handle)
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            do {
+                // zmq_ctx_term blocks for the sockets' linger: never on a loop or pool thread.
+                try LoopThread.start(name: "zmq-ctx-term") {
+                    zmq_ctx_term(context.raw)
+                    continuation.resume()
+                }
+            } catch {
+                continuation.resume()
+            }
+        }
+        logger.debug("context terminated")
+    }
+}

@@ -1,0 +1,36 @@
+/// How a ``Context`` is set up.
+///
+/// ```swift
+/// var configuration = ContextConfiguration()
+/// configuration.ioThreads = 2
+/// configuration.pollLoops = 2
+/// let context = try Context(configuration: configuration)
+/// ```
+public struct ContextConfiguration: Sendable {
+    /// libzmq I/O threads (`ZMQ_IO_THREADS`). Default 1, libzmq's default; one handles about a
+    /// gigabyte a second.
+    public var ioThreads: Int = 1
+
+    /// The most sockets the context may have open (`ZMQ_MAX_SOCKETS`). Default 1023, libzmq's.
+    public var maximumSockets: Int = 1023
+
+    /// Whether new sockets use IPv6 as well as IPv4 (`ZMQ_IPV6` on the context). Default off.
+    public var ipv6: Bool = false
+
+    /// Poll loops (threads) that own this context's sockets. Sockets are spread over them in turn,
+    /// or placed on one with `Socket(context, on: loop)`. Default 1.
+    public var pollLoops: Int = 1
+
+    /// The linger used at ``Context/shutdown()`` (and when a socket is closed or dropped) for
+    /// sockets whose own linger is infinite (libzmq's default), so that shutdown never hangs on
+    /// a peer that will not come. Sockets with a finite linger keep theirs. Default 1 second.
+    public var shutdownLinger: Duration = .seconds(1)
+
+    /// How many messages a receive from outside the socket's loop may take from libzmq in one
+    /// hop, keeping the rest for the next receives (which then need no hop). Bounds how far the
+    /// library reads ahead of its consumer. REQ and REP never read ahead. Default 256.
+    public var receiveBatchSize: Int = 256
+
+    /// A configuration with libzmq's defaults and one poll loop.
+    public init() {}
+}

@@ -1,0 +1,262 @@
+import CZeroMQ
+import DequeModule
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A thread that owns libzmq sockets and runs the jobs of the socket actors pinned to it.
+///
+/// Each turn the loop
+/// 1. takes every job queued so far and runs it (actor jobs, tasks that prefer this loop),
+/// 2. fires the timers that are due (receive and send timeouts),
+/// 3. calls `zmq_poll` on the sockets that have waiters plus an eventfd for wake-ups, with a
+///    timeout of 0 when work is queued, else until the next timer (or forever),
+/// 4. hands each ready socket its events; a socket serves a bounded batch per turn, so one busy
+///    socket cannot starve the others.
+///
+/// `zmq_poll` asks libzmq for every socket's events on every call, so readiness is level-triggered
+/// by construction (the `ZMQ_FD` edge-trigger pitfall cannot occur). An idle loop is blocked in
+/// `zmq_poll`, not spinning.
+///
+/// The loop is the `SerialExecutor` of every socket actor created on it; ``taskExecutor`` lets a
+/// task run on the loop thread too, so its calls into those sockets need no thread hop:
+///
+/// ```swift
+/// Task(executorPreference: socket.loop.taskExecutor) {
+///     while let message = try? await socket.receive() { ... }   // no hop per call
+/// }
+/// ```
+///
+/// **Threading invariant.** No thread other than the loop's ever calls libzmq on one of its
+/// sockets. Everything that touches a socket handle is reached only from the loop thread (actor
+/// isolation or loop closures), and debug builds check it on every access
+/// (``SocketCore`` calls ``preconditionOnLoop()``).
+///
+/// A loop lives as long as its context or any socket on it; then its thread ends by itself.
+public final class PollLoop: SerialExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `queue`, `threadID`, `users` and the lets are thread-safe; `confined`
+    // is touched only on the loop thread (checked by `preconditionOnLoop()` in debug builds).
+
+    /// This loop's position in its context's loops (0-based); used in thread names and logs.
+    public let index: Int
+
+    /// The task executor that runs tasks on this loop's thread, for `Task(executorPreference:)`
+    /// and `withTaskExecutorPreference(_:operation:)`. Calls from such a task into sockets of
+    /// this loop run without a thread hop. Valid while the loop's context or a socket on it lives.
+    public let taskExecutor: PollLoopTaskExecutor
+
+    let queue: JobQueue
+    let logger: Logger
+    private let threadID = Atomic<UInt>(0)
+    /// Context plus sockets using this loop; at zero the thread stops.
+    private let users = Atomic<Int>(0)
+
+    /// Loop-thread state. Touched only on the loop thread.
+    private var confined = Confined()
+
+    private struct Confined {
+        var registered: [SocketCore] = []
+        var timers = TimerHeap()
+        var running = true
+    }
+
+    /// Initial capacity of the poll set.
+    static let pollItemsReserve = 16
+
+    init(index: Int, name: String, logger: Logger) throws(ZeroMQError) {
+        self.index = index
+        self.logger = logger
+        let queue = try JobQueue()
+        self.queue = queue
+        self.taskExecutor = PollLoopTaskExecutor(queue: queue)
+        try LoopThread.start(name: name) { [self] in
+            self.run()
+        }
+    }
+
+    // MARK: Lifetime
+
+    /// Someone (the context, a socket) needs this loop to keep running.
+    func retainUser() {
+        users.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// A user is gone; the last one stops the loop once the queued work has run.
+    func releaseUser() {
+        if users.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            queue.enqueue(.closure { [self] in self.confined.running = false })
+        }
+    }
+
+    // MARK: Thread identity
+
+    /// Whether the calling thread is this loop's thread.
+    public var isCurrentThread: Bool {
+        threadID.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
+    /// Traps in debug builds when called off the loop thread. Guards every libzmq call on a socket.
+    @inline(__always)
+    func preconditionOnLoop(file: StaticString = #fileID, line: UInt = #line) {
+        assert(isCurrentThread, "libzmq socket touched off its poll loop thread", file: file, line: line)
+    }
+
+    // MARK: SerialExecutor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        queue.enqueue(.serial(UnownedJob(job)))
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func isIsolatingCurrentContext() -> Bool? {
+        isCurrentThread
+    }
+
+    public func checkIsolated() {
+        precondition(isCurrentThread, "expected to run on poll loop \(index)")
+    }
+
+    // MARK: Work from other threads
+
+    /// Runs `body` on the loop thread, soon. Safe from any thread.
+    func execute(_ body: @escaping @Sendable () -> Void) {
+        queue.enqueue(.closure(body))
+    }
+
+    /// Runs `body` on the loop thread and returns its result. Inline when already on the loop.
+    func submit<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        if isCurrentThread { return body() }
+        return await withUnsafeContinuation { continuation in
+            execute { continuation.resume(returning: body()) }
+        }
+    }
+
+    // MARK: Loop-thread services for sockets
+
+    /// Starts or stops polling `core` according to its current ``SocketCore/pollEvents``.
+    func updateInterest(_ core: SocketCore) {
+        preconditionOnLoop()
+        let wanted = core.pollEvents != 0
+        if wanted, core.pollSlot < 0 {
+            core.pollSlot = confined.registered.count
+            confined.registered.append(core)
+        } else if !wanted, core.pollSlot >= 0 {
+            let slot = core.pollSlot
+            let last = confined.registered.count - 1
+            if slot != last {
+                confined.registered[slot] = confined.registered[last]
+                confined.registered[slot].pollSlot = slot
+            }
+            confined.registered.removeLast()
+            core.pollSlot = -1
+        }
+    }
+
+    /// Schedules `action` on this loop after `delay`.
+    func schedule(after delay: Duration, _ action: @escaping () -> Void) -> TimerHeap.ID {
+        preconditionOnLoop()
+        return confined.timers.schedule(at: .now + delay, action)
+    }
+
+    /// Cancels a timer scheduled with ``schedule(after:_:)``.
+    func cancelTimer(_ id: TimerHeap.ID) {
+        preconditionOnLoop()
+        confined.timers.cancel(id)
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        threadID.store(UInt(pthread_self()), ordering: .relaxed)
+        logger.debug("poll loop started", metadata: ["zmq.loop": "\(index)"])
+        var batch = Deque<LoopWork>()
+        var items: [zmq_pollitem_t] = []
+        var polled: [SocketCore] = []
+        items.reserveCapacity(Self.pollItemsReserve)
+        let serial = asUnownedSerialExecutor()
+        let task = taskExecutor.asUnownedTaskExecutor()
+
+        while confined.running {
+            // 1. Jobs queued so far.
+            queue.takeAll(into: &batch)
+            while let work = batch.popFirst() {
+                switch work {
+                case .serial(let job): job.runSynchronously(on: serial)
+                case .task(let job): job.runSynchronously(isolatedTo: serial, taskExecutor: task)
+                case .closure(let body): body()
+                }
+            }
+
+            // 2. Timers that are due.
+            var now = ContinuousClock.now
+            for action in confined.timers.takeExpired(now: now) { action() }
+            guard confined.running else { break }
+
+            // 3. Poll the wake-up fd and the sockets that have waiters.
+            items.removeAll(keepingCapacity: true)
+            polled.removeAll(keepingCapacity: true)
+            items.append(zmq_pollitem_t(socket: nil, fd: queue.wakeup.descriptor, events: Int16(ZMQ_POLLIN), revents: 0))
+            for core in confined.registered {
+                guard let handle = core.pollHandle else { continue }
+                items.append(zmq_pollitem_t(socket: handle, fd: 0, events: core.pollEvents, revents: 0))
+                polled.append(core)
+            }
+            now = ContinuousClock.now
+            let sleeps = queue.prepareToSleep()
+            let timeout = sleeps ? confined.timers.pollTimeout(now: now) : 0
+            let count = items.withUnsafeMutableBufferPointer { buffer in
+                zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)
+            }
+            if sleeps { queue.awoke() }
+            guard count > 0 else {
+                // 0: timeout. -1: EINTR (retry next turn) or ETERM (the context is going away;
+                // its sockets are being closed by jobs already queued).
+                if count < 0, zmq_errno() != EINTR {
+                    logger.debug(
+                        "zmq_poll failed",
+                        metadata: ["zmq.loop": "\(index)", "zmq.errno": "\(ErrnoName.name(of: zmq_errno()))"]
+                    )
+                }
+                continue
+            }
+
+            // 4. Hand out readiness.
+            if items[0].revents != 0 { queue.wakeup.drain() }
+            for slot in polled.indices where items[slot + 1].revents != 0 {
+                polled[slot].handleReady(items[slot + 1].revents)
+            }
+        }
+        polled.removeAll()
+        confined.registered.removeAll()
+        logger.debug("poll loop stopped", metadata: ["zmq.loop": "\(index)"])
+    }
+}
+
+/// Runs tasks on a ``PollLoop``'s thread.
+///
+/// Obtain it from ``PollLoop/taskExecutor`` (or `socket.loop.taskExecutor`). A task that prefers
+/// it runs between the loop's polls, isolated to the loop, so awaiting a socket on the same loop
+/// costs no thread hop.
+public final class PollLoopTaskExecutor: TaskExecutor {
+    private let queue: JobQueue
+
+    init(queue: JobQueue) {
+        self.queue = queue
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        queue.enqueue(.task(UnownedJob(job)))
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
+    }
+}

@@ -1,0 +1,57 @@
+import CZeroMQ
+
+extension Socket {
+    /// Binds the socket to `endpoint` and returns the endpoint actually bound.
+    ///
+    /// Wildcards are resolved: binding `tcp://127.0.0.1:*` returns the port the system chose,
+    /// `ipc://*` the generated path.
+    ///
+    /// - Parameter endpoint: `tcp://host:port`, `ipc:///path`, `inproc://name`, `pgm://…`, …
+    /// - Returns: the bound endpoint (`ZMQ_LAST_ENDPOINT`).
+    /// - Throws: ``ZeroMQError`` — ``ZeroMQError/Code-swift.struct/invalidEndpoint`` or
+    ///   ``ZeroMQError/Code-swift.struct/unsupportedTransport`` before libzmq is called; libzmq's
+    ///   errors such as `EADDRINUSE` with the endpoint named.
+    @discardableResult
+    public func bind(_ endpoint: String) throws(ZeroMQError) -> String {
+        try EndpointValidator.validate(endpoint, for: .bind, socket: core.label)
+        let handle = try core.liveHandle(for: "bind")
+        guard zmq_bind(handle, endpoint) == 0 else {
+            throw ZeroMQError.libzmq("bind", socket: core.label, endpoint: endpoint)
+        }
+        return (try? core.stringOption(ZMQ_LAST_ENDPOINT, handle: handle)) ?? endpoint
+    }
+
+    /// Connects the socket to `endpoint`. The connection is made (and remade) in the background;
+    /// messages queue until a peer is there.
+    ///
+    /// - Throws: ``ZeroMQError``, as for ``bind(_:)``.
+    public func connect(_ endpoint: String) throws(ZeroMQError) {
+        try EndpointValidator.validate(endpoint, for: .connect, socket: core.label)
+        let handle = try core.liveHandle(for: "connect")
+        guard zmq_connect(handle, endpoint) == 0 else {
+            throw ZeroMQError.libzmq("connect", socket: core.label, endpoint: endpoint)
+        }
+    }
+
+    /// Stops listening on an endpoint returned by ``bind(_:)``.
+    ///
+    /// - Throws: ``ZeroMQError``; `ENOENT` when the socket is not bound there.
+    public func unbind(_ endpoint: String) throws(ZeroMQError) {
+        try EndpointValidator.validate(endpoint, for: .unbind, socket: core.label)
+        let handle = try core.liveHandle(for: "unbind")
+        guard zmq_unbind(handle, endpoint) == 0 else {
+            throw ZeroMQError.libzmq("unbind", socket: core.label, endpoint: endpoint)
+        }
+    }
+
+    /// Drops the connection made by ``connect(_:)`` to `endpoint`.
+    ///
+    /// - Throws: ``ZeroMQError``; `ENOENT` when the socket is not connected there.
+    public func disconnect(_ endpoint: String) throws(ZeroMQError) {
+        try EndpointValidator.validate(endpoint, for: .disconnect, socket: core.label)
+        let handle = try core.liveHandle(for: "disconnect")
+        guard zmq_disconnect(handle, endpoint) == 0 else {
+            throw ZeroMQError.libzmq("disconnect", socket: core.label, endpoint: endpoint)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+extension Socket where Role: ReceivingRole {
+    /// Receives the next message.
+    ///
+    /// Takes a message the socket has already read ahead when there is one (no thread hop, from
+    /// any task); otherwise waits on the loop until one arrives. Receives from several tasks are
+    /// served in the order they started waiting.
+    ///
+    /// - Returns: the next whole message (all its frames).
+    /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/socketClosed`` when the
+    ///   socket is or gets closed; `EFSM` for a REP that owes a reply), or `CancellationError`.
+    ///   A cancelled receive takes no message.
+    nonisolated(nonsending) public func receive() async throws -> Message {
+        if let message = core.takeFromInbox() { return message }
+        return try await receiveOnLoop(timeout: nil)
+    }
+
+    /// Receives the next message, waiting at most `timeout`.
+    ///
+    /// - Throws: ``ZeroMQError/Code-swift.struct/timedOut`` when nothing came in time (no
+    ///   message was taken: the next receive gets it), and the errors of ``receive()``.
+    nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
+        if let message = core.takeFromInbox() { return message }
+        return try await receiveOnLoop(timeout: timeout)
+    }
+
+    /// The messages of this socket, for `for try await`.
+    ///
+    /// The sequence reads ahead at most ``ContextConfiguration/receiveBatchSize`` messages
+    /// (the backpressure: the rest stay in libzmq, which applies its high-water mark to the
+    /// sender), ends when the socket is closed, and loses nothing when you break out of the
+    /// loop: messages read ahead go to the next receive.
+    public nonisolated var messages: MessageSequence<Role> {
+        MessageSequence(socket: self)
+    }
+
+    /// The slow path: on the loop, take a message or wait for one.
+    func receiveOnLoop(timeout: Duration?) async throws -> Message {
+        let core = self.core
+        // Off-loop callers pay a hop to get here, so they take a batch; callers already on the
+        // loop take one at a time straight from libzmq.
+        let readAhead = core.readAhead
+        if let message = try core.receiveImmediately(readAhead: readAhead) { return message }
+        let id = core.makeWaiterID()
+        // The closures mention `self` so that they stay isolated to the socket (a closure only
+        // inherits an actor's isolation when it captures the actor): no hop off the loop here.
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
+                self.core.enqueueReceiver(id: id, continuation: continuation, timeout: timeout, readAhead: readAhead)
+            }
+        } onCancel: {
+            core.loop.execute { core.cancelReceiver(id) }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+extension Socket where Role: SendingRole {
+    /// Sends `message`, all frames or none.
+    ///
+    /// Returns as soon as libzmq has queued the message; suspends only while libzmq is at its
+    /// high-water mark (or, for REQ/REP and ROUTER with `routerMandatory`, when libzmq says so).
+    /// Sends from several tasks go out in the order they were called.
+    ///
+    /// - Parameters:
+    ///   - message: the frames to send.
+    ///   - timeout: how long to wait for room; `nil` waits as long as it takes.
+    /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/timedOut``: nothing was sent;
+    ///   `EFSM` for a REQ that has not received its reply; `EHOSTUNREACH` for an unknown ROUTER
+    ///   peer with `routerMandatory`), or `CancellationError`, after which nothing was sent.
+    public func send(_ message: Message, timeout: Duration? = nil) async throws {
+        let core = self.core
+        let sent = try core.sendImmediately(message)
+        guard sent < message.frameCount else { return }
+        let id = core.makeWaiterID()
+        // The closures mention `self` so that they stay isolated to the socket (a closure only
+        // inherits an actor's isolation when it captures the actor): no hop off the loop here.
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                self.core.enqueueSender(id: id, continuation: continuation, message: message, framesSent: sent, timeout: timeout)
+            }
+        } onCancel: {
+            core.loop.execute { core.cancelSender(id) }
+        }
+    }
+
+    /// Sends one frame holding the UTF-8 bytes of `text`.
+    ///
+    /// - Throws: as ``send(_:timeout:)-(Message,_)``.
+    public func send(_ text: String, timeout: Duration? = nil) async throws {
+        try await send(Message(text), timeout: timeout)
+    }
+
+    /// Sends one frame holding `bytes`.
+    ///
+    /// - Throws: as ``send(_:timeout:)-(Message,_)``.
+    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
+        try await send(Message(bytes), timeout: timeout)
+    }
+
+    /// Sends several messages in order with one hop to the loop: the fast way to send a burst
+    /// from a task that is not isolated to the socket.
+    ///
+    /// - Throws: as ``send(_:timeout:)-(Message,_)``; messages before the failing one were sent.
+    public func send<Messages: Sequence & Sendable>(contentsOf messages: Messages) async throws where Messages.Element == Message {
+        for message in messages {
+            try await send(message)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CZeroMQ
+import Logging
+
+/// A ZeroMQ socket: an actor whose jobs run on the ``PollLoop`` that owns its libzmq socket.
+///
+/// The role parameter fixes what the socket can do, so misuse that libzmq would reject at run
+/// time does not compile: a ``PushSocket`` has `send` and no `receive`; a ``PullSocket`` the
+/// reverse. Use the aliases: ``PairSocket``, ``PubSocket``, ``SubSocket``, ``XPubSocket``,
+/// ``XSubSocket``, ``ReqSocket``, ``RepSocket``, ``DealerSocket``, ``RouterSocket``,
+/// ``PushSocket``, ``PullSocket``, ``StreamSocket``.
+///
+/// ```swift
+/// let pull = try PullSocket(context)
+/// let endpoint = try await pull.bind("tcp://127.0.0.1:*")
+/// let push = try PushSocket(context)
+/// try await push.connect(endpoint)
+/// try await push.send("hello")
+/// let message = try await pull.receive(timeout: .seconds(1))
+/// ```
+///
+/// **Where the work happens.** Every libzmq call runs on the socket's loop thread. Calls from
+/// code isolated to the socket (an `isolated` parameter, or a task preferring
+/// `socket.loop.taskExecutor`) need no thread hop. A `receive()` from anywhere else first takes
+/// messages the socket has already read ahead (no hop); only when there are none does it hop
+/// to the loop, which then reads up to ``ContextConfiguration/receiveBatchSize`` messages at once.
+///
+/// **Cancellation and timeouts lose nothing.** A receive that is cancelled or times out takes
+/// no message: the next receive gets it. A send that is cancelled or times out has sent
+/// nothing; once a multipart message's first frame is in libzmq, the send completes whole.
+public actor Socket<Role: SocketRole>: CustomStringConvertible {
+    nonisolated let core: SocketCore
+
+    /// The poll loop that owns this socket; its ``PollLoop/taskExecutor`` runs tasks that talk
+    /// to the socket without thread hops.
+    public nonisolated var loop: PollLoop { core.loop }
+
+    /// The libzmq socket type.
+    public nonisolated var type: SocketType { Role.type }
+
+    /// `TYPE#n`: the socket's name in errors and logs.
+    public nonisolated var description: String { core.label }
+
+    /// The socket's loop is its executor.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        core.loop.asUnownedSerialExecutor()
+    }
+
+    /// Creates a socket on `context`.
+    ///
+    /// - Parameters:
+    ///   - context: the context that owns the socket.
+    ///   - loop: the poll loop to pin the socket to; by default the context's loops take turns.
+    /// - Throws: ``ZeroMQError`` with ``ZeroMQError/Code-swift.struct/contextTerminated`` after
+    ///   shutdown, or libzmq's error (for example `EMFILE` past ``ContextConfiguration/maximumSockets``).
+    public init(_ context: Context, on loop: PollLoop? = nil) throws {
+        let loop = try context.loop(for: loop)
+        let logger = context.logger
+        let storage = context.storage
+        core = try storage.makeSocket(type: Role.type) { handle, label in
+            SocketCore(handle: handle, type: Role.type, label: label, loop: loop, context: storage, logger: logger)
+        }
+        core.logger.trace("socket created", metadata: ["zmq.loop": "\(loop.index)"])
+    }
+
+    /// Whether the socket has been closed (by ``close()`` or its context's shutdown).
+    public var isClosed: Bool { core.isClosed }
+
+    /// Closes the socket. Pending receives and sends fail with
+    /// ``ZeroMQError/Code-swift.struct/socketClosed``; messages already queued for sending get
+    /// the socket's linger (at most ``ContextConfiguration/shutdownLinger`` if it is infinite).
+    /// Closing twice does nothing.
+    public func close() {
+        core.close(because: "the socket was closed")
+    }
+}

@@ -1,0 +1,161 @@
+import CZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension SocketCore {
+    // MARK: Any thread
+
+    /// The oldest message read ahead, if any. Safe from any thread: this is how a receive from
+    /// an ordinary task gets a message without hopping to the loop.
+    @inline(__always)
+    func takeFromInbox() -> Message? {
+        inbox.withLock { $0.messages.popFirst() }
+    }
+
+    // MARK: Loop thread
+
+    /// A message available right now, or nil when the caller must wait.
+    ///
+    /// Keeps order: nothing is returned while other receivers wait, and read-ahead messages come
+    /// before libzmq's. When `readAhead` > 1, up to `readAhead - 1` further messages are taken
+    /// into the inbox for the next receives.
+    func receiveImmediately(readAhead: Int) throws(ZeroMQError) -> Message? {
+        let handle = try liveHandle(for: "receive")
+        guard receivers.isEmpty else { return nil }
+        if let message = takeFromInbox() { return message }
+        guard let message = try receiveMessage(handle) else { return nil }
+        if readAhead > 1 { fillInbox(handle, upTo: readAhead - 1) }
+        return message
+    }
+
+    /// Queues a receiver that waits for readiness (or its timeout, or cancellation).
+    func enqueueReceiver(
+        id: UInt64,
+        continuation: UnsafeContinuation<Message, any Error>,
+        timeout: Duration?,
+        readAhead: Int
+    ) {
+        loop.preconditionOnLoop()
+        if Task.isCancelled {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
+        guard handle != nil else {
+            continuation.resume(throwing: ZeroMQError.closed("receive", socket: label))
+            return
+        }
+        var waiter = ReceiveWaiter(id: id, continuation: continuation, readAhead: readAhead, timer: nil)
+        if let timeout {
+            waiter.timer = loop.schedule(after: timeout) { [self] in
+                self.removeReceiver(id)?.resume(
+                    throwing: ZeroMQError.timedOut("receive", socket: self.label, after: timeout)
+                )
+            }
+        }
+        receivers.append(waiter)
+        refreshInterest()
+    }
+
+    /// A cancelled receive leaves the queue; the message it would have taken stays in libzmq for
+    /// the next receive. A no-op when the receive already completed.
+    func cancelReceiver(_ id: UInt64) {
+        removeReceiver(id)?.resume(throwing: CancellationError())
+    }
+
+    private func removeReceiver(_ id: UInt64) -> UnsafeContinuation<Message, any Error>? {
+        guard let index = receivers.firstIndex(where: { $0.id == id }) else { return nil }
+        let waiter = receivers.remove(at: index)
+        if let timer = waiter.timer { loop.cancelTimer(timer) }
+        refreshInterest()
+        return waiter.continuation
+    }
+
+    /// Readable: hands messages to waiting receivers in FIFO order, a bounded number per turn.
+    func serveReceivers() {
+        guard let handle else { return }
+        var budget = Self.servingBudget
+        while budget > 0, let head = receivers.first {
+            budget -= 1
+            let message: Message
+            do {
+                guard let received = try receiveMessage(handle) else { return }
+                message = received
+            } catch {
+                receivers.removeFirst()
+                if let timer = head.timer { loop.cancelTimer(timer) }
+                head.continuation.resume(throwing: error)
+                continue
+            }
+            receivers.removeFirst()
+            if let timer = head.timer { loop.cancelTimer(timer) }
+            // Read ahead only once nobody else waits (keeps the inbox-is-empty-while-waiting rule).
+            if receivers.isEmpty, head.readAhead > 1 { fillInbox(handle, upTo: head.readAhead - 1) }
+            head.continuation.resume(returning: message)
+        }
+    }
+
+    /// Takes up to `limit` more messages from libzmq into the inbox.
+    private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int) {
+        var taken: [Message] = []
+        while taken.count < limit {
+            // An error here (there should be none after a successful receive) is left for the
+            // next receive to report.
+            guard let message = try? receiveMessage(handle) else { break }
+            taken.append(message)
+        }
+        guard !taken.isEmpty else { return }
+        inbox.withLock { $0.messages.append(contentsOf: taken) }
+    }
+
+    // MARK: libzmq
+
+    /// Receives one whole message without blocking; nil on `EAGAIN`.
+    func receiveMessage(_ handle: UnsafeMutableRawPointer) throws(ZeroMQError) -> Message? {
+        var part = zmq_msg_t()
+        zmq_msg_init(&part)
+        defer { zmq_msg_close(&part) }
+        guard try receivePart(&part, handle, flags: ZMQ_DONTWAIT) else { return nil }
+        var more = zmq_msg_more(&part) != 0
+        let first = makeFrame(&part)
+        guard more else { return Message(first) }
+        var frames = [first]
+        while more {
+            // libzmq delivers multipart messages atomically: once the first part has arrived, so
+            // have the others, and this never waits.
+            guard try receivePart(&part, handle, flags: ZMQ_DONTWAIT) else { break }
+            more = zmq_msg_more(&part) != 0
+            frames.append(makeFrame(&part))
+        }
+        return Message(frames: frames)
+    }
+
+    /// One `zmq_msg_recv`, retrying `EINTR`; false on `EAGAIN`.
+    private func receivePart(_ part: inout zmq_msg_t, _ handle: UnsafeMutableRawPointer, flags: Int32) throws(ZeroMQError) -> Bool {
+        while true {
+            if zmq_msg_recv(&part, handle, flags) >= 0 { return true }
+            let error = zmq_errno()
+            if error == EINTR { continue }
+            if error == EAGAIN { return false }
+            throw ZeroMQError.libzmq("receive", socket: label, errno: error)
+        }
+    }
+
+    /// Small frames are copied into an array (one allocation, libzmq's message freed at once);
+    /// large ones keep libzmq's message and are read in place.
+    private func makeFrame(_ part: inout zmq_msg_t) -> Frame {
+        let size = zmq_msg_size(&part)
+        guard keepsMetadata || size > Frame.copyLimit else {
+            guard size > 0, let source = zmq_msg_data(&part) else { return Frame(storage: .bytes([])) }
+            let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                if let target = buffer.baseAddress { memcpy(target, source, size) }
+                count = size
+            }
+            return Frame(storage: .bytes(bytes))
+        }
+        return Frame(storage: .received(ReceivedMessage(moving: &part)))
+    }
+}

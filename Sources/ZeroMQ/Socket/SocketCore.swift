@@ -1,0 +1,195 @@
+import CZeroMQ
+import DequeModule
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Everything about one libzmq socket: the handle, its waiters, its read-ahead inbox.
+///
+/// A ``Socket`` actor owns one core and runs on the core's loop, so the actor's isolation is
+/// what confines the core to the loop thread. The poll loop calls ``handleReady(_:)`` on the
+/// same thread between jobs.
+///
+/// Thread-safety, field by field:
+/// - `let`s are immutable; `inbox` is a `Mutex` (filled on the loop, taken from any thread);
+/// - everything else (`handle`, the waiter queues, `pollEvents`, `pollSlot`) is touched only on
+///   the loop thread; every libzmq call goes through ``liveHandle(for:)``, which checks that in
+///   debug builds.
+final class SocketCore: @unchecked Sendable {
+    let loop: PollLoop
+    let type: SocketType
+    /// `TYPE#n`, used in errors and logs.
+    let label: String
+    let context: ContextStorage
+    let logger: Logger
+    /// How many messages a receive from off the loop takes from libzmq at once (1 for REQ/REP).
+    let readAhead: Int
+    /// Messages served per readiness event before the loop polls again (fairness between sockets).
+    static let servingBudget = 256
+
+    // MARK: Any thread
+
+    struct Inbox {
+        var messages = Deque<Message>()
+        var closed = false
+    }
+
+    /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
+    /// Invariant: it is non-empty only while no receiver is waiting.
+    let inbox = Mutex(Inbox())
+
+    // MARK: Loop thread only
+
+    private(set) var handle: UnsafeMutableRawPointer?
+    /// The `zmq_poll` events this socket waits for (set only by ``refreshInterest()``).
+    var pollEvents: Int16 = 0
+    /// Position in the loop's poll set, or -1 (owned by ``PollLoop/updateInterest(_:)``).
+    var pollSlot = -1
+    var receivers = Deque<ReceiveWaiter>()
+    var senders = Deque<SendWaiter>()
+    private var nextWaiterID: UInt64 = 0
+    /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
+    var keepsMetadata = false
+    private var closeReason = "the socket is closed"
+
+    struct ReceiveWaiter {
+        let id: UInt64
+        let continuation: UnsafeContinuation<Message, any Error>
+        let readAhead: Int
+        var timer: TimerHeap.ID?
+    }
+
+    struct SendWaiter {
+        let id: UInt64
+        let continuation: UnsafeContinuation<Void, any Error>
+        let message: Message
+        /// Frames already handed to libzmq. Above zero the send can no longer be abandoned.
+        var framesSent: Int
+        var timer: TimerHeap.ID?
+    }
+
+    init(handle: UnsafeMutableRawPointer, type: SocketType, label: String, loop: PollLoop, context: ContextStorage, logger: Logger) {
+        self.handle = handle
+        self.type = type
+        self.label = label
+        self.loop = loop
+        self.context = context
+        self.readAhead = type.isLockstep ? 1 : context.configuration.receiveBatchSize
+        var logger = logger
+        logger[metadataKey: "zmq.socket"] = "\(label)"
+        self.logger = logger
+        loop.retainUser()
+    }
+
+    deinit {
+        if let handle {
+            // Dropped without close(): close on the loop thread, which owns the handle.
+            let socket = SocketHandle(raw: handle)
+            let cap = context.configuration.shutdownLinger
+            if loop.isCurrentThread {
+                Self.closeHandle(socket, lingerCap: cap)
+            } else {
+                loop.execute { Self.closeHandle(socket, lingerCap: cap) }
+            }
+        }
+        loop.releaseUser()
+    }
+
+    // MARK: Handle access
+
+    /// The open handle, checked to be on the loop thread in debug builds.
+    @inline(__always)
+    func liveHandle(for operation: @autoclosure () -> String) throws(ZeroMQError) -> UnsafeMutableRawPointer {
+        loop.preconditionOnLoop()
+        guard let handle else {
+            throw ZeroMQError(code: .socketClosed, operation: operation(), socket: label, reason: closeReason)
+        }
+        return handle
+    }
+
+    /// The handle for the poll set (nil once closed). Loop thread only.
+    var pollHandle: UnsafeMutableRawPointer? { handle }
+
+    /// Whether ``close(because:)`` has run.
+    var isClosed: Bool {
+        loop.preconditionOnLoop()
+        return handle == nil
+    }
+
+    func makeWaiterID() -> UInt64 {
+        nextWaiterID &+= 1
+        return nextWaiterID
+    }
+
+    // MARK: Closing
+
+    /// Closes the socket: fails every waiter, drops the read-ahead, closes the handle with a
+    /// bounded linger. Loop thread only; idempotent.
+    func close(because reason: String) {
+        loop.preconditionOnLoop()
+        guard let handle else { return }
+        self.handle = nil
+        closeReason = reason
+        inbox.withLock { inbox in
+            inbox.closed = true
+            inbox.messages.removeAll()
+        }
+        let error = ZeroMQError(code: .socketClosed, operation: "close", socket: label, reason: reason)
+        while let waiter = receivers.popFirst() {
+            if let timer = waiter.timer { loop.cancelTimer(timer) }
+            waiter.continuation.resume(throwing: ZeroMQError(code: .socketClosed, operation: "receive", socket: label, reason: reason))
+        }
+        while let waiter = senders.popFirst() {
+            if let timer = waiter.timer { loop.cancelTimer(timer) }
+            var failure = error
+            failure.operation = "send"
+            waiter.continuation.resume(throwing: failure)
+        }
+        refreshInterest()
+        Self.closeHandle(SocketHandle(raw: handle), lingerCap: context.configuration.shutdownLinger)
+        context.remove(self)
+        logger.debug("socket closed", metadata: ["zmq.reason": "\(reason)"])
+    }
+
+    /// `zmq_close`, after replacing an infinite linger by `lingerCap` so termination never hangs.
+    private static func closeHandle(_ socket: SocketHandle, lingerCap: Duration) {
+        var linger: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        if zmq_getsockopt(socket.raw, ZMQ_LINGER, &linger, &size) == 0, linger < 0 {
+            var capped = Int32(clamping: lingerCap.wholeMilliseconds)
+            _ = zmq_setsockopt(socket.raw, ZMQ_LINGER, &capped, MemoryLayout<Int32>.size)
+        }
+        _ = zmq_close(socket.raw)
+    }
+
+    // MARK: Poll loop interface
+
+    /// Recomputes what to poll for from the waiter queues and tells the loop.
+    func refreshInterest() {
+        var events: Int16 = 0
+        if !receivers.isEmpty { events |= Int16(ZMQ_POLLIN) }
+        if !senders.isEmpty { events |= Int16(ZMQ_POLLOUT) }
+        if handle == nil { events = 0 }
+        guard events != pollEvents || (events != 0) != (pollSlot >= 0) else { return }
+        pollEvents = events
+        loop.updateInterest(self)
+    }
+
+    /// Called by the loop when `zmq_poll` reports `revents` for this socket.
+    func handleReady(_ revents: Int16) {
+        if revents & Int16(ZMQ_POLLIN) != 0 { serveReceivers() }
+        if revents & Int16(ZMQ_POLLOUT) != 0 { serveSenders() }
+        refreshInterest()
+    }
+}
+
+/// A libzmq socket pointer that crosses to the loop thread to be closed there.
+struct SocketHandle: @unchecked Sendable {
+    // @unchecked Sendable: only ever used on the owning loop thread (see SocketCore.deinit).
+    let raw: UnsafeMutableRawPointer
+}

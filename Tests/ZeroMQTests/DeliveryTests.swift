@@ -1,0 +1,87 @@
+import Testing
+@testable import ZeroMQ
+
+@Suite("Delivery: nothing lost, order kept")
+struct DeliveryTests {
+    static let count = 100_000
+
+    @Test("100 000 messages through PUSH/PULL over tcp")
+    func pushPull() async throws {
+        try await withDeadline(120) {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
+            let producer = Task {
+                for index in 0..<Self.count { try await push.send(Message(frame(index))) }
+            }
+            var expected = 0
+            for try await message in pull.messages {
+                #expect(number(message.first) == expected)
+                if number(message.first) != expected { break }
+                expected += 1
+                if expected == Self.count { break }
+            }
+            try await producer.value
+            #expect(expected == Self.count)
+            await context.shutdown()
+        }
+    }
+
+    @Test("100 000 messages through PUB/SUB over tcp after the subscription settles")
+    func pubSub() async throws {
+        try await withDeadline(120) {
+            let context = try makeContext()
+            let pub = try PubSocket(context), sub = try SubSocket(context)
+            // PUB drops at its high-water mark by design; lift both so a slow reader loses nothing.
+            try await pub.setOption(.sendHighWaterMark, to: 0)
+            try await sub.setOption(.receiveHighWaterMark, to: 0)
+            try await sub.connect(try await pub.bind("tcp://127.0.0.1:*"))
+            try await sub.subscribe(to: [])
+            while (try? await sub.receive(timeout: .milliseconds(50))) == nil {
+                try await pub.send("probe")
+            }
+            while (try? await sub.receive(timeout: .milliseconds(20))) != nil {}
+            let producer = Task {
+                for index in 0..<Self.count { try await pub.send(Message(frame(index))) }
+            }
+            var expected = 0
+            while expected < Self.count {
+                let message = try await sub.receive(timeout: .seconds(10))
+                guard number(message.first) == expected else {
+                    Issue.record("expected \(expected), got \(String(describing: number(message.first)))")
+                    break
+                }
+                expected += 1
+            }
+            try await producer.value
+            #expect(expected == Self.count)
+            await context.shutdown()
+        }
+    }
+
+    @Test("a burst from several sending tasks arrives whole and in per-task order")
+    func concurrentSenders() async throws {
+        try await withDeadline(60) {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://senders"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sender in 0..<4 {
+                    group.addTask {
+                        for index in 0..<1_000 { try await push.send([frame(sender), frame(index)]) }
+                    }
+                }
+                var next = [Int](repeating: 0, count: 4)
+                for _ in 0..<4_000 {
+                    let message = try await pull.receive(timeout: .seconds(10))
+                    let sender = try #require(number(message[0]))
+                    #expect(number(message[1]) == next[sender])
+                    next[sender] += 1
+                }
+                #expect(next == [1_000, 1_000, 1_000, 1_000])
+                try await group.waitForAll()
+            }
+            await context.shutdown()
+        }
+    }
+}

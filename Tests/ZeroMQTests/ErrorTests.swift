@@ -1,0 +1,76 @@
+import Testing
+@testable import ZeroMQ
+
+@Suite("Errors say what failed, where and why")
+struct ErrorTests {
+    @Test(
+        "malformed endpoints fail before libzmq",
+        arguments: [
+            "127.0.0.1:5555", "tcp://", "tcp://127.0.0.1", "tcp://:5555", "tcp://127.0.0.1:http",
+            "tcp://127.0.0.1:70000", "tcp://[::1:5555", "epgm://239.192.1.1:5555",
+        ]
+    )
+    func malformedEndpoint(endpoint: String) async throws {
+        let context = try makeContext()
+        let socket = try PullSocket(context)
+        let error = await #expect(throws: ZeroMQError.self) { try await socket.bind(endpoint) }
+        #expect(error?.code == .invalidEndpoint || error?.code == .unsupportedTransport)
+        #expect(error?.endpoint == endpoint)
+        #expect(error?.description.hasPrefix("bind \(endpoint) on PULL#") == true)
+        await context.shutdown()
+    }
+
+    @Test("wildcards cannot be connected to")
+    func wildcardConnect() async throws {
+        let context = try makeContext()
+        let socket = try PushSocket(context)
+        for endpoint in ["tcp://127.0.0.1:*", "tcp://*:5555", "tcp://127.0.0.1:0"] {
+            let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
+            #expect(error?.code == .invalidEndpoint)
+        }
+        await context.shutdown()
+    }
+
+    @Test("unknown and draft-only transports are unsupported", arguments: ["foo://bar", "udp://127.0.0.1:5555", "ws://127.0.0.1:80"])
+    func unsupportedTransport(endpoint: String) async throws {
+        let context = try makeContext()
+        let socket = try PubSocket(context)
+        let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
+        #expect(error?.code == .unsupportedTransport)
+        await context.shutdown()
+    }
+
+    @Test("binding a port twice reports EADDRINUSE with the endpoint")
+    func addressInUse() async throws {
+        let context = try makeContext()
+        let first = try PullSocket(context), second = try PullSocket(context)
+        let endpoint = try await first.bind("tcp://127.0.0.1:*")
+        let error = await #expect(throws: ZeroMQError.self) { try await second.bind(endpoint) }
+        #expect(error?.code == .libzmq)
+        #expect(error?.errnoName == "EADDRINUSE")
+        #expect(error?.description == "bind \(endpoint) on \(second.description): EADDRINUSE (Address already in use)")
+        await context.shutdown()
+    }
+
+    @Test("REQ cannot send twice; REP cannot reply before a request (EFSM)")
+    func wrongState() async throws {
+        let context = try makeContext()
+        let req = try ReqSocket(context), rep = try RepSocket(context)
+        try await req.connect(try await rep.bind("inproc://efsm"))
+        try await req.send("first")
+        let twice = await #expect(throws: ZeroMQError.self) { try await req.send("second") }
+        #expect(twice?.errnoName == "EFSM")
+        #expect(twice?.operation == "send")
+        let early = await #expect(throws: ZeroMQError.self) { try await rep.send("reply") }
+        #expect(early?.errnoName == "EFSM")
+        // The REQ is still usable: the request goes through.
+        #expect(try await rep.receive(timeout: .seconds(5)).string == "first")
+        await context.shutdown()
+    }
+
+    @Test("unknown errno values still read well")
+    func errnoNames() {
+        #expect(ErrnoName.name(of: ErrnoName.ETERM) == "ETERM")
+        #expect(ErrnoName.name(of: 99_999) == "errno 99999")
+    }
+}

@@ -1,0 +1,78 @@
+import Testing
+@testable import ZeroMQ
+
+@Suite("The poll-loop executor")
+struct ExecutorTests {
+    @Test("socket actors run on their loop thread; other threads are not it")
+    func isolation() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket(context)
+        #expect(!pull.loop.isCurrentThread)
+        let onLoop = await pull.runOnLoop()
+        #expect(onLoop)
+        await context.shutdown()
+    }
+
+    @Test("a task preferring the loop's task executor runs on the loop and receives without hops")
+    func taskExecutorPreference() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://task-executor"))
+            let loop = pull.loop
+            let consumer = Task(executorPreference: loop.taskExecutor) { () async throws -> [Int] in
+                #expect(loop.isCurrentThread)
+                var seen: [Int] = []
+                for _ in 0..<1_000 {
+                    seen.append(number(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+                    #expect(loop.isCurrentThread)
+                }
+                return seen
+            }
+            for index in 0..<1_000 { try await push.send(Message(frame(index))) }
+            #expect(try await consumer.value == Array(0..<1_000))
+            await context.shutdown()
+        }
+    }
+
+    @Test("two loops share the sockets in turn")
+    func twoLoops() async throws {
+        let context = try makeContext { $0.pollLoops = 2 }
+        let a = try PairSocket(context), b = try PairSocket(context)
+        #expect(a.loop !== b.loop)
+        try await b.connect(try await a.bind("inproc://two-loops"))
+        try await a.send("across")
+        #expect(try await b.receive(timeout: .seconds(5)).string == "across")
+        await context.shutdown()
+    }
+
+    @Test("timers fire in deadline order and can be cancelled")
+    func timerHeap() {
+        var heap = TimerHeap()
+        let start = ContinuousClock.now
+        var fired: [Int] = []
+        _ = heap.schedule(at: start + .milliseconds(30)) { fired.append(3) }
+        let cancelled = heap.schedule(at: start + .milliseconds(10)) { fired.append(1) }
+        _ = heap.schedule(at: start + .milliseconds(20)) { fired.append(2) }
+        heap.cancel(cancelled)
+        #expect(heap.pollTimeout(now: start) == 20)
+        for action in heap.takeExpired(now: start + .milliseconds(25)) { action() }
+        #expect(fired == [2])
+        #expect(heap.pollTimeout(now: start + .milliseconds(25)) == 5)
+        for action in heap.takeExpired(now: start + .seconds(1)) { action() }
+        #expect(fired == [2, 3])
+        #expect(heap.pollTimeout(now: start) == -1)
+    }
+
+    @Test("libzmq facts")
+    func libzmq() {
+        #expect(LibZMQ.version >= LibZMQ.Version(major: 4, minor: 3, patch: 0))
+        #expect(LibZMQ.has(.ipc))
+        #expect(LibZMQ.capabilities.contains(.ipc))
+    }
+}
+
+extension Socket {
+    /// Whether code isolated to the socket runs on its loop thread.
+    func runOnLoop() -> Bool { loop.isCurrentThread }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ZeroMQ
+
+@Suite("Messages and frames")
+struct MessageTests {
+    @Test("frames of any size and origin arrive intact", arguments: [0, 1, 33, 2_048, 2_049, 8_192, 65_536, 1 << 20])
+    func sizes(size: Int) async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            try await push.send(Message(frames: [Frame(bytes), Frame(Data(bytes)), Frame(String(repeating: "z", count: size))]))
+            let message = try await pull.receive(timeout: .seconds(10))
+            #expect(message.frameCount == 3)
+            #expect(message[0].bytes == bytes)
+            #expect(message[1].data == Data(bytes))
+            #expect(message[2].string == String(repeating: "z", count: size))
+            #expect(message.byteCount == 3 * size)
+            // A received frame can be sent on again (shared with libzmq, not copied).
+            let relay = try PushSocket(context), sink = try PullSocket(context)
+            try await relay.connect(try await sink.bind("inproc://relay"))
+            try await relay.send(message)
+            #expect(try await sink.receive(timeout: .seconds(10)) == message)
+            await context.shutdown()
+        }
+    }
+
+    @Test("metadata is available when the socket keeps it")
+    func metadata() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            await pull.setKeepsMessageMetadata(true)
+            try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
+            try await push.send("hi")
+            let message = try await pull.receive(timeout: .seconds(5))
+            #expect(message.first?.metadata("Socket-Type") == "PUSH")
+            #expect(message.first?.metadata("Peer-Address") == "127.0.0.1")
+            await context.shutdown()
+        }
+    }
+
+    @Test("message conveniences")
+    func conveniences() {
+        let single: Message = "hello"
+        #expect(single.string == "hello")
+        #expect(single.frameCount == 1)
+        #expect(!single.isMultipart)
+        let multi: Message = ["a", "bc"]
+        #expect(multi.string == nil)
+        #expect(multi.byteCount == 3)
+        #expect(multi.last?.string == "bc")
+        #expect(multi.bytes == Array("abc".utf8))
+        #expect(multi.description == "[\"a\", \"bc\"]")
+        #expect(Frame([0, 255]).description == "<2 bytes: 00ff>")
+        #expect(Frame([0xC3]).string == nil)
+    }
+}
