@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        // libzmq's C API as a Swift module, for raw baselines in benchmarks and for code that
+        // needs a call this package does not wrap. Prefer `ZeroMQ`.
+        .library(name: "CZeroMQ", targets: ["CZeroMQ"]),
         .executable(name: "zeromq-demo", targets: ["Demo"]),
     ],
     dependencies: [

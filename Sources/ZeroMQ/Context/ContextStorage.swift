@@ -1,5 +1,4 @@
 import CZeroMQ
-import Synchronization
 
 /// Owns the libzmq context handle and knows every socket open on it.
 ///
@@ -7,7 +6,7 @@ import Synchronization
 /// strongly, so the handle outlives every socket; the last one gone terminates it off-thread.
 final class ContextStorage: @unchecked Sendable {
     // @unchecked Sendable: `handle` is a libzmq context, which libzmq documents as thread-safe;
-    // all mutable state is inside `state` (a Mutex).
+    // all mutable state is inside `state` (a Lock).
 
     let handle: UnsafeMutableRawPointer
     let configuration: ContextConfiguration
@@ -24,7 +23,7 @@ final class ContextStorage: @unchecked Sendable {
         weak var core: SocketCore?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     init(configuration: ContextConfiguration) throws(ZeroMQError) {
         guard let handle = zmq_ctx_new() else {
@@ -102,7 +101,7 @@ final class ContextStorage: @unchecked Sendable {
         }
     }
 
-    var phase: Phase { state.withLock(\.phase) }
+    var phase: Phase { state.withLock { $0.phase } }
 
     deinit {
         // Reached only when no socket references this context any more. Their handles are closed

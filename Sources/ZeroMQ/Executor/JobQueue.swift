@@ -1,5 +1,4 @@
 import DequeModule
-import Synchronization
 
 /// Work handed to a poll loop from any thread.
 enum LoopWork: Sendable {
@@ -24,7 +23,7 @@ final class JobQueue: Sendable {
         var sleeping = false
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
     let wakeup: Wakeup
 
     init() throws(ZeroMQError) {

@@ -1,7 +1,6 @@
 import CZeroMQ
 import DequeModule
 import Logging
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +15,7 @@ import Musl
 /// same thread between jobs.
 ///
 /// Thread-safety, field by field:
-/// - `let`s are immutable; `inbox` is a `Mutex` (filled on the loop, taken from any thread);
+/// - `let`s are immutable; `inbox` is a `Lock` (filled on the loop, taken from any thread);
 /// - everything else (`handle`, the waiter queues, `pollEvents`, `pollSlot`) is touched only on
 ///   the loop thread; every libzmq call goes through ``liveHandle(for:)``, which checks that in
 ///   debug builds.
@@ -41,7 +40,7 @@ final class SocketCore: @unchecked Sendable {
 
     /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
     /// Invariant: it is non-empty only while no receiver is waiting.
-    let inbox = Mutex(Inbox())
+    let inbox = Lock(Inbox())
 
     // MARK: Loop thread only
 

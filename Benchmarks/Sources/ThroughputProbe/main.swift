@@ -1,0 +1,146 @@
+// Throughput of PUSH→PULL, 64-byte messages over tcp loopback, raw libzmq next to the
+// framework's receive paths, all in one run; plus the idle CPU of a context with idle sockets.
+//
+//   swift run -c release --package-path Benchmarks ThroughputProbe [messages] [size]
+//
+// Every variant uses the same setup: a raw libzmq sender thread with its own context (one I/O
+// thread) pushing to a receiver with its own context (one I/O thread). Only the receiver changes.
+import CZeroMQ
+import Foundation
+import ZeroMQ
+
+let arguments = CommandLine.arguments
+let count = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
+let size = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
+
+/// A libzmq pointer handed to a thread that alone uses it from then on.
+struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
+
+/// Pushes `count` messages of `size` bytes to `endpoint` from a thread of its own (raw libzmq).
+func startRawSender(to endpoint: String) -> Thread {
+    let thread = Thread {
+        let context = zmq_ctx_new()!
+        let push = zmq_socket(context, ZMQ_PUSH)!
+        zmq_connect(push, endpoint)
+        let payload = [UInt8](repeating: 0x2A, count: size)
+        payload.withUnsafeBytes { buffer in
+            for _ in 0..<count { _ = zmq_send(push, buffer.baseAddress, size, 0) }
+        }
+        var linger: Int32 = -1
+        zmq_setsockopt(push, ZMQ_LINGER, &linger, 4)
+        zmq_close(push)
+        zmq_ctx_term(context)
+    }
+    thread.start()
+    return thread
+}
+
+func rate(_ elapsed: Duration) -> Double {
+    Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+}
+
+/// Raw libzmq: a receiver thread calling zmq_msg_recv in a loop.
+func rawBaseline() -> Double {
+    let context = zmq_ctx_new()!
+    let pull = zmq_socket(context, ZMQ_PULL)!
+    zmq_bind(pull, "tcp://127.0.0.1:*")
+    var buffer = [CChar](repeating: 0, count: 256)
+    var length = buffer.count
+    zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, &buffer, &length)
+    let endpoint = String(cString: buffer)
+    let start = ContinuousClock.now
+    let sender = startRawSender(to: endpoint)
+    var message = zmq_msg_t()
+    zmq_msg_init(&message)
+    for _ in 0..<count { zmq_msg_recv(&message, pull, 0) }
+    let elapsed = ContinuousClock.now - start
+    zmq_msg_close(&message)
+    while !sender.isFinished { usleep(1000) }
+    zmq_close(pull)
+    zmq_ctx_term(context)
+    return rate(elapsed)
+}
+
+/// Code isolated to the socket: no hop per call.
+func drainIsolated(_ pull: isolated PullSocket, _ count: Int) async throws -> Int {
+    var bytes = 0
+    for _ in 0..<count { bytes &+= try await pull.receive().byteCount }
+    return bytes
+}
+
+enum Variant: String, CaseIterable {
+    case sequence = "AsyncSequence (ordinary task)"
+    case ordinaryTask = "await receive() (ordinary task)"
+    case taskExecutor = "await receive() (task preferring the loop)"
+    case isolated = "await receive() (isolated to the socket)"
+}
+
+func framework(_ variant: Variant) async throws -> Double {
+    let context = try Context()
+    let pull = try PullSocket(context)
+    let endpoint = try await pull.bind("tcp://127.0.0.1:*")
+    let start = ContinuousClock.now
+    let sender = startRawSender(to: endpoint)
+    var bytes = 0
+    switch variant {
+    case .sequence:
+        var seen = 0
+        for try await message in pull.messages {
+            bytes &+= message.byteCount
+            seen += 1
+            if seen == count { break }
+        }
+    case .ordinaryTask:
+        for _ in 0..<count { bytes &+= try await pull.receive().byteCount }
+    case .taskExecutor:
+        bytes = try await Task(executorPreference: pull.loop.taskExecutor) {
+            var bytes = 0
+            for _ in 0..<count { bytes &+= try await pull.receive().byteCount }
+            return bytes
+        }.value
+    case .isolated:
+        bytes = try await drainIsolated(pull, count)
+    }
+    let elapsed = ContinuousClock.now - start
+    precondition(bytes == count * size, "lost messages: \(bytes) bytes")
+    while !sender.isFinished { try await Task.sleep(for: .milliseconds(1)) }
+    await context.shutdown()
+    return rate(elapsed)
+}
+
+/// CPU time this process used while `sockets` sockets sat idle with pending receives.
+func idleCPU(sockets: Int, seconds: Int) async throws -> Double {
+    var configuration = ContextConfiguration()
+    configuration.maximumSockets = sockets + 16
+    let context = try Context(configuration: configuration)
+    var waiters: [Task<Message, any Error>] = []
+    for index in 0..<sockets {
+        let pull = try PullSocket(context)
+        try await pull.bind("inproc://idle-\(index)")
+        waiters.append(Task { try await pull.receive() })
+    }
+    try await Task.sleep(for: .milliseconds(200))
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+    let before = cpuSeconds()
+    try await Task.sleep(for: .seconds(seconds))
+    let used = cpuSeconds() - before
+    await context.shutdown()
+    for waiter in waiters { _ = try? await waiter.value }
+    return used / Double(seconds) * 100
+}
+
+print("swift-zeromq throughput probe — libzmq \(LibZMQ.version), \(count) × \(size) B PUSH→PULL over tcp loopback")
+print("setup: raw libzmq sender thread, its own context; receiver with its own context; 1 I/O thread each")
+let raw = rawBaseline()
+print(String(format: "%-46@ %12.0f msg/s  %5.2f×", "raw libzmq (zmq_msg_recv loop, own thread)" as NSString, raw, 1.0))
+for variant in Variant.allCases {
+    let value = try await framework(variant)
+    print(String(format: "%-46@ %12.0f msg/s  %5.2f×", variant.rawValue as NSString, value, value / raw))
+}
+let idle = try await idleCPU(sockets: 100, seconds: 5)
+print(String(format: "idle: 100 sockets with pending receives, 5 s: %.2f %% of a core", idle))

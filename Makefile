@@ -1,0 +1,36 @@
+# swift-zeromq: the two set-up commands are `make demo` and `make test`; both install libzmq3-dev
+# first when it is missing.
+
+SWIFT ?= swift
+TSAN_BUILD ?= .build-tsan
+
+.PHONY: all dependencies build demo test test-debug test-tsan probe clean
+
+all: build
+
+dependencies:
+	@Scripts/install-dependencies.sh
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift 6.1 or later is needed (https://swift.org/install)" >&2; exit 1; }
+
+build: dependencies
+	$(SWIFT) build
+
+## The main demo: every seed pattern over inproc.
+demo: dependencies
+	$(SWIFT) run zeromq-demo
+
+## The whole test suite, then again under ThreadSanitizer.
+test: test-debug test-tsan
+
+test-debug: dependencies
+	$(SWIFT) test
+
+test-tsan: dependencies
+	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
+
+## First throughput and idle-CPU figures (release build, raw libzmq in the same run).
+probe: dependencies
+	$(SWIFT) run -c release --package-path Benchmarks ThroughputProbe
+
+clean:
+	rm -rf .build $(TSAN_BUILD) Benchmarks/.build
