@@ -12,6 +12,8 @@ import ZeroMQ
 let arguments = CommandLine.arguments
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
 let size = arguments.count > 2 ? Int(arguments[2]) ?? 64 : 64
+/// Optional third argument: run only the variants whose name contains it ("raw", "Sequence", ...).
+let only = arguments.count > 3 ? arguments[3] : nil
 
 /// A libzmq pointer handed to a thread that alone uses it from then on.
 struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
@@ -35,6 +37,14 @@ func startRawSender(to endpoint: String) -> Thread {
     return thread
 }
 
+/// CPU time (user + system) this process has used so far, in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func rate(_ elapsed: Duration) -> Double {
     Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
@@ -47,7 +57,7 @@ func rawBaseline() -> Double {
     var buffer = [CChar](repeating: 0, count: 256)
     var length = buffer.count
     zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, &buffer, &length)
-    let endpoint = String(cString: buffer)
+    let endpoint = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let start = ContinuousClock.now
     let sender = startRawSender(to: endpoint)
     var message = zmq_msg_t()
@@ -120,12 +130,6 @@ func idleCPU(sockets: Int, seconds: Int) async throws -> Double {
         waiters.append(Task { try await pull.receive() })
     }
     try await Task.sleep(for: .milliseconds(200))
-    func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
     let before = cpuSeconds()
     try await Task.sleep(for: .seconds(seconds))
     let used = cpuSeconds() - before
@@ -136,11 +140,20 @@ func idleCPU(sockets: Int, seconds: Int) async throws -> Double {
 
 print("swift-zeromq throughput probe — libzmq \(LibZMQ.version), \(count) × \(size) B PUSH→PULL over tcp loopback")
 print("setup: raw libzmq sender thread, its own context; receiver with its own context; 1 I/O thread each")
-let raw = rawBaseline()
-print(String(format: "%-46@ %12.0f msg/s  %5.2f×", "raw libzmq (zmq_msg_recv loop, own thread)" as NSString, raw, 1.0))
-for variant in Variant.allCases {
-    let value = try await framework(variant)
-    print(String(format: "%-46@ %12.0f msg/s  %5.2f×", variant.rawValue as NSString, value, value / raw))
+/// Prints one result: rate, ratio to raw, and the process's CPU time per message (all threads,
+/// sender included), which shows the framework's overhead even when the cores are saturated.
+func row(_ name: String, _ value: Double, _ ratio: Double, cpu: Double) {
+    let padded = name.padding(toLength: 46, withPad: " ", startingAt: 0)
+    print(padded + String(format: " %10.0f msg/s  %5.2f×  %6.0f ns CPU/msg", value, ratio, cpu / Double(count) * 1e9))
 }
+var cpuBefore = cpuSeconds()
+let raw = rawBaseline()
+row("raw libzmq (zmq_msg_recv loop, own thread)", raw, 1.0, cpu: cpuSeconds() - cpuBefore)
+for variant in Variant.allCases where only.map({ variant.rawValue.contains($0) }) ?? true {
+    cpuBefore = cpuSeconds()
+    let value = try await framework(variant)
+    row(variant.rawValue, value, value / raw, cpu: cpuSeconds() - cpuBefore)
+}
+guard only == nil else { exit(0) }
 let idle = try await idleCPU(sockets: 100, seconds: 5)
 print(String(format: "idle: 100 sockets with pending receives, 5 s: %.2f %% of a core", idle))

@@ -10,8 +10,8 @@ extension Socket where Role: ReceivingRole {
     ///   socket is or gets closed; `EFSM` for a REP that owes a reply), or `CancellationError`.
     ///   A cancelled receive takes no message.
     nonisolated(nonsending) public func receive() async throws -> Message {
-        if let message = core.takeFromInbox() { return message }
-        return try await receiveOnLoop(timeout: nil)
+        if let message = try receiveWithoutWaiting() { return message }
+        return try await receiveOnLoop(timeout: nil, readAhead: core.readAhead)
     }
 
     /// Receives the next message, waiting at most `timeout`.
@@ -19,8 +19,22 @@ extension Socket where Role: ReceivingRole {
     /// - Throws: ``ZeroMQError/Code-swift.struct/timedOut`` when nothing came in time (no
     ///   message was taken: the next receive gets it), and the errors of ``receive()``.
     nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
-        if let message = core.takeFromInbox() { return message }
-        return try await receiveOnLoop(timeout: timeout)
+        if let message = try receiveWithoutWaiting() { return message }
+        return try await receiveOnLoop(timeout: timeout, readAhead: core.readAhead)
+    }
+
+    /// The fast path, run on the caller's executor: no suspension and no actor call.
+    ///
+    /// On the loop thread — code isolated to this socket or any socket of the loop, and tasks
+    /// preferring the loop's task executor — the core is ours to touch (the loop runs one job at a
+    /// time), so libzmq is asked directly; calling into the actor instead would cost a job
+    /// switch back to a task executor on return. Elsewhere only the read-ahead inbox is looked at.
+    @inline(__always)
+    nonisolated func receiveWithoutWaiting() throws -> Message? {
+        if core.loop.isCurrentThread {
+            return try core.receiveImmediately(readAhead: 1)
+        }
+        return core.takeFromInbox()
     }
 
     /// The messages of this socket, for `for try await`.
@@ -34,11 +48,11 @@ extension Socket where Role: ReceivingRole {
     }
 
     /// The slow path: on the loop, take a message or wait for one.
-    func receiveOnLoop(timeout: Duration?) async throws -> Message {
+    ///
+    /// - Parameter readAhead: off-loop callers pay a hop to get here, so they take a batch
+    ///   (``SocketCore/readAhead``); callers already on the loop take one at a time.
+    func receiveOnLoop(timeout: Duration?, readAhead: Int) async throws -> Message {
         let core = self.core
-        // Off-loop callers pay a hop to get here, so they take a batch; callers already on the
-        // loop take one at a time straight from libzmq.
-        let readAhead = core.readAhead
         if let message = try core.receiveImmediately(readAhead: readAhead) { return message }
         let id = core.makeWaiterID()
         // The closures mention `self` so that they stay isolated to the socket (a closure only

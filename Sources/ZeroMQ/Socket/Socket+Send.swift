@@ -11,16 +11,23 @@ extension Socket where Role: SendingRole {
     /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/timedOut``: nothing was sent;
     ///   `EFSM` for a REQ that has not received its reply; `EHOSTUNREACH` for an unknown ROUTER
     ///   peer with `routerMandatory`), or `CancellationError`, after which nothing was sent.
-    public func send(_ message: Message, timeout: Duration? = nil) async throws {
+    nonisolated(nonsending) public func send(_ message: Message, timeout: Duration? = nil) async throws {
+        // On the loop thread the core is ours to touch (see `receiveWithoutWaiting()`): send
+        // directly, and only call into the actor when the message must wait.
+        if core.loop.isCurrentThread, try core.sendImmediately(message) { return }
+        try await sendOnLoop(message, timeout: timeout)
+    }
+
+    /// The slow path, on the loop: send now, or wait for room.
+    func sendOnLoop(_ message: Message, timeout: Duration?) async throws {
         let core = self.core
-        let sent = try core.sendImmediately(message)
-        guard sent < message.frameCount else { return }
+        if try core.sendImmediately(message) { return }
         let id = core.makeWaiterID()
         // The closures mention `self` so that they stay isolated to the socket (a closure only
         // inherits an actor's isolation when it captures the actor): no hop off the loop here.
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                self.core.enqueueSender(id: id, continuation: continuation, message: message, framesSent: sent, timeout: timeout)
+                self.core.enqueueSender(id: id, continuation: continuation, message: message, timeout: timeout)
             }
         } onCancel: {
             core.loop.execute { core.cancelSender(id) }
@@ -30,14 +37,14 @@ extension Socket where Role: SendingRole {
     /// Sends one frame holding the UTF-8 bytes of `text`.
     ///
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
-    public func send(_ text: String, timeout: Duration? = nil) async throws {
+    nonisolated(nonsending) public func send(_ text: String, timeout: Duration? = nil) async throws {
         try await send(Message(text), timeout: timeout)
     }
 
     /// Sends one frame holding `bytes`.
     ///
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
-    public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
+    nonisolated(nonsending) public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
         try await send(Message(bytes), timeout: timeout)
     }
 

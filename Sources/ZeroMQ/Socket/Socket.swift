@@ -26,7 +26,7 @@ import Logging
 ///
 /// **Cancellation and timeouts lose nothing.** A receive that is cancelled or times out takes
 /// no message: the next receive gets it. A send that is cancelled or times out has sent
-/// nothing; once a multipart message's first frame is in libzmq, the send completes whole.
+/// nothing; a send that goes through hands all of a message's frames to libzmq at once.
 public actor Socket<Role: SocketRole>: CustomStringConvertible {
     nonisolated let core: SocketCore
 

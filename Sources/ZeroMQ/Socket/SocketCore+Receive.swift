@@ -11,9 +11,21 @@ extension SocketCore {
 
     /// The oldest message read ahead, if any. Safe from any thread: this is how a receive from
     /// an ordinary task gets a message without hopping to the loop.
+    ///
+    /// When the inbox drains to half of ``readAhead``, a refill is queued on the loop, so that
+    /// the loop reads the next batch while the consumer works through this one.
     @inline(__always)
     func takeFromInbox() -> Message? {
-        inbox.withLock { $0.messages.popFirst() }
+        let (message, refill) = inbox.withLock { inbox -> (Message?, Bool) in
+            guard let message = inbox.messages.popFirst() else { return (nil, false) }
+            guard inbox.messages.count == readAhead / 2, readAhead > 1, !inbox.refillScheduled else {
+                return (message, false)
+            }
+            inbox.refillScheduled = true
+            return (message, true)
+        }
+        if refill { loop.execute { [self] in self.refillInbox() } }
+        return message
     }
 
     // MARK: Loop thread
@@ -98,17 +110,28 @@ extension SocketCore {
         }
     }
 
+    /// Tops the inbox up to ``readAhead`` messages with what libzmq has now (never waits).
+    private func refillInbox() {
+        let room = inbox.withLock { inbox -> Int in
+            inbox.refillScheduled = false
+            return inbox.closed ? 0 : readAhead - inbox.messages.count
+        }
+        // Waiting receivers come first: they are served by readiness, in order.
+        guard room > 0, receivers.isEmpty, let handle else { return }
+        fillInbox(handle, upTo: room)
+    }
+
     /// Takes up to `limit` more messages from libzmq into the inbox.
     private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int) {
-        var taken: [Message] = []
-        while taken.count < limit {
+        while readAheadScratch.count < limit {
             // An error here (there should be none after a successful receive) is left for the
             // next receive to report.
             guard let message = try? receiveMessage(handle) else { break }
-            taken.append(message)
+            readAheadScratch.append(message)
         }
-        guard !taken.isEmpty else { return }
-        inbox.withLock { $0.messages.append(contentsOf: taken) }
+        guard !readAheadScratch.isEmpty else { return }
+        inbox.withLock { $0.messages.append(contentsOf: readAheadScratch) }
+        readAheadScratch.removeAll(keepingCapacity: true)
     }
 
     // MARK: libzmq

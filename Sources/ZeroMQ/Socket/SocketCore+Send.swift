@@ -13,16 +13,15 @@ import Musl
 #endif
 
 extension SocketCore {
-    /// Sends what it can of `message` now; returns how many frames libzmq took.
+    /// Sends `message` now if libzmq has room; returns false (nothing sent) when it must wait.
     ///
-    /// Returns 0 without sending while other senders wait (FIFO) or when libzmq is at its
-    /// high-water mark. The first frame decides: libzmq counts its high-water mark in whole
-    /// messages, so once the first frame is accepted the rest are too; a partial count is
-    /// handled anyway, by finishing the message later.
-    func sendImmediately(_ message: Message) throws(ZeroMQError) -> Int {
+    /// Returns false without sending while other senders wait (FIFO) or when libzmq refuses
+    /// the first frame with `EAGAIN` (high-water mark). The whole message is sent in this one
+    /// call, so no other send can slip frames into the middle of it.
+    func sendImmediately(_ message: Message) throws(ZeroMQError) -> Bool {
         let handle = try liveHandle(for: "send")
-        guard senders.isEmpty else { return 0 }
-        return try sendFrames(of: message, from: 0, handle)
+        guard senders.isEmpty else { return false }
+        return try sendFrames(of: message, handle)
     }
 
     /// Queues a sender that waits for `POLLOUT` (or its timeout, or cancellation).
@@ -30,11 +29,10 @@ extension SocketCore {
         id: UInt64,
         continuation: UnsafeContinuation<Void, any Error>,
         message: Message,
-        framesSent: Int,
         timeout: Duration?
     ) {
         loop.preconditionOnLoop()
-        if framesSent == 0, Task.isCancelled {
+        if Task.isCancelled {
             continuation.resume(throwing: CancellationError())
             return
         }
@@ -42,8 +40,8 @@ extension SocketCore {
             continuation.resume(throwing: ZeroMQError.closed("send", socket: label))
             return
         }
-        var waiter = SendWaiter(id: id, continuation: continuation, message: message, framesSent: framesSent, timer: nil)
-        if let timeout, framesSent == 0 {
+        var waiter = SendWaiter(id: id, continuation: continuation, message: message, timer: nil)
+        if let timeout {
             waiter.timer = loop.schedule(after: timeout) { [self] in
                 self.removeSender(id)?.resume(
                     throwing: ZeroMQError.timedOut("send", socket: self.label, after: timeout)
@@ -54,16 +52,13 @@ extension SocketCore {
         refreshInterest()
     }
 
-    /// A cancelled send leaves the queue with nothing sent. Once its first frame is in libzmq
-    /// it can no longer be abandoned (that would break the message), so it completes instead.
+    /// A cancelled send leaves the queue with nothing sent. A no-op when it already completed.
     func cancelSender(_ id: UInt64) {
         removeSender(id)?.resume(throwing: CancellationError())
     }
 
     private func removeSender(_ id: UInt64) -> UnsafeContinuation<Void, any Error>? {
-        guard let index = senders.firstIndex(where: { $0.id == id }), senders[index].framesSent == 0 else {
-            return nil
-        }
+        guard let index = senders.firstIndex(where: { $0.id == id }) else { return nil }
         let waiter = senders.remove(at: index)
         if let timer = waiter.timer { loop.cancelTimer(timer) }
         refreshInterest()
@@ -76,48 +71,54 @@ extension SocketCore {
         var budget = Self.servingBudget
         while budget > 0, let head = senders.first {
             budget -= 1
+            let sent: Bool
             do {
-                let sent = try sendFrames(of: head.message, from: head.framesSent, handle)
-                guard sent == head.message.frameCount else {
-                    if sent > head.framesSent {
-                        senders[senders.startIndex].framesSent = sent
-                        if let timer = head.timer { loop.cancelTimer(timer) }
-                        senders[senders.startIndex].timer = nil
-                    }
-                    return
-                }
-                senders.removeFirst()
-                if let timer = head.timer { loop.cancelTimer(timer) }
-                head.continuation.resume()
+                sent = try sendFrames(of: head.message, handle)
             } catch {
                 senders.removeFirst()
                 if let timer = head.timer { loop.cancelTimer(timer) }
                 head.continuation.resume(throwing: error)
+                continue
             }
+            guard sent else { return }
+            senders.removeFirst()
+            if let timer = head.timer { loop.cancelTimer(timer) }
+            head.continuation.resume()
         }
     }
 
     // MARK: libzmq
 
-    /// Sends frames `start...` of `message` without blocking; returns the index reached.
-    private func sendFrames(of message: Message, from start: Int, _ handle: UnsafeMutableRawPointer) throws(ZeroMQError) -> Int {
+    /// Sends every frame of `message`, or nothing (false) when libzmq refuses the first frame
+    /// with `EAGAIN`.
+    ///
+    /// libzmq counts its high-water mark in whole messages and checks it on a message's first
+    /// frame, so once that frame is accepted the others are too (PUSH/DEALER keep writing to the
+    /// same pipe, ROUTER checks its peer on the routing-id frame, PUB never blocks). Should a later
+    /// frame still report `EAGAIN`, it is sent in blocking mode: abandoning a half-sent message
+    /// would corrupt it, and libzmq's accounting means the wait cannot be long.
+    private func sendFrames(of message: Message, _ handle: UnsafeMutableRawPointer) throws(ZeroMQError) -> Bool {
         switch message.storage {
         case .single(let frame):
             let error = sendFrame(frame, flags: ZMQ_DONTWAIT, handle)
-            if error == 0 { return 1 }
-            if error == EAGAIN { return 0 }
+            if error == 0 { return true }
+            if error == EAGAIN { return false }
             throw ZeroMQError.libzmq("send", socket: label, errno: error)
         case .multipart(let frames):
             guard !frames.isEmpty else {
                 throw ZeroMQError(code: .invalidArgument, operation: "send", socket: label, reason: "a message needs at least one frame")
             }
             let last = frames.count - 1
-            for index in start...last {
-                let error = sendFrame(frames[index], flags: ZMQ_DONTWAIT | (index < last ? ZMQ_SNDMORE : 0), handle)
-                if error == EAGAIN { return index }
+            for index in 0...last {
+                let more = index < last ? ZMQ_SNDMORE : 0
+                var error = sendFrame(frames[index], flags: ZMQ_DONTWAIT | more, handle)
+                if error == EAGAIN {
+                    if index == 0 { return false }
+                    error = sendFrame(frames[index], flags: more, handle)
+                }
                 if error != 0 { throw ZeroMQError.libzmq("send", socket: label, errno: error) }
             }
-            return frames.count
+            return true
         }
     }
 

@@ -36,6 +36,8 @@ final class SocketCore: @unchecked Sendable {
     struct Inbox {
         var messages = Deque<Message>()
         var closed = false
+        /// A refill is queued on the loop (so at most one is).
+        var refillScheduled = false
     }
 
     /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
@@ -52,6 +54,8 @@ final class SocketCore: @unchecked Sendable {
     var receivers = Deque<ReceiveWaiter>()
     var senders = Deque<SendWaiter>()
     private var nextWaiterID: UInt64 = 0
+    /// Reused by read-ahead so that filling the inbox allocates nothing in steady state.
+    var readAheadScratch: [Message] = []
     /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
     var keepsMetadata = false
     private var closeReason = "the socket is closed"
@@ -67,8 +71,6 @@ final class SocketCore: @unchecked Sendable {
         let id: UInt64
         let continuation: UnsafeContinuation<Void, any Error>
         let message: Message
-        /// Frames already handed to libzmq. Above zero the send can no longer be abandoned.
-        var framesSent: Int
         var timer: TimerHeap.ID?
     }
 
