@@ -30,6 +30,17 @@ struct OptionTests {
         await context.shutdown()
     }
 
+    @Test("an empty text value clears PLAIN credentials")
+    func emptyClears() async throws {
+        let context = try makeContext()
+        let dealer = try DealerSocket(context)
+        try await dealer.setOption(.plainUsername, to: "admin")
+        #expect(try await dealer.option(.mechanism) == 1)  // PLAIN
+        try await dealer.setOption(.plainUsername, to: "")
+        #expect(try await dealer.option(.mechanism) == 0)  // back to NULL
+        await context.shutdown()
+    }
+
     @Test("read-only and write-only options are refused with a reason")
     func accessChecked() async throws {
         let context = try makeContext()

@@ -278,7 +278,7 @@ extension SocketOption where Value == String {
     }
 
     /// The SOCKS5 proxy, as `"host:port"`, that outgoing TCP connections go through
-    /// (`ZMQ_SOCKS_PROXY`). Default: none (reads as empty). libzmq rejects an empty value.
+    /// (`ZMQ_SOCKS_PROXY`). Default: none (reads as empty). An empty value removes the proxy.
     public static var socksProxy: SocketOption<String> {
         .string("ZMQ_SOCKS_PROXY", ZMQ_SOCKS_PROXY, .readWrite, maximumLength: 1024)
     }
@@ -488,13 +488,13 @@ extension SocketOption where Value == Bool {
 
 extension SocketOption where Value == String {
     /// The user name a PLAIN client sends (`ZMQ_PLAIN_USERNAME`); setting it makes the socket
-    /// a PLAIN client. 1 to 255 bytes (libzmq rejects an empty value). Default: none.
+    /// a PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL mechanism. Default: none.
     public static var plainUsername: SocketOption<String> {
         .string("ZMQ_PLAIN_USERNAME", ZMQ_PLAIN_USERNAME, .readWrite, maximumLength: 255)
     }
 
     /// The password a PLAIN client sends (`ZMQ_PLAIN_PASSWORD`); setting it makes the socket a
-    /// PLAIN client. 1 to 255 bytes (libzmq rejects an empty value). Default: none.
+    /// PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL mechanism. Default: none.
     ///
     /// PLAIN sends it in clear text.
     public static var plainPassword: SocketOption<String> {
@@ -596,7 +596,7 @@ extension SocketOption where Value == Int {
 
 extension SocketOption where Value == String {
     /// The ZAP authentication domain the socket's connections are checked in
-    /// (`ZMQ_ZAP_DOMAIN`). 1 to 255 bytes (libzmq rejects an empty value). Default: empty.
+    /// (`ZMQ_ZAP_DOMAIN`). Up to 255 bytes; an empty value clears it. Default: empty.
     ///
     /// With the NULL mechanism, ZAP is consulted only when a domain is set.
     public static var zapDomain: SocketOption<String> {

@@ -70,11 +70,11 @@ extension SocketCore {
         case .uint64(var number):
             rc = zmq_setsockopt(handle, code, &number, MemoryLayout<UInt64>.size)
         case .bytes(let bytes):
-            // An empty value (subscribe to everything) still needs a valid pointer.
-            let storage = bytes.isEmpty ? [0] : bytes
-            rc = storage.withUnsafeBytes { buffer in
-                zmq_setsockopt(handle, code, buffer.baseAddress, bytes.count)
-            }
+            // An empty value goes as (NULL, 0): libzmq reads that as "clear" for the PLAIN, ZAP
+            // and proxy options, and as the empty prefix for (un)subscribe.
+            rc = bytes.isEmpty
+                ? zmq_setsockopt(handle, code, nil, 0)
+                : bytes.withUnsafeBytes { zmq_setsockopt(handle, code, $0.baseAddress, $0.count) }
         }
         guard rc == 0 else { throw ZeroMQError.libzmq("setOption(\(name))", socket: label) }
     }
