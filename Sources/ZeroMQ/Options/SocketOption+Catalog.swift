@@ -488,13 +488,15 @@ extension SocketOption where Value == Bool {
 
 extension SocketOption where Value == String {
     /// The user name a PLAIN client sends (`ZMQ_PLAIN_USERNAME`); setting it makes the socket
-    /// a PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL mechanism. Default: none.
+    /// a PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL
+    /// mechanism. Default: none.
     public static var plainUsername: SocketOption<String> {
         .string("ZMQ_PLAIN_USERNAME", ZMQ_PLAIN_USERNAME, .readWrite, maximumLength: 255)
     }
 
     /// The password a PLAIN client sends (`ZMQ_PLAIN_PASSWORD`); setting it makes the socket a
-    /// PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL mechanism. Default: none.
+    /// PLAIN client. Up to 255 bytes; an empty value returns the socket to the NULL
+    /// mechanism. Default: none.
     ///
     /// PLAIN sends it in clear text.
     public static var plainPassword: SocketOption<String> {
