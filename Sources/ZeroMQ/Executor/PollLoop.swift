@@ -56,8 +56,19 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     /// Context plus sockets using this loop; at zero the thread stops.
     private let users = Atomic<Int>(0)
 
-    /// Loop-thread state. Touched only on the loop thread.
-    private var confined = Confined()
+    /// Loop-thread state, reached only through `confined`, which checks the thread in debug builds.
+    private var _confined = Confined()
+
+    private var confined: Confined {
+        _read {
+            preconditionOnLoop()
+            yield _confined
+        }
+        _modify {
+            preconditionOnLoop()
+            yield &_confined
+        }
+    }
 
     private struct Confined {
         var registered: [SocketCore] = []
@@ -141,22 +152,22 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     // MARK: Loop-thread services for sockets
 
-    /// Starts or stops polling `core` according to its current ``SocketCore/pollEvents``.
+    /// Starts or stops polling `core` according to its current ``SocketCore/Confined/pollEvents``.
     func updateInterest(_ core: SocketCore) {
         preconditionOnLoop()
-        let wanted = core.pollEvents != 0
-        if wanted, core.pollSlot < 0 {
-            core.pollSlot = confined.registered.count
+        let wanted = core.confined.pollEvents != 0
+        if wanted, core.confined.pollSlot < 0 {
+            core.confined.pollSlot = confined.registered.count
             confined.registered.append(core)
-        } else if !wanted, core.pollSlot >= 0 {
-            let slot = core.pollSlot
+        } else if !wanted, core.confined.pollSlot >= 0 {
+            let slot = core.confined.pollSlot
             let last = confined.registered.count - 1
             if slot != last {
                 confined.registered[slot] = confined.registered[last]
-                confined.registered[slot].pollSlot = slot
+                confined.registered[slot].confined.pollSlot = slot
             }
             confined.registered.removeLast()
-            core.pollSlot = -1
+            core.confined.pollSlot = -1
         }
     }
 
@@ -206,7 +217,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             items.append(zmq_pollitem_t(socket: nil, fd: queue.wakeup.descriptor, events: Int16(ZMQ_POLLIN), revents: 0))
             for core in confined.registered {
                 guard let handle = core.pollHandle else { continue }
-                items.append(zmq_pollitem_t(socket: handle, fd: 0, events: core.pollEvents, revents: 0))
+                items.append(zmq_pollitem_t(socket: handle, fd: 0, events: core.confined.pollEvents, revents: 0))
                 polled.append(core)
             }
             now = ContinuousClock.now

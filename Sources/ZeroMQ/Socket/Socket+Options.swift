@@ -49,11 +49,11 @@ extension Socket {
     /// Whether received frames keep libzmq's message, so that ``Frame/metadata(_:)`` can read
     /// properties such as `Peer-Address`. Off by default: small frames are then copied out and
     /// libzmq's message is freed at once, which is faster.
-    public var keepsMessageMetadata: Bool { core.keepsMetadata }
+    public var keepsMessageMetadata: Bool { core.confined.keepsMetadata }
 
     /// Turns ``keepsMessageMetadata`` on or off for frames received from now on.
     public func setKeepsMessageMetadata(_ keeps: Bool) {
-        core.keepsMetadata = keeps
+        core.confined.keepsMetadata = keeps
     }
 }
 

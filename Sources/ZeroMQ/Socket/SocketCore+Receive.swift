@@ -37,7 +37,7 @@ extension SocketCore {
     /// into the inbox for the next receives.
     func receiveImmediately(readAhead: Int) throws(ZeroMQError) -> Message? {
         let handle = try liveHandle(for: "receive")
-        guard receivers.isEmpty else { return nil }
+        guard confined.receivers.isEmpty else { return nil }
         if let message = takeFromInbox() { return message }
         guard let message = try receiveMessage(handle) else { return nil }
         if readAhead > 1 { fillInbox(handle, upTo: readAhead - 1) }
@@ -56,7 +56,7 @@ extension SocketCore {
             continuation.resume(throwing: CancellationError())
             return
         }
-        guard handle != nil else {
+        guard confined.handle != nil else {
             continuation.resume(throwing: ZeroMQError.closed("receive", socket: label))
             return
         }
@@ -68,7 +68,7 @@ extension SocketCore {
                 )
             }
         }
-        receivers.append(waiter)
+        confined.receivers.append(waiter)
         refreshInterest()
     }
 
@@ -79,8 +79,8 @@ extension SocketCore {
     }
 
     private func removeReceiver(_ id: UInt64) -> UnsafeContinuation<Message, any Error>? {
-        guard let index = receivers.firstIndex(where: { $0.id == id }) else { return nil }
-        let waiter = receivers.remove(at: index)
+        guard let index = confined.receivers.firstIndex(where: { $0.id == id }) else { return nil }
+        let waiter = confined.receivers.remove(at: index)
         if let timer = waiter.timer { loop.cancelTimer(timer) }
         refreshInterest()
         return waiter.continuation
@@ -88,24 +88,24 @@ extension SocketCore {
 
     /// Readable: hands messages to waiting receivers in FIFO order, a bounded number per turn.
     func serveReceivers() {
-        guard let handle else { return }
+        guard let handle = confined.handle else { return }
         var budget = Self.servingBudget
-        while budget > 0, let head = receivers.first {
+        while budget > 0, let head = confined.receivers.first {
             budget -= 1
             let message: Message
             do {
                 guard let received = try receiveMessage(handle) else { return }
                 message = received
             } catch {
-                receivers.removeFirst()
+                confined.receivers.removeFirst()
                 if let timer = head.timer { loop.cancelTimer(timer) }
                 head.continuation.resume(throwing: error)
                 continue
             }
-            receivers.removeFirst()
+            confined.receivers.removeFirst()
             if let timer = head.timer { loop.cancelTimer(timer) }
             // Read ahead only once nobody else waits (keeps the inbox-is-empty-while-waiting rule).
-            if receivers.isEmpty, head.readAhead > 1 { fillInbox(handle, upTo: head.readAhead - 1) }
+            if confined.receivers.isEmpty, head.readAhead > 1 { fillInbox(handle, upTo: head.readAhead - 1) }
             head.continuation.resume(returning: message)
         }
     }
@@ -117,21 +117,21 @@ extension SocketCore {
             return inbox.closed ? 0 : readAhead - inbox.messages.count
         }
         // Waiting receivers come first: they are served by readiness, in order.
-        guard room > 0, receivers.isEmpty, let handle else { return }
+        guard room > 0, confined.receivers.isEmpty, let handle = confined.handle else { return }
         fillInbox(handle, upTo: room)
     }
 
     /// Takes up to `limit` more messages from libzmq into the inbox.
     private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int) {
-        while readAheadScratch.count < limit {
+        while confined.readAheadScratch.count < limit {
             // An error here (there should be none after a successful receive) is left for the
             // next receive to report.
             guard let message = try? receiveMessage(handle) else { break }
-            readAheadScratch.append(message)
+            confined.readAheadScratch.append(message)
         }
-        guard !readAheadScratch.isEmpty else { return }
-        inbox.withLock { $0.messages.append(contentsOf: readAheadScratch) }
-        readAheadScratch.removeAll(keepingCapacity: true)
+        guard !confined.readAheadScratch.isEmpty else { return }
+        inbox.withLock { $0.messages.append(contentsOf: confined.readAheadScratch) }
+        confined.readAheadScratch.removeAll(keepingCapacity: true)
     }
 
     // MARK: libzmq
@@ -171,7 +171,7 @@ extension SocketCore {
     /// large ones keep libzmq's message and are read in place.
     private func makeFrame(_ part: inout zmq_msg_t) -> Frame {
         let size = zmq_msg_size(&part)
-        guard keepsMetadata || size > Frame.copyLimit else {
+        guard confined.keepsMetadata || size > Frame.copyLimit else {
             guard size > 0, let source = zmq_msg_data(&part) else { return Frame(storage: .bytes([])) }
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 if let target = buffer.baseAddress { memcpy(target, source, size) }

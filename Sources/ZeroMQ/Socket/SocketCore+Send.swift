@@ -20,7 +20,7 @@ extension SocketCore {
     /// call, so no other send can slip frames into the middle of it.
     func sendImmediately(_ message: Message) throws(ZeroMQError) -> Bool {
         let handle = try liveHandle(for: "send")
-        guard senders.isEmpty else { return false }
+        guard confined.senders.isEmpty else { return false }
         return try sendFrames(of: message, handle)
     }
 
@@ -36,7 +36,7 @@ extension SocketCore {
             continuation.resume(throwing: CancellationError())
             return
         }
-        guard handle != nil else {
+        guard confined.handle != nil else {
             continuation.resume(throwing: ZeroMQError.closed("send", socket: label))
             return
         }
@@ -48,7 +48,7 @@ extension SocketCore {
                 )
             }
         }
-        senders.append(waiter)
+        confined.senders.append(waiter)
         refreshInterest()
     }
 
@@ -58,8 +58,8 @@ extension SocketCore {
     }
 
     private func removeSender(_ id: UInt64) -> UnsafeContinuation<Void, any Error>? {
-        guard let index = senders.firstIndex(where: { $0.id == id }) else { return nil }
-        let waiter = senders.remove(at: index)
+        guard let index = confined.senders.firstIndex(where: { $0.id == id }) else { return nil }
+        let waiter = confined.senders.remove(at: index)
         if let timer = waiter.timer { loop.cancelTimer(timer) }
         refreshInterest()
         return waiter.continuation
@@ -67,21 +67,21 @@ extension SocketCore {
 
     /// Writable: sends waiting messages in FIFO order, a bounded number per turn.
     func serveSenders() {
-        guard let handle else { return }
+        guard let handle = confined.handle else { return }
         var budget = Self.servingBudget
-        while budget > 0, let head = senders.first {
+        while budget > 0, let head = confined.senders.first {
             budget -= 1
             let sent: Bool
             do {
                 sent = try sendFrames(of: head.message, handle)
             } catch {
-                senders.removeFirst()
+                confined.senders.removeFirst()
                 if let timer = head.timer { loop.cancelTimer(timer) }
                 head.continuation.resume(throwing: error)
                 continue
             }
             guard sent else { return }
-            senders.removeFirst()
+            confined.senders.removeFirst()
             if let timer = head.timer { loop.cancelTimer(timer) }
             head.continuation.resume()
         }

@@ -16,9 +16,9 @@ import Musl
 ///
 /// Thread-safety, field by field:
 /// - `let`s are immutable; `inbox` is a `Lock` (filled on the loop, taken from any thread);
-/// - everything else (`handle`, the waiter queues, `pollEvents`, `pollSlot`) is touched only on
-///   the loop thread; every libzmq call goes through ``liveHandle(for:)``, which checks that in
-///   debug builds.
+/// - everything else lives in ``Confined``, touched only on the loop thread and reached only
+///   through ``confined``, which checks the thread on every access in debug builds; every libzmq
+///   call on the socket takes its handle from there (``liveHandle(for:)``).
 final class SocketCore: @unchecked Sendable {
     let loop: PollLoop
     let type: SocketType
@@ -46,19 +46,38 @@ final class SocketCore: @unchecked Sendable {
 
     // MARK: Loop thread only
 
-    private(set) var handle: UnsafeMutableRawPointer?
-    /// The `zmq_poll` events this socket waits for (set only by ``refreshInterest()``).
-    var pollEvents: Int16 = 0
-    /// Position in the loop's poll set, or -1 (owned by ``PollLoop/updateInterest(_:)``).
-    var pollSlot = -1
-    var receivers = Deque<ReceiveWaiter>()
-    var senders = Deque<SendWaiter>()
-    private var nextWaiterID: UInt64 = 0
-    /// Reused by read-ahead so that filling the inbox allocates nothing in steady state.
-    var readAheadScratch: [Message] = []
-    /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
-    var keepsMetadata = false
-    private var closeReason = "the socket is closed"
+    /// The state only the loop thread may touch. It is reached through ``confined``, which checks
+    /// the thread on every access in debug builds.
+    struct Confined {
+        /// The libzmq socket; nil once closed.
+        var handle: UnsafeMutableRawPointer?
+        /// The `zmq_poll` events this socket waits for (set only by ``refreshInterest()``).
+        var pollEvents: Int16 = 0
+        /// Position in the loop's poll set, or -1 (owned by ``PollLoop/updateInterest(_:)``).
+        var pollSlot = -1
+        var receivers = Deque<ReceiveWaiter>()
+        var senders = Deque<SendWaiter>()
+        var nextWaiterID: UInt64 = 0
+        /// Reused by read-ahead so that filling the inbox allocates nothing in steady state.
+        var readAheadScratch: [Message] = []
+        /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
+        var keepsMetadata = false
+        var closeReason = "the socket is closed"
+    }
+
+    private var _confined: Confined
+
+    /// The loop-confined state; traps in debug builds when touched off the loop thread.
+    var confined: Confined {
+        _read {
+            loop.preconditionOnLoop()
+            yield _confined
+        }
+        _modify {
+            loop.preconditionOnLoop()
+            yield &_confined
+        }
+    }
 
     struct ReceiveWaiter {
         let id: UInt64
@@ -75,7 +94,7 @@ final class SocketCore: @unchecked Sendable {
     }
 
     init(handle: UnsafeMutableRawPointer, type: SocketType, label: String, loop: PollLoop, context: ContextStorage, logger: Logger) {
-        self.handle = handle
+        _confined = Confined(handle: handle)
         self.type = type
         self.label = label
         self.loop = loop
@@ -88,7 +107,8 @@ final class SocketCore: @unchecked Sendable {
     }
 
     deinit {
-        if let handle {
+        // No other reference exists any more, so the confined state can be read from any thread.
+        if let handle = _confined.handle {
             // Dropped without close(): close on the loop thread, which owns the handle.
             let socket = SocketHandle(raw: handle)
             let cap = context.configuration.shutdownLinger
@@ -106,25 +126,23 @@ final class SocketCore: @unchecked Sendable {
     /// The open handle, checked to be on the loop thread in debug builds.
     @inline(__always)
     func liveHandle(for operation: @autoclosure () -> String) throws(ZeroMQError) -> UnsafeMutableRawPointer {
-        loop.preconditionOnLoop()
-        guard let handle else {
-            throw ZeroMQError(code: .socketClosed, operation: operation(), socket: label, reason: closeReason)
+        guard let handle = confined.handle else {
+            throw ZeroMQError(code: .socketClosed, operation: operation(), socket: label, reason: confined.closeReason)
         }
         return handle
     }
 
     /// The handle for the poll set (nil once closed). Loop thread only.
-    var pollHandle: UnsafeMutableRawPointer? { handle }
+    var pollHandle: UnsafeMutableRawPointer? { confined.handle }
 
     /// Whether ``close(because:)`` has run.
     var isClosed: Bool {
-        loop.preconditionOnLoop()
-        return handle == nil
+        confined.handle == nil
     }
 
     func makeWaiterID() -> UInt64 {
-        nextWaiterID &+= 1
-        return nextWaiterID
+        confined.nextWaiterID &+= 1
+        return confined.nextWaiterID
     }
 
     // MARK: Closing
@@ -132,20 +150,19 @@ final class SocketCore: @unchecked Sendable {
     /// Closes the socket: fails every waiter, drops the read-ahead, closes the handle with a
     /// bounded linger. Loop thread only; idempotent.
     func close(because reason: String) {
-        loop.preconditionOnLoop()
-        guard let handle else { return }
-        self.handle = nil
-        closeReason = reason
+        guard let handle = confined.handle else { return }
+        confined.handle = nil
+        confined.closeReason = reason
         inbox.withLock { inbox in
             inbox.closed = true
             inbox.messages.removeAll()
         }
         let error = ZeroMQError(code: .socketClosed, operation: "close", socket: label, reason: reason)
-        while let waiter = receivers.popFirst() {
+        while let waiter = confined.receivers.popFirst() {
             if let timer = waiter.timer { loop.cancelTimer(timer) }
             waiter.continuation.resume(throwing: ZeroMQError(code: .socketClosed, operation: "receive", socket: label, reason: reason))
         }
-        while let waiter = senders.popFirst() {
+        while let waiter = confined.senders.popFirst() {
             if let timer = waiter.timer { loop.cancelTimer(timer) }
             var failure = error
             failure.operation = "send"
@@ -173,11 +190,11 @@ final class SocketCore: @unchecked Sendable {
     /// Recomputes what to poll for from the waiter queues and tells the loop.
     func refreshInterest() {
         var events: Int16 = 0
-        if !receivers.isEmpty { events |= Int16(ZMQ_POLLIN) }
-        if !senders.isEmpty { events |= Int16(ZMQ_POLLOUT) }
-        if handle == nil { events = 0 }
-        guard events != pollEvents || (events != 0) != (pollSlot >= 0) else { return }
-        pollEvents = events
+        if !confined.receivers.isEmpty { events |= Int16(ZMQ_POLLIN) }
+        if !confined.senders.isEmpty { events |= Int16(ZMQ_POLLOUT) }
+        if confined.handle == nil { events = 0 }
+        guard events != confined.pollEvents || (events != 0) != (confined.pollSlot >= 0) else { return }
+        confined.pollEvents = events
         loop.updateInterest(self)
     }
 
