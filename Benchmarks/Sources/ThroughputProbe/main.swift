@@ -118,6 +118,64 @@ func framework(_ variant: Variant) async throws -> Double {
     return rate(elapsed)
 }
 
+/// Per-message receive cost with no I/O in the way: `count` messages are queued on an inproc
+/// PULL first (high-water marks lifted), then drained. Returns nanoseconds per message.
+func drainCost(_ variant: Variant?) async throws -> Double {
+    var configuration = ContextConfiguration()
+    configuration.ioThreads = 1
+    let context = try Context(configuration: configuration)
+    let pull = try PullSocket(context)
+    try await pull.setOption(.receiveHighWaterMark, to: 0)
+    try await pull.bind("inproc://drain")
+    let push = try PushSocket(context)
+    try await push.setOption(.sendHighWaterMark, to: 0)
+    try await push.connect("inproc://drain")
+    let payload = Message([UInt8](repeating: 0x2A, count: size))
+    try await fill(push, payload, count)
+    let start = ContinuousClock.now
+    var bytes = 0
+    switch variant {
+    case nil:
+        // The raw floor: zmq_msg_recv on the loop thread, through the same socket.
+        bytes = try await pull.withUnsafeHandle { handle in
+            var message = zmq_msg_t()
+            zmq_msg_init(&message)
+            var bytes = 0
+            for _ in 0..<count {
+                zmq_msg_recv(&message, handle, 0)
+                bytes &+= zmq_msg_size(&message)
+            }
+            zmq_msg_close(&message)
+            return bytes
+        }
+    case .sequence?:
+        var seen = 0
+        for try await message in pull.messages {
+            bytes &+= message.byteCount
+            seen += 1
+            if seen == count { break }
+        }
+    case .ordinaryTask?:
+        for _ in 0..<count { bytes &+= try await pull.receive().byteCount }
+    case .taskExecutor?:
+        bytes = try await Task(executorPreference: pull.loop.taskExecutor) {
+            var bytes = 0
+            for _ in 0..<count { bytes &+= try await pull.receive().byteCount }
+            return bytes
+        }.value
+    case .isolated?:
+        bytes = try await drainIsolated(pull, count)
+    }
+    let elapsed = ContinuousClock.now - start
+    precondition(bytes == count * size, "lost messages: \(bytes) bytes")
+    await context.shutdown()
+    return (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) * 1e-9) / Double(count)
+}
+
+func fill(_ push: isolated PushSocket, _ payload: Message, _ count: Int) async throws {
+    for _ in 0..<count { try await push.send(payload) }
+}
+
 /// CPU time this process used while `sockets` sockets sat idle with pending receives.
 func idleCPU(sockets: Int, seconds: Int) async throws -> Double {
     var configuration = ContextConfiguration()
@@ -146,14 +204,27 @@ func row(_ name: String, _ value: Double, _ ratio: Double, cpu: Double) {
     let padded = name.padding(toLength: 46, withPad: " ", startingAt: 0)
     print(padded + String(format: " %10.0f msg/s  %5.2f×  %6.0f ns CPU/msg", value, ratio, cpu / Double(count) * 1e9))
 }
-var cpuBefore = cpuSeconds()
-let raw = rawBaseline()
-row("raw libzmq (zmq_msg_recv loop, own thread)", raw, 1.0, cpu: cpuSeconds() - cpuBefore)
-for variant in Variant.allCases where only.map({ variant.rawValue.contains($0) }) ?? true {
-    cpuBefore = cpuSeconds()
-    let value = try await framework(variant)
-    row(variant.rawValue, value, value / raw, cpu: cpuSeconds() - cpuBefore)
+let wantsThroughput = only != "drain"
+if wantsThroughput {
+    var cpuBefore = cpuSeconds()
+    let raw = rawBaseline()
+    row("raw libzmq (zmq_msg_recv loop, own thread)", raw, 1.0, cpu: cpuSeconds() - cpuBefore)
+    for variant in Variant.allCases where only.map({ variant.rawValue.contains($0) }) ?? true {
+        cpuBefore = cpuSeconds()
+        let value = try await framework(variant)
+        row(variant.rawValue, value, value / raw, cpu: cpuSeconds() - cpuBefore)
+    }
 }
-guard only == nil else { exit(0) }
-let idle = try await idleCPU(sockets: 100, seconds: 5)
-print(String(format: "idle: 100 sockets with pending receives, 5 s: %.2f %% of a core", idle))
+if only == nil || only == "drain" {
+    print("drain (inproc, queue filled first, ns per message: framework overhead without I/O):")
+    let floor = try await drainCost(nil)
+    print("  raw zmq_msg_recv on the loop thread".padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %6.0f ns", floor))
+    for variant in Variant.allCases {
+        let cost = try await drainCost(variant)
+        print(("  " + variant.rawValue).padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %6.0f ns  (+%.0f)", cost, cost - floor))
+    }
+}
+if only == nil {
+    let idle = try await idleCPU(sockets: 100, seconds: 5)
+    print(String(format: "idle: 100 sockets with pending receives, 5 s: %.2f %% of a core", idle))
+}

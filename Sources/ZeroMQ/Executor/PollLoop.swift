@@ -56,17 +56,23 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     /// Context plus sockets using this loop; at zero the thread stops.
     private let users = Atomic<Int>(0)
 
-    /// Loop-thread state, reached only through `confined`, which checks the thread in debug builds.
-    private var _confined = Confined()
+    /// Loop-thread state, reached only through `confined`, which checks the thread in debug
+    /// builds. Behind a pointer so that accesses cost no dynamic exclusivity check. Freed in
+    /// deinit, which runs only after the loop thread (which holds the loop) has finished.
+    private let _confined: UnsafeMutablePointer<Confined> = {
+        let pointer = UnsafeMutablePointer<Confined>.allocate(capacity: 1)
+        pointer.initialize(to: Confined())
+        return pointer
+    }()
 
     private var confined: Confined {
         _read {
             preconditionOnLoop()
-            yield _confined
+            yield _confined.pointee
         }
         _modify {
             preconditionOnLoop()
-            yield &_confined
+            yield &_confined.pointee
         }
     }
 
@@ -88,6 +94,11 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         try LoopThread.start(name: name) { [self] in
             self.run()
         }
+    }
+
+    deinit {
+        _confined.deinitialize(count: 1)
+        _confined.deallocate()
     }
 
     // MARK: Lifetime

@@ -15,10 +15,13 @@ import Darwin
 final class Lock<State>: @unchecked Sendable {
     // @unchecked Sendable: `state` is only reached inside `withLock`, under `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var state: State
+    /// Kept behind a pointer rather than in a stored `var`, so that reaching it costs no dynamic
+    /// exclusivity check (the mutex already guarantees exclusive access).
+    private let state: UnsafeMutablePointer<State>
 
     init(_ state: State) {
-        self.state = state
+        self.state = .allocate(capacity: 1)
+        self.state.initialize(to: state)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let rc = pthread_mutex_init(mutex, nil)
@@ -28,6 +31,8 @@ final class Lock<State>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// Runs `body` with exclusive access to the state.
@@ -35,6 +40,6 @@ final class Lock<State>: @unchecked Sendable {
     func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&state)
+        return try body(&state.pointee)
     }
 }

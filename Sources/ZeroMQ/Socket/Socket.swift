@@ -73,3 +73,20 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
         core.close(because: "the socket was closed")
     }
 }
+
+extension Socket {
+    /// Calls `body` with the libzmq socket handle, on the socket's loop thread: an escape hatch
+    /// for libzmq calls this package does not wrap, and for raw baselines in benchmarks.
+    ///
+    /// Rules: do not keep the handle beyond `body`, do not close it, and do not make blocking
+    /// calls that may wait (they stall every socket on the loop). Messages taken this way bypass
+    /// the socket's read-ahead, so do not mix with concurrent `receive()` calls.
+    ///
+    /// - Throws: ``ZeroMQError/Code-swift.struct/socketClosed`` when the socket is closed, or
+    ///   what `body` throws.
+    public func withUnsafeHandle<Result: Sendable>(
+        _ body: (UnsafeMutableRawPointer) throws -> Result
+    ) throws -> Result {
+        try body(try core.liveHandle(for: "withUnsafeHandle"))
+    }
+}

@@ -65,17 +65,19 @@ final class SocketCore: @unchecked Sendable {
         var closeReason = "the socket is closed"
     }
 
-    private var _confined: Confined
+    /// Behind a pointer rather than in a stored `var`: confinement to one thread already rules
+    /// out overlapping access, and this spares every access a dynamic exclusivity check.
+    private let _confined: UnsafeMutablePointer<Confined>
 
     /// The loop-confined state; traps in debug builds when touched off the loop thread.
     var confined: Confined {
         _read {
             loop.preconditionOnLoop()
-            yield _confined
+            yield _confined.pointee
         }
         _modify {
             loop.preconditionOnLoop()
-            yield &_confined
+            yield &_confined.pointee
         }
     }
 
@@ -94,7 +96,8 @@ final class SocketCore: @unchecked Sendable {
     }
 
     init(handle: UnsafeMutableRawPointer, type: SocketType, label: String, loop: PollLoop, context: ContextStorage, logger: Logger) {
-        _confined = Confined(handle: handle)
+        _confined = .allocate(capacity: 1)
+        _confined.initialize(to: Confined(handle: handle))
         self.type = type
         self.label = label
         self.loop = loop
@@ -108,7 +111,11 @@ final class SocketCore: @unchecked Sendable {
 
     deinit {
         // No other reference exists any more, so the confined state can be read from any thread.
-        if let handle = _confined.handle {
+        defer {
+            _confined.deinitialize(count: 1)
+            _confined.deallocate()
+        }
+        if let handle = _confined.pointee.handle {
             // Dropped without close(): close on the loop thread, which owns the handle.
             let socket = SocketHandle(raw: handle)
             let cap = context.configuration.shutdownLinger
