@@ -9,19 +9,25 @@ extension Socket where Role: ReceivingRole {
     /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/socketClosed`` when the
     ///   socket is or gets closed; `EFSM` for a REP that owes a reply), or `CancellationError`.
     ///   A cancelled receive takes no message.
+    @inlinable
     nonisolated(nonsending) public func receive() async throws -> Message {
         if let message = try receiveWithoutWaiting() { return message }
-        return try await receiveOnLoop(timeout: nil, readAhead: core.readAhead)
+        return try await receiveOnLoop(timeout: nil, readAhead: readAhead)
     }
 
     /// Receives the next message, waiting at most `timeout`.
     ///
     /// - Throws: ``ZeroMQError/Code-swift.struct/timedOut`` when nothing came in time (no
     ///   message was taken: the next receive gets it), and the errors of ``receive()``.
+    @inlinable
     nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
         if let message = try receiveWithoutWaiting() { return message }
-        return try await receiveOnLoop(timeout: timeout, readAhead: core.readAhead)
+        return try await receiveOnLoop(timeout: timeout, readAhead: readAhead)
     }
+
+    /// How many messages a hop to the loop takes at once (``SocketCore/readAhead``).
+    @usableFromInline
+    nonisolated var readAhead: Int { core.readAhead }
 
     /// The fast path, run on the caller's executor: no suspension and no actor call.
     ///
@@ -29,7 +35,7 @@ extension Socket where Role: ReceivingRole {
     /// preferring the loop's task executor — the core is ours to touch (the loop runs one job at a
     /// time), so libzmq is asked directly; calling into the actor instead would cost a job
     /// switch back to a task executor on return. Elsewhere only the read-ahead inbox is looked at.
-    @inline(__always)
+    @usableFromInline
     nonisolated func receiveWithoutWaiting() throws -> Message? {
         if core.loop.isCurrentThread {
             return try core.receiveImmediately(readAhead: 1)
@@ -51,6 +57,7 @@ extension Socket where Role: ReceivingRole {
     ///
     /// - Parameter readAhead: off-loop callers pay a hop to get here, so they take a batch
     ///   (``SocketCore/readAhead``); callers already on the loop take one at a time.
+    @usableFromInline
     func receiveOnLoop(timeout: Duration?, readAhead: Int) async throws -> Message {
         let core = self.core
         if let message = try core.receiveImmediately(readAhead: readAhead) { return message }

@@ -14,7 +14,11 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
     public typealias Element = Message
     public typealias Failure = any Error
 
-    let socket: Socket<Role>
+    @usableFromInline let socket: Socket<Role>
+
+    @usableFromInline init(socket: Socket<Role>) {
+        self.socket = socket
+    }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(socket: socket)
@@ -22,14 +26,15 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
 
     /// Iterates over a socket's messages.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let socket: Socket<Role>
-        private var finished = false
+        @usableFromInline let socket: Socket<Role>
+        @usableFromInline var finished = false
 
-        init(socket: Socket<Role>) {
+        @usableFromInline init(socket: Socket<Role>) {
             self.socket = socket
         }
 
         /// The next message, or `nil` once the socket is closed.
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Message? {
             guard !finished else { return nil }
             do {
@@ -41,6 +46,7 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
         }
 
         /// The next message, or `nil` once the socket is closed.
+        @inlinable
         public mutating func next() async throws -> Message? {
             try await next(isolation: nil)
         }
