@@ -55,8 +55,9 @@ extension Socket where Role: ReceivingRole {
 
     /// The slow path: on the loop, take a message or wait for one.
     ///
-    /// - Parameter readAhead: off-loop callers pay a hop to get here, so they take a batch
-    ///   (``SocketCore/readAhead``); callers already on the loop take one at a time.
+    /// - Parameter readAhead: how many messages to take from libzmq once one is there: the first
+    ///   is returned, the rest go to the inbox, so that the next receives (which, off the loop,
+    ///   would each pay a hop) find them there.
     @usableFromInline
     func receiveOnLoop(timeout: Duration?, readAhead: Int) async throws -> Message {
         let core = self.core
