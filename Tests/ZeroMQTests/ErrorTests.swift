@@ -74,3 +74,44 @@ struct ErrorTests {
         #expect(ErrnoName.name(of: 99_999) == "errno 99999")
     }
 }
+
+@Suite("Context and socket misuse")
+struct MisuseTests {
+    @Test("a context needs at least one loop and a positive batch size")
+    func badConfiguration() {
+        let loops = #expect(throws: ZeroMQError.self) { try makeContext { $0.pollLoops = 0 } }
+        #expect(loops?.code == .invalidArgument)
+        let batch = #expect(throws: ZeroMQError.self) { try makeContext { $0.receiveBatchSize = 0 } }
+        #expect(batch?.code == .invalidArgument)
+    }
+
+    @Test("a socket cannot be pinned to another context's loop")
+    func foreignLoop() async throws {
+        let first = try makeContext(), second = try makeContext()
+        let error = #expect(throws: ZeroMQError.self) { try PullSocket(second, on: first.loops[0]) }
+        #expect(error?.code == .invalidArgument)
+        await first.shutdown()
+        await second.shutdown()
+    }
+
+    @Test("every operation on a closed socket says it is closed")
+    func closedSocket() async throws {
+        let context = try makeContext()
+        let pair = try PairSocket(context)
+        await pair.close()
+        await pair.close()  // closing twice is fine
+        for attempt in 0..<4 {
+            let error = await #expect(throws: ZeroMQError.self) {
+                switch attempt {
+                case 0: try await pair.send("x")
+                case 1: _ = try await pair.receive(timeout: .milliseconds(10))
+                case 2: try await pair.bind("inproc://closed")
+                default: _ = try await pair.option(.linger)
+                }
+            }
+            #expect(error?.code == .socketClosed)
+            #expect(error?.socket == pair.description)
+        }
+        await context.shutdown()
+    }
+}
