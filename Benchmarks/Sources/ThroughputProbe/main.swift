@@ -224,6 +224,14 @@ if only == nil || only == "drain" {
         print(("  " + variant.rawValue).padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %6.0f ns  (+%.0f)", cost, cost - floor))
     }
 }
+if let only, only.hasPrefix("drain:") {
+    // One drain variant alone, for instruction counts (`perf stat -e instructions:u`):
+    // "drain:raw" or "drain:<part of a variant's name>".
+    let name = only.dropFirst("drain:".count)
+    let variant = Variant.allCases.first { $0.rawValue.contains(name) }
+    let cost = try await drainCost(name == "raw" ? nil : variant)
+    print(String(format: "drain %@: %.0f ns per message", String(name), cost))
+}
 if only == nil {
     let idle = try await idleCPU(sockets: 100, seconds: 5)
     print(String(format: "idle: 100 sockets with pending receives, 5 s: %.2f %% of a core", idle))
