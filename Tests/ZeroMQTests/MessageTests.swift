@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Messages and frames")
 struct MessageTests {
-    @Test("frames of any size and origin arrive intact", arguments: [0, 1, 33, 2_048, 2_049, 8_192, 65_536, 1 << 20])
+    @Test("frames of any size and origin arrive intact", arguments: [0, 1, 33, 64, 65, 2_048, 2_049, 8_192, 65_536, 1 << 20])
     func sizes(size: Int) async throws {
         try await withDeadline {
             let context = try makeContext()

@@ -11,7 +11,8 @@ import Foundation
 /// Frames made from owned buffers (`[UInt8]`, `String`, `Data`) keep the buffer; large ones are
 /// handed to libzmq without copying (libzmq holds a reference until it has sent them). Received
 /// frames up to ``Frame/copyLimit`` bytes are copied into an array (one allocation, no libzmq
-/// message kept alive); larger ones keep libzmq's message and expose its bytes in place.
+/// message kept alive; up to 64 bytes they are stored inside the frame value, with no allocation
+/// at all); larger ones keep libzmq's message and expose its bytes in place.
 public struct Frame: Sendable {
     enum Storage: Sendable {
         case bytes([UInt8])
@@ -20,6 +21,8 @@ public struct Frame: Sendable {
         case data(Data)
         #endif
         case received(ReceivedMessage)
+        /// A small received frame, held inline (no allocation).
+        case inline(InlineBytes)
     }
 
     var storage: Storage
@@ -70,6 +73,7 @@ public struct Frame: Sendable {
         case .data(let data): data.count
         #endif
         case .received(let message): message.count
+        case .inline(let bytes): Int(bytes.count)
         }
     }
 
@@ -89,6 +93,8 @@ public struct Frame: Sendable {
         #endif
         case .received(let message):
             return try body(UnsafeRawBufferPointer(start: message.base, count: message.count))
+        case .inline(let bytes):
+            return try bytes.withUnsafeBytes(body)
         }
     }
 

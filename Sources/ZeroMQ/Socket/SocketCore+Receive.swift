@@ -173,6 +173,9 @@ extension SocketCore {
         let size = zmq_msg_size(&part)
         guard confined.keepsMetadata || size > Frame.copyLimit else {
             guard size > 0, let source = zmq_msg_data(&part) else { return Frame(storage: .bytes([])) }
+            if size <= InlineBytes.capacity {
+                return Frame(storage: .inline(InlineBytes(copying: source, count: size)))
+            }
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 if let target = buffer.baseAddress { memcpy(target, source, size) }
                 count = size

@@ -203,7 +203,7 @@ final class FrameOwner: @unchecked Sendable {
         case .data(let data):
             base = data.withUnsafeBytes { $0.baseAddress }
         #endif
-        case .received:
+        case .received, .inline:
             base = nil
         }
         guard let base else { return nil }
