@@ -8,9 +8,9 @@ import Musl
 import Darwin
 #endif
 
-/// A detached POSIX thread running one closure; poll loops and blocking helpers
+/// Detached POSIX threads running one closure each; poll loops and blocking helpers
 /// (`zmq_ctx_term`) run on these so that they never occupy a cooperative-pool thread.
-struct LoopThread: Sendable {
+enum LoopThread {
     private final class Body {
         let name: String
         let work: @Sendable () -> Void
@@ -20,12 +20,8 @@ struct LoopThread: Sendable {
         }
     }
 
-    /// The thread's identity as the OS sees it (`pthread_t` is an integer on Linux).
-    let id: pthread_t
-
     /// Starts a thread named `name` (at most 15 bytes are kept) running `work`.
-    @discardableResult
-    static func start(name: String, _ work: @escaping @Sendable () -> Void) throws(ZeroMQError) -> LoopThread {
+    static func start(name: String, _ work: @escaping @Sendable () -> Void) throws(ZeroMQError) {
         let body = Unmanaged.passRetained(Body(name: name, work: work)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { argument in
@@ -45,7 +41,6 @@ struct LoopThread: Sendable {
             )
         }
         _ = pthread_detach(thread)
-        return LoopThread(id: thread)
     }
 
 }

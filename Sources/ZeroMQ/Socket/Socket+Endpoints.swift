@@ -18,7 +18,7 @@ extension Socket {
         guard zmq_bind(handle, endpoint) == 0 else {
             throw ZeroMQError.libzmq("bind", socket: core.label, endpoint: endpoint)
         }
-        return (try? core.stringOption(ZMQ_LAST_ENDPOINT, handle: handle)) ?? endpoint
+        return (try? core.stringOption(ZMQ_LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT")) ?? endpoint
     }
 
     /// Connects the socket to `endpoint`. The connection is made (and remade) in the background;

@@ -110,8 +110,8 @@ extension SocketCore {
     }
 
     /// A text option, such as `ZMQ_LAST_ENDPOINT`. Loop thread only.
-    func stringOption(_ code: Int32, handle: UnsafeMutableRawPointer) throws(ZeroMQError) -> String {
-        guard case .bytes(let bytes) = try rawOption(code, name: "\(code)", kind: .string(maximumLength: 1024)) else {
+    func stringOption(_ code: Int32, name: String) throws(ZeroMQError) -> String {
+        guard case .bytes(let bytes) = try rawOption(code, name: name, kind: .string(maximumLength: 1024)) else {
             return ""
         }
         return String(decoding: bytes, as: UTF8.self)
