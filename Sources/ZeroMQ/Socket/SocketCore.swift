@@ -164,16 +164,16 @@ final class SocketCore: @unchecked Sendable {
             inbox.closed = true
             inbox.messages.removeAll()
         }
-        let error = ZeroMQError(code: .socketClosed, operation: "close", socket: label, reason: reason)
+        func closed(_ operation: String) -> ZeroMQError {
+            ZeroMQError(code: .socketClosed, operation: operation, socket: label, reason: reason)
+        }
         while let waiter = confined.receivers.popFirst() {
             if let timer = waiter.timer { loop.cancelTimer(timer) }
-            waiter.continuation.resume(throwing: ZeroMQError(code: .socketClosed, operation: "receive", socket: label, reason: reason))
+            waiter.continuation.resume(throwing: closed("receive"))
         }
         while let waiter = confined.senders.popFirst() {
             if let timer = waiter.timer { loop.cancelTimer(timer) }
-            var failure = error
-            failure.operation = "send"
-            waiter.continuation.resume(throwing: failure)
+            waiter.continuation.resume(throwing: closed("send"))
         }
         refreshInterest()
         Self.closeHandle(SocketHandle(raw: handle), lingerCap: context.configuration.shutdownLinger)
