@@ -48,10 +48,15 @@ public final class Context: Sendable {
         }
         let storage = try ContextStorage(configuration: configuration)
         var loops: [PollLoop] = []
-        for index in 0..<configuration.pollLoops {
-            let loop = try PollLoop(index: index, name: "zmq-loop-\(index)", logger: logger)
-            loop.retainUser()
-            loops.append(loop)
+        do {
+            for index in 0..<configuration.pollLoops {
+                let loop = try PollLoop(index: index, name: "zmq-loop-\(index)", logger: logger)
+                loop.retainUser()
+                loops.append(loop)
+            }
+        } catch {
+            for loop in loops { loop.releaseUser() }  // their threads end
+            throw error
         }
         self.storage = storage
         self.loops = loops
