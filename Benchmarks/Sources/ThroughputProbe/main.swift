@@ -176,6 +176,86 @@ func fill(_ push: isolated PushSocket, _ payload: Message, _ count: Int) async t
     for _ in 0..<count { try await push.send(payload) }
 }
 
+// MARK: REQ/REP round trip
+
+/// A raw libzmq REP echo thread with its own context, answering `rounds` requests.
+func startRawEcho(rounds: Int) -> (endpoint: String, thread: Thread) {
+    let context = zmq_ctx_new()!
+    let rep = zmq_socket(context, ZMQ_REP)!
+    zmq_bind(rep, "tcp://127.0.0.1:*")
+    var buffer = [CChar](repeating: 0, count: 256)
+    var length = buffer.count
+    zmq_getsockopt(rep, ZMQ_LAST_ENDPOINT, &buffer, &length)
+    let endpoint = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let handles = (Handle(raw: context), Handle(raw: rep))
+    let thread = Thread {
+        var message = zmq_msg_t()
+        zmq_msg_init(&message)
+        for _ in 0..<rounds {
+            zmq_msg_recv(&message, handles.1.raw, 0)
+            zmq_msg_send(&message, handles.1.raw, 0)
+        }
+        zmq_msg_close(&message)
+        zmq_close(handles.1.raw)
+        zmq_ctx_term(handles.0.raw)
+    }
+    thread.start()
+    return (endpoint, thread)
+}
+
+/// Mean round trip in microseconds: raw REQ on this thread, own context.
+func rawRoundTrip(rounds: Int) -> Double {
+    let (endpoint, echo) = startRawEcho(rounds: rounds)
+    let context = zmq_ctx_new()!
+    let req = zmq_socket(context, ZMQ_REQ)!
+    zmq_connect(req, endpoint)
+    let payload = [UInt8](repeating: 0x2A, count: size)
+    var reply = zmq_msg_t()
+    zmq_msg_init(&reply)
+    let start = ContinuousClock.now
+    payload.withUnsafeBytes { buffer in
+        for _ in 0..<rounds {
+            zmq_send(req, buffer.baseAddress, size, 0)
+            zmq_msg_recv(&reply, req, 0)
+        }
+    }
+    let elapsed = ContinuousClock.now - start
+    zmq_msg_close(&reply)
+    while !echo.isFinished { usleep(1000) }
+    zmq_close(req)
+    zmq_ctx_term(context)
+    return (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) * 1e-12) / Double(rounds)
+}
+
+func requestIsolated(_ req: isolated ReqSocket, _ payload: Message, rounds: Int) async throws {
+    for _ in 0..<rounds {
+        try await req.send(payload)
+        _ = try await req.receive()
+    }
+}
+
+/// Mean round trip in microseconds through a framework REQ (raw echo on the other end).
+func frameworkRoundTrip(rounds: Int, isolated: Bool) async throws -> Double {
+    let (endpoint, echo) = startRawEcho(rounds: rounds)
+    let context = try Context()
+    let req = try ReqSocket(context)
+    try await req.connect(endpoint)
+    let payload = Message([UInt8](repeating: 0x2A, count: size))
+    let start = ContinuousClock.now
+    if isolated {
+        try await requestIsolated(req, payload, rounds: rounds)
+    } else {
+        for _ in 0..<rounds {
+            try await req.send(payload)
+            _ = try await req.receive()
+        }
+    }
+    let elapsed = ContinuousClock.now - start
+    while !echo.isFinished { try await Task.sleep(for: .milliseconds(1)) }
+    await context.shutdown()
+    return (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) * 1e-12) / Double(rounds)
+}
+
 /// CPU time this process used while `sockets` sockets sat idle with pending receives.
 func idleCPU(sockets: Int, seconds: Int) async throws -> Double {
     var configuration = ContextConfiguration()
@@ -204,7 +284,7 @@ func row(_ name: String, _ value: Double, _ ratio: Double, cpu: Double) {
     let padded = name.padding(toLength: 46, withPad: " ", startingAt: 0)
     print(padded + String(format: " %10.0f msg/s  %5.2f×  %6.0f ns CPU/msg", value, ratio, cpu / Double(count) * 1e9))
 }
-let wantsThroughput = only != "drain"
+let wantsThroughput = only == nil || Variant.allCases.contains { $0.rawValue.contains(only ?? "") }
 if wantsThroughput {
     var cpuBefore = cpuSeconds()
     let raw = rawBaseline()
@@ -231,6 +311,22 @@ if let only, only.hasPrefix("drain:") {
     let variant = Variant.allCases.first { $0.rawValue.contains(name) }
     let cost = try await drainCost(name == "raw" ? nil : variant)
     print(String(format: "drain %@: %.0f ns per message", String(name), cost))
+}
+if only == nil || only?.hasPrefix("latency") == true {
+    let rounds = only?.hasPrefix("latency:") == true ? 5_000 : 20_000
+    print("REQ/REP round trip, \(size) B over tcp loopback, mean of \(rounds) (raw REP echo thread, own context):")
+    // "latency:raw", "latency:isolated" or "latency:ordinary" runs one alone (for strace/perf).
+    let pick = only?.split(separator: ":").dropFirst().first.map(String.init)
+    let raw = pick == nil || pick == "raw" ? rawRoundTrip(rounds: rounds) : .nan
+    print("  raw REQ (own thread)".padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %7.1f µs  1.00×", raw))
+    if pick == nil || pick == "isolated" {
+        let isolated = try await frameworkRoundTrip(rounds: rounds, isolated: true)
+        print("  ReqSocket, isolated to the socket".padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %7.1f µs  %.2f×", isolated, isolated / raw))
+    }
+    if pick == nil || pick == "ordinary" {
+        let ordinary = try await frameworkRoundTrip(rounds: rounds, isolated: false)
+        print("  ReqSocket, ordinary task".padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: " %7.1f µs  %.2f×", ordinary, ordinary / raw))
+    }
 }
 if only == nil {
     let idle = try await idleCPU(sockets: 100, seconds: 5)

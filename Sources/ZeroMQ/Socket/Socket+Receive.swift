@@ -63,14 +63,18 @@ extension Socket where Role: ReceivingRole {
         let core = self.core
         if let message = try core.receiveImmediately(readAhead: readAhead) { return message }
         let id = core.makeWaiterID()
-        // The closures mention `self` so that they stay isolated to the socket (a closure only
-        // inherits an actor's isolation when it captures the actor): no hop off the loop here.
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-                self.core.enqueueReceiver(id: id, continuation: continuation, timeout: timeout, readAhead: readAhead)
-            }
-        } onCancel: {
-            core.loop.execute { core.cancelReceiver(id) }
+        return try await waitOnLoop {
+            try await withTaskCancellationHandler(
+                operation: {
+                    try await withUnsafeThrowingContinuation(isolation: self) { (continuation: UnsafeContinuation<Message, any Error>) in
+                        self.core.enqueueReceiver(id: id, continuation: continuation, timeout: timeout, readAhead: readAhead)
+                    }
+                },
+                onCancel: {
+                    core.loop.execute { core.cancelReceiver(id) }
+                },
+                isolation: self
+            )
         }
     }
 }

@@ -23,14 +23,18 @@ extension Socket where Role: SendingRole {
         let core = self.core
         if try core.sendImmediately(message) { return }
         let id = core.makeWaiterID()
-        // The closures mention `self` so that they stay isolated to the socket (a closure only
-        // inherits an actor's isolation when it captures the actor): no hop off the loop here.
-        try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                self.core.enqueueSender(id: id, continuation: continuation, message: message, timeout: timeout)
-            }
-        } onCancel: {
-            core.loop.execute { core.cancelSender(id) }
+        try await waitOnLoop {
+            try await withTaskCancellationHandler(
+                operation: {
+                    try await withUnsafeThrowingContinuation(isolation: self) { (continuation: UnsafeContinuation<Void, any Error>) in
+                        self.core.enqueueSender(id: id, continuation: continuation, message: message, timeout: timeout)
+                    }
+                },
+                onCancel: {
+                    core.loop.execute { core.cancelSender(id) }
+                },
+                isolation: self
+            )
         }
     }
 

@@ -75,6 +75,22 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
 }
 
 extension Socket {
+    /// Runs `body`, which suspends until the loop resumes it, so that the resumption lands on the
+    /// loop thread.
+    ///
+    /// Swift resumes a continuation on the generic executor and only then hops back to the
+    /// actor: two thread hand-offs (a futex wake and an eventfd write here) per wait, even though
+    /// the loop thread resumes it. Under a preference for the loop's task executor, "generic"
+    /// means the loop itself, so the task continues on the loop directly. `isolation` is passed
+    /// explicitly because inside these closures `#isolation` is not the socket.
+    func waitOnLoop<Result: Sendable>(
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await withTaskExecutorPreference(core.loop.taskExecutor, isolation: self) {
+            try await body()
+        }
+    }
+
     /// Calls `body` with the libzmq socket handle, on the socket's loop thread: an escape hatch
     /// for libzmq calls this package does not wrap, and for raw baselines in benchmarks.
     ///
