@@ -45,6 +45,14 @@ func cpuSeconds() -> Double {
         + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
+/// The endpoint a raw socket is bound to (`ZMQ_LAST_ENDPOINT`).
+func lastEndpoint(of socket: UnsafeMutableRawPointer) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    var length = buffer.count
+    zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, &buffer, &length)
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 func rate(_ elapsed: Duration) -> Double {
     Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
@@ -54,10 +62,7 @@ func rawBaseline() -> Double {
     let context = zmq_ctx_new()!
     let pull = zmq_socket(context, ZMQ_PULL)!
     zmq_bind(pull, "tcp://127.0.0.1:*")
-    var buffer = [CChar](repeating: 0, count: 256)
-    var length = buffer.count
-    zmq_getsockopt(pull, ZMQ_LAST_ENDPOINT, &buffer, &length)
-    let endpoint = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let endpoint = lastEndpoint(of: pull)
     let start = ContinuousClock.now
     let sender = startRawSender(to: endpoint)
     var message = zmq_msg_t()
@@ -183,10 +188,7 @@ func startRawEcho(rounds: Int) -> (endpoint: String, thread: Thread) {
     let context = zmq_ctx_new()!
     let rep = zmq_socket(context, ZMQ_REP)!
     zmq_bind(rep, "tcp://127.0.0.1:*")
-    var buffer = [CChar](repeating: 0, count: 256)
-    var length = buffer.count
-    zmq_getsockopt(rep, ZMQ_LAST_ENDPOINT, &buffer, &length)
-    let endpoint = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let endpoint = lastEndpoint(of: rep)
     let handles = (Handle(raw: context), Handle(raw: rep))
     let thread = Thread {
         var message = zmq_msg_t()

@@ -63,18 +63,9 @@ extension Socket where Role: ReceivingRole {
         let core = self.core
         if let message = try core.receiveImmediately(readAhead: readAhead) { return message }
         let id = core.makeWaiterID()
-        return try await waitOnLoop {
-            try await withTaskCancellationHandler(
-                operation: {
-                    try await withUnsafeThrowingContinuation(isolation: self) { (continuation: UnsafeContinuation<Message, any Error>) in
-                        self.core.enqueueReceiver(id: id, continuation: continuation, timeout: timeout, readAhead: readAhead)
-                    }
-                },
-                onCancel: {
-                    core.loop.execute { core.cancelReceiver(id) }
-                },
-                isolation: self
-            )
-        }
+        return try await waitOnLoop(
+            register: { self.core.enqueueReceiver(id: id, continuation: $0, timeout: timeout, readAhead: readAhead) },
+            onCancel: { core.loop.execute { core.cancelReceiver(id) } }
+        )
     }
 }

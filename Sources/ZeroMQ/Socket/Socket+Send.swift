@@ -23,19 +23,10 @@ extension Socket where Role: SendingRole {
         let core = self.core
         if try core.sendImmediately(message) { return }
         let id = core.makeWaiterID()
-        try await waitOnLoop {
-            try await withTaskCancellationHandler(
-                operation: {
-                    try await withUnsafeThrowingContinuation(isolation: self) { (continuation: UnsafeContinuation<Void, any Error>) in
-                        self.core.enqueueSender(id: id, continuation: continuation, message: message, timeout: timeout)
-                    }
-                },
-                onCancel: {
-                    core.loop.execute { core.cancelSender(id) }
-                },
-                isolation: self
-            )
-        }
+        try await waitOnLoop(
+            register: { self.core.enqueueSender(id: id, continuation: $0, message: message, timeout: timeout) },
+            onCancel: { core.loop.execute { core.cancelSender(id) } }
+        )
     }
 
     /// Sends one frame holding the UTF-8 bytes of `text`.

@@ -75,8 +75,8 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
 }
 
 extension Socket {
-    /// Runs `body`, which suspends until the loop resumes it, so that the resumption lands on the
-    /// loop thread.
+    /// Suspends until the loop resumes the continuation that `register` hands to the core;
+    /// `cancel` runs (on any thread) if the task is cancelled meanwhile.
     ///
     /// Swift resumes a continuation on the generic executor and only then hops back to the
     /// actor: two thread hand-offs (a futex wake and an eventfd write here) per wait, even though
@@ -84,10 +84,17 @@ extension Socket {
     /// means the loop itself, so the task continues on the loop directly. `isolation` is passed
     /// explicitly because inside these closures `#isolation` is not the socket.
     func waitOnLoop<Result: Sendable>(
-        _ body: () async throws -> Result
+        register: (UnsafeContinuation<Result, any Error>) -> Void,
+        onCancel cancel: @escaping @Sendable () -> Void
     ) async throws -> Result {
         try await withTaskExecutorPreference(core.loop.taskExecutor, isolation: self) {
-            try await body()
+            try await withTaskCancellationHandler(
+                operation: {
+                    try await withUnsafeThrowingContinuation(isolation: self) { register($0) }
+                },
+                onCancel: cancel,
+                isolation: self
+            )
         }
     }
 
