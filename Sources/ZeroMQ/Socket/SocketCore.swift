@@ -63,6 +63,8 @@ final class SocketCore: @unchecked Sendable {
         /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
         var keepsMetadata = false
         var closeReason = "the socket is closed"
+        /// REQ only: `ZMQ_REQ_RELAXED` and `ZMQ_REQ_CORRELATE` are on (see `request(_:timeout:)`).
+        var abandonableRequests = false
     }
 
     /// Behind a pointer rather than in a stored `var`: confinement to one thread already rules
@@ -182,7 +184,7 @@ final class SocketCore: @unchecked Sendable {
     }
 
     /// `zmq_close`, after replacing an infinite linger by `lingerCap` so termination never hangs.
-    private static func closeHandle(_ socket: SocketHandle, lingerCap: Duration) {
+    static func closeHandle(_ socket: SocketHandle, lingerCap: Duration) {
         var linger: Int32 = 0
         var size = MemoryLayout<Int32>.size
         if zmq_getsockopt(socket.raw, ZMQ_LINGER, &linger, &size) == 0, linger < 0 {
@@ -213,8 +215,11 @@ final class SocketCore: @unchecked Sendable {
     }
 }
 
-/// A libzmq socket pointer that crosses to the loop thread to be closed there.
+/// A libzmq socket pointer that moves to the thread that owns it next: the loop thread that
+/// closes it (SocketCore.deinit) or a device's proxy thread (SocketCore.handOver(to:)).
 struct SocketHandle: @unchecked Sendable {
-    // @unchecked Sendable: only ever used on the owning loop thread (see SocketCore.deinit).
+    // @unchecked Sendable: each handle has one owner at a time. It is only used on the thread it
+    // was moved to, and every move passes a full memory barrier (the loop's job-queue lock, or
+    // the creation of the proxy thread), which is what libzmq requires to migrate a socket.
     let raw: UnsafeMutableRawPointer
 }

@@ -1,0 +1,219 @@
+import Testing
+@testable import ZeroMQ
+
+@Suite("Pattern helpers: request/reply, publish/subscribe, routing envelopes")
+struct PatternTests {
+    @Test("request(_:) round-trips against a serve loop", arguments: Transport.allCases)
+    func requestAndServe(transport: Transport) async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let server = try RepSocket(context)
+            let endpoint = try await server.bind(transport.endpoint())
+            let serving = Task { try await server.serve { Message("Echo: " + ($0.string ?? "?")) } }
+            let client = try ReqSocket(context)
+            try await client.connect(endpoint)
+            for index in 0..<50 {
+                let reply = try await client.request("hello \(index)", timeout: .seconds(5))
+                #expect(reply.string == "Echo: hello \(index)")
+            }
+            await server.close()
+            try await serving.value  // serve returns once the socket is closed
+            await context.shutdown()
+        }
+    }
+
+    @Test("after a timed-out request the REQ socket works, and the late reply is never returned")
+    func lazyPirateDropsLateReplies() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let server = try RepSocket(context)
+            let endpoint = try await server.bind("tcp://127.0.0.1:*")
+            let client = try ReqSocket(context)
+            try await client.connect(endpoint)
+
+            // The server holds the first two requests past the client's timeouts.
+            let timedOut = await #expect(throws: ZeroMQError.self) {
+                _ = try await client.request("first", timeout: .milliseconds(100))
+            }
+            #expect(timedOut?.code == .timedOut)
+            #expect(timedOut?.operation == "request")
+            await #expect(throws: ZeroMQError.self) {
+                _ = try await client.request("first again", timeout: .milliseconds(1))
+            }
+            // Now answer everything the server got, oldest first: the late replies come first.
+            let second = Task { try await client.request("second", timeout: .seconds(5)) }
+            var seen: [String] = []
+            for _ in 0..<3 {
+                let request = try await server.receive(timeout: .seconds(5))
+                seen.append(request.string ?? "?")
+                try await server.send("reply to " + (request.string ?? "?"))
+            }
+            #expect(seen == ["first", "first again", "second"])
+            #expect(try await second.value.string == "reply to second")
+            await context.shutdown()
+        }
+    }
+
+    @Test("a cancelled request leaves the REQ socket usable")
+    func cancelledRequest() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let server = try RepSocket(context)
+            let endpoint = try await server.bind("inproc://cancelled-request")
+            let client = try ReqSocket(context)
+            try await client.connect(endpoint)
+            let abandoned = Task { try await client.request("abandoned") }
+            let first = try await server.receive(timeout: .seconds(5))
+            #expect(first.string == "abandoned")
+            abandoned.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await abandoned.value }
+            try await server.send("too late")
+            let next = Task { try await client.request("next", timeout: .seconds(5)) }
+            let request = try await server.receive(timeout: .seconds(5))
+            try await server.send("reply to " + (request.string ?? "?"))
+            #expect(try await next.value.string == "reply to next")
+            await context.shutdown()
+        }
+    }
+
+    @Test("requests sequence: reply per request; taking the next one early is refused clearly")
+    func requestSequence() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let server = try RepSocket(context)
+            let endpoint = try await server.bind("inproc://request-sequence")
+            let client = try ReqSocket(context)
+            try await client.connect(endpoint)
+            let replies = Task {
+                var replies: [String] = []
+                for word in ["a", "b", "c"] {
+                    replies.append(try await client.request(word, timeout: .seconds(5)).string ?? "?")
+                }
+                return replies
+            }
+            var iterator = server.requests.makeAsyncIterator()
+            for _ in 0..<3 {
+                let request = try #require(try await iterator.next())
+                try await request.reply((request.message.string ?? "?").uppercased())
+            }
+            #expect(try await replies.value == ["A", "B", "C"])
+
+            let waiting = Task { try await client.request("d", timeout: .seconds(5)) }
+            _ = try #require(try await iterator.next())
+            let early = await #expect(throws: ZeroMQError.self) { _ = try await iterator.next() }
+            #expect(early?.errnoName == "EFSM")
+            #expect(early?.description.contains("reply to the previous request") == true)
+            await server.close()
+            waiting.cancel()
+            _ = try? await waiting.value
+            await context.shutdown()
+        }
+    }
+
+    @Test("subscribe(to:) returns the matching messages; unsubscribe stops them")
+    func subscribeSequence() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let publisher = try PubSocket(context)
+            let endpoint = try await publisher.bind("inproc://subscribe-sequence")
+            let subscriber = try SubSocket(context)
+            try await subscriber.connect(endpoint)
+            let updates = try await subscriber.subscribe(to: "1")
+            // inproc subscriptions reach the publisher as soon as the SUB connects; still, wait
+            // until one message gets through before counting.
+            var iterator = updates.makeAsyncIterator()
+            try await publisher.send("1-ready")
+            #expect(try await iterator.next()?.string == "1-ready")
+            for id in 1...10 {
+                try await publisher.send("1-Update! #\(id)")
+                try await publisher.send("2-Update! #\(id)")
+            }
+            for id in 1...10 {
+                #expect(try await iterator.next()?.string == "1-Update! #\(id)")
+            }
+            try await subscriber.unsubscribe(from: "1")
+            try await subscriber.subscribe(to: "2")
+            // A subscription reaches the publisher asynchronously: probe until "2" gets through.
+            var probe = 0
+            while true {
+                probe += 1
+                try await publisher.send("2-probe \(probe)")
+                if let message = try? await subscriber.receive(timeout: .milliseconds(50)) {
+                    #expect(message.string?.hasPrefix("2-probe") == true)
+                    break
+                }
+            }
+            try await publisher.send("1-after")
+            try await publisher.send("2-end")
+            var next = try await iterator.next()?.string
+            while next?.hasPrefix("2-probe") == true { next = try await iterator.next()?.string }
+            #expect(next == "2-end")
+            await context.shutdown()
+        }
+    }
+
+    @Test("XPUB surfaces subscriptions; XSUB subscribes by message", arguments: [Transport.inproc, .tcp])
+    func extendedPublishSubscribe(transport: Transport) async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let publisher = try XPubSocket(context)
+            try await publisher.setOption(.xpubVerboser, to: true)
+            let endpoint = try await publisher.bind(transport.endpoint())
+            let subscriber = try XSubSocket(context)
+            try await subscriber.connect(endpoint)
+            var subscriptions = publisher.subscriptions.makeAsyncIterator()
+
+            let messages = try await subscriber.subscribe(to: "weather")
+            let subscribed = try #require(try await subscriptions.next())
+            #expect(subscribed.isSubscribe)
+            #expect(subscribed.topicString == "weather")
+            #expect(subscribed.description == "+weather")
+
+            try await publisher.send("sports: 1-0")
+            try await publisher.send("weather: sunny")
+            var iterator = messages.makeAsyncIterator()
+            #expect(try await iterator.next()?.string == "weather: sunny")
+
+            try await subscriber.unsubscribe(from: "weather")
+            let unsubscribed = try #require(try await subscriptions.next())
+            #expect(!unsubscribed.isSubscribe)
+            #expect(unsubscribed.topic == Array("weather".utf8))
+            #expect(Subscription(Message("not a subscription")) == nil)
+            await context.shutdown()
+        }
+    }
+
+    @Test("ROUTER replies through the envelope to REQ (delimited) and DEALER (not) peers")
+    func routerEnvelopes() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let router = try RouterSocket(context)
+            let endpoint = try await router.bind("tcp://127.0.0.1:*")
+            let requester = try ReqSocket(context)
+            try await requester.connect(endpoint)
+            let dealer = try DealerSocket(context)
+            try await dealer.setOption(.routingID, to: Array("dealer-1".utf8))
+            try await dealer.connect(endpoint)
+
+            let reply = Task { try await requester.request("from req", timeout: .seconds(5)) }
+            let fromRequester = try await router.receiveRouted(timeout: .seconds(5))
+            // request(_:) turns on ZMQ_REQ_CORRELATE: a request id travels in the envelope too.
+            #expect(fromRequester.envelope.isDelimited)
+            #expect(fromRequester.envelope.routingIDs.count == 2)
+            #expect(fromRequester.body.string == "from req")
+            try await router.send("Echo: from req", to: fromRequester.envelope)
+            #expect(try await reply.value.string == "Echo: from req")
+
+            try await dealer.send(Message(frames: ["from dealer", "part 2"]))
+            let fromDealer = try await router.receiveRouted(timeout: .seconds(5))
+            #expect(!fromDealer.envelope.isDelimited)
+            #expect(fromDealer.envelope.peer == RoutingID("dealer-1"))
+            #expect(fromDealer.envelope.peer?.description == "6465616c65722d31")
+            #expect(fromDealer.body == Message(frames: ["from dealer", "part 2"]))
+            try await router.send("back", to: fromDealer.envelope)
+            #expect(try await dealer.receive(timeout: .seconds(5)).string == "back")
+
+            await context.shutdown()
+        }
+    }
+}
