@@ -62,6 +62,13 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
         core.logger.trace("socket created", metadata: ["zmq.loop": "\(loop.index)"])
     }
 
+    /// A socket made by the library itself (a device's control socket).
+    init(storage: ContextStorage, loop: PollLoop, logger: Logger) throws(ZeroMQError) {
+        core = try storage.makeSocket(type: Role.type) { handle, label in
+            SocketCore(handle: handle, type: Role.type, label: label, loop: loop, context: storage, logger: logger)
+        }
+    }
+
     /// Whether the socket has been closed (by ``close()`` or its context's shutdown).
     public var isClosed: Bool { core.isClosed }
 

@@ -1,0 +1,44 @@
+extension SocketCore {
+    /// Lets go of the libzmq socket so that another thread (a device's proxy thread) can own
+    /// it whole. Loop thread only.
+    ///
+    /// Refuses while receives or sends wait on the socket, or while messages it has read ahead
+    /// are still unreceived: those would otherwise be lost. Afterwards the core behaves as closed,
+    /// with a reason that names the new owner, and the context no longer closes the handle at
+    /// shutdown: the new owner must (libzmq's `zmq_ctx_term` waits for it).
+    ///
+    /// The caller moves the handle to its thread through a full memory barrier (a lock, or the
+    /// thread's creation), as libzmq requires.
+    func handOver(to owner: String) throws(ZeroMQError) -> SocketHandle {
+        let operation = "hand over to \(owner)"
+        let handle = try liveHandle(for: operation)
+        let waiting = confined.receivers.count + confined.senders.count
+        guard waiting == 0 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: operation, socket: label,
+                reason: "\(waiting) receive or send calls are waiting on the socket; end them first"
+            )
+        }
+        let unreceived = inbox.withLock { $0.messages.count }
+        guard unreceived == 0 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: operation, socket: label,
+                reason: "\(unreceived) messages the socket read ahead have not been received; receive them first"
+            )
+        }
+        confined.handle = nil
+        confined.closeReason = "the socket was handed over to \(owner)"
+        inbox.withLock { $0.closed = true }
+        refreshInterest()
+        context.remove(self)
+        logger.debug("socket handed over", metadata: ["zmq.owner": "\(owner)"])
+        return SocketHandle(raw: handle)
+    }
+}
+
+extension Socket {
+    /// Hands the libzmq socket over to `owner` (see ``SocketCore/handOver(to:)``).
+    func handOver(to owner: String) throws(ZeroMQError) -> SocketHandle {
+        try core.handOver(to: owner)
+    }
+}
