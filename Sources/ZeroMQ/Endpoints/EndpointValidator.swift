@@ -10,7 +10,7 @@ enum EndpointValidator {
 
     /// Throws ``ZeroMQError/Code-swift.struct/invalidEndpoint`` or
     /// ``ZeroMQError/Code-swift.struct/unsupportedTransport`` when `endpoint` cannot work for `use`.
-    static func validate(_ endpoint: String, for use: Use, socket: String) throws(ZeroMQError) {
+    static func validate(_ endpoint: String, for use: Use, socket: String, type: SocketType) throws(ZeroMQError) {
         func invalid(_ reason: String) -> ZeroMQError {
             ZeroMQError(code: .invalidEndpoint, operation: use.rawValue, socket: socket, endpoint: endpoint, reason: reason)
         }
@@ -34,12 +34,21 @@ enum EndpointValidator {
             break
         case "pgm", "epgm":
             try requireCapability(.pgm, transport: String(transport), endpoint: endpoint, use: use, socket: socket)
+            try requireMulticastType(type, transport: String(transport), invalid: invalid)
             guard let semicolon = address.firstIndex(of: ";") else {
                 throw invalid("expected interface;multicast-address:port, for example eth0;239.192.1.1:5555")
             }
-            try validateHostPort(String(address[address.index(after: semicolon)...]), wildcards: false, invalid: invalid)
+            let hostPort = String(address[address.index(after: semicolon)...])
+            try validateHostPort(hostPort, wildcards: false, invalid: invalid)
+            if use == .bind || use == .connect, let colon = hostPort.lastIndex(of: ":") {
+                try MulticastEndpoint.validate(
+                    interface: String(address[..<semicolon]), group: String(hostPort[..<colon]),
+                    transport: String(transport), invalid: invalid
+                )
+            }
         case "norm":
             try requireCapability(.norm, transport: "norm", endpoint: endpoint, use: use, socket: socket)
+            try requireMulticastType(type, transport: "norm", invalid: invalid)
             let hostPort = address.split(separator: ",", maxSplits: 1).last.map(String.init) ?? address
             try validateHostPort(hostPort, wildcards: false, invalid: invalid)
         case "tipc":
@@ -56,6 +65,14 @@ enum EndpointValidator {
                 code: .unsupportedTransport, operation: use.rawValue, socket: socket, endpoint: endpoint,
                 reason: "unknown transport '\(transport)'; use tcp, ipc, inproc, pgm, epgm or norm"
             )
+        }
+    }
+
+    /// libzmq runs the multicast transports under the publish/subscribe sockets only (it would
+    /// say `ENOCOMPATPROTO`).
+    private static func requireMulticastType(_ type: SocketType, transport: String, invalid: (String) -> ZeroMQError) throws(ZeroMQError) {
+        guard [.pub, .sub, .xpub, .xsub].contains(type) else {
+            throw invalid("\(transport) carries PUB, SUB, XPUB and XSUB sockets only, not \(type)")
         }
     }
 

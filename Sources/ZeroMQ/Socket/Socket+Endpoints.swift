@@ -1,5 +1,13 @@
 import CZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension Socket {
     /// Binds the socket to `endpoint` and returns the endpoint actually bound.
     ///
@@ -13,10 +21,10 @@ extension Socket {
     ///   errors such as `EADDRINUSE` with the endpoint named.
     @discardableResult
     public func bind(_ endpoint: String) throws(ZeroMQError) -> String {
-        try EndpointValidator.validate(endpoint, for: .bind, socket: core.label)
+        try EndpointValidator.validate(endpoint, for: .bind, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "bind")
         guard zmq_bind(handle, endpoint) == 0 else {
-            throw ZeroMQError.libzmq("bind", socket: core.label, endpoint: endpoint)
+            throw ZeroMQError.endpoint("bind", endpoint, socket: core.label)
         }
         return (try? core.stringOption(ZMQ_LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT")) ?? endpoint
     }
@@ -26,10 +34,10 @@ extension Socket {
     ///
     /// - Throws: ``ZeroMQError``, as for ``bind(_:)``.
     public func connect(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .connect, socket: core.label)
+        try EndpointValidator.validate(endpoint, for: .connect, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "connect")
         guard zmq_connect(handle, endpoint) == 0 else {
-            throw ZeroMQError.libzmq("connect", socket: core.label, endpoint: endpoint)
+            throw ZeroMQError.endpoint("connect", endpoint, socket: core.label)
         }
     }
 
@@ -37,7 +45,7 @@ extension Socket {
     ///
     /// - Throws: ``ZeroMQError``; `ENOENT` when the socket is not bound there.
     public func unbind(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .unbind, socket: core.label)
+        try EndpointValidator.validate(endpoint, for: .unbind, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "unbind")
         guard zmq_unbind(handle, endpoint) == 0 else {
             throw ZeroMQError.libzmq("unbind", socket: core.label, endpoint: endpoint)
@@ -48,10 +56,22 @@ extension Socket {
     ///
     /// - Throws: ``ZeroMQError``; `ENOENT` when the socket is not connected there.
     public func disconnect(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .disconnect, socket: core.label)
+        try EndpointValidator.validate(endpoint, for: .disconnect, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "disconnect")
         guard zmq_disconnect(handle, endpoint) == 0 else {
             throw ZeroMQError.libzmq("disconnect", socket: core.label, endpoint: endpoint)
         }
+    }
+}
+
+extension ZeroMQError {
+    /// libzmq's error for a bind or connect. For the multicast transports, whose `EINVAL` covers
+    /// everything OpenPGM dislikes, the reason says what to check.
+    static func endpoint(_ operation: String, _ endpoint: String, socket: String) -> ZeroMQError {
+        var error = ZeroMQError.libzmq(operation, socket: socket, endpoint: endpoint)
+        if error.errno == EINVAL, endpoint.hasPrefix("pgm://") || endpoint.hasPrefix("epgm://") {
+            error.reason += "; OpenPGM refused the interface or group (the interface must be up and multicast-capable, the group a multicast address, and pgm:// needs raw-socket privileges)"
+        }
+        return error
     }
 }
