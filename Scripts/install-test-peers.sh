@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Python peers' dependency for Tests/InteropTests: a virtual environment at <repo>/.venv
+# with pyzmq (Tests/PythonPeers/requirements.txt). Does nothing when .venv already imports zmq.
+# Needs python3 with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv) and
+# access to PyPI (or a pip mirror configured for pip).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo/.venv"
+requirements="$repo/Tests/PythonPeers/requirements.txt"
+python="$venv/bin/python3"
+
+if [ -x "$python" ] && "$python" -c 'import zmq' >/dev/null 2>&1; then
+    echo "Python test peers: $("$python" -c 'import zmq; print("pyzmq", zmq.pyzmq_version(), "with libzmq", zmq.zmq_version())') in .venv, nothing to do."
+    exit 0
+fi
+
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "error: python3 is missing; the interoperability tests run the seed's programs with it." >&2
+    echo "Install Python 3 with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv), then rerun $0." >&2
+    exit 1
+fi
+
+if [ ! -x "$python" ] || ! "$python" -c 'import sys' >/dev/null 2>&1; then
+    echo "Creating $venv with $(python3 --version 2>&1)…"
+    if ! python3 -m venv --clear "$venv"; then
+        echo "error: python3 -m venv failed; install the venv module (Debian/Ubuntu: apt-get install python3-venv), then rerun $0." >&2
+        exit 1
+    fi
+fi
+
+echo "Installing $(grep -v '^#' "$requirements" | tr '\n' ' ')into .venv…"
+if ! "$python" -m pip install --disable-pip-version-check --quiet -r "$requirements"; then
+    echo "error: pip could not install $requirements into $venv (is PyPI reachable?)." >&2
+    exit 1
+fi
+"$python" -c 'import zmq; print("Installed pyzmq", zmq.pyzmq_version(), "with libzmq", zmq.zmq_version())'
