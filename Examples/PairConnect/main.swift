@@ -1,0 +1,75 @@
+// PairConnect: the seed's connect.py. A PAIR socket connects to tcp://127.0.0.1:5696: one exclusive
+// two-way channel with PairBind at the other end.
+//
+//   swift run PairBind --count 3              # binds tcp://127.0.0.1:5696
+//   swift run PairConnect --count 3           # another terminal
+//
+// The seed only opens the channel; here each side also uses it both ways: it sends
+// `connect #<id> >> <time>` every --interval seconds and prints `Received: <message>` for each
+// message from the other side, and stops once it has sent --count and received --count.
+import ArgumentParser
+import ExampleSupport
+import ZeroMQ
+
+@main
+struct PairConnect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The connecting end of a PAIR channel; sends and receives at once (connect.py).",
+        discussion: """
+            Every --interval seconds sends `connect #<id> >> <time>`; prints `Received: <message>` for \
+            each message from PairBind. With --count N, stops after sending N and receiving N.
+            """
+    )
+
+    @Option(help: "The endpoint to connect to.")
+    var endpoint = "tcp://127.0.0.1:5696"
+
+    @Option(help: "How many messages to send, and to receive, before stopping (0: never stop).")
+    var count = 0
+
+    @Option(help: "Seconds to wait before each message.")
+    var interval = 1.0
+
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
+        guard interval >= 0 else { throw ValidationError("--interval must be 0 or more seconds.") }
+    }
+
+    func run() async throws {
+        useLineBufferedStandardOutput()
+        let context = try Context()
+        do {
+            try await talk(in: context)
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+        await context.shutdown()
+    }
+
+    private func talk(in context: Context) async throws {
+        let pair = try PairSocket(context)
+        try await pair.connect(endpoint)
+
+        // One task sends while another receives: a socket serves both at the same time.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var id = 0
+                while count == 0 || id < count {
+                    try await Task.sleep(for: .seconds(interval))
+                    id += 1
+                    try await pair.send("connect #\(id) >> \(ctime())")
+                }
+            }
+            group.addTask {
+                var received = 0
+                for try await message in pair.messages {
+                    print("Received: " + String(decoding: message.bytes, as: UTF8.self))
+                    received += 1
+                    if received == count { break }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
