@@ -198,6 +198,31 @@ struct ProxyTests {
         }
     }
 
+    @Test("a task cancelled before run() keeps its sockets; one cancelled while starting ends cleanly")
+    func cancellation() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let frontend = try PullSocket(context)
+            try await frontend.bind("inproc://cancel-frontend")
+            let backend = try PushSocket(context)
+            try await backend.bind("inproc://cancel-backend")
+            let proxy = try Proxy.streamer(frontend: frontend, backend: backend)
+            let cancelledFirst = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await proxy.run()
+            }
+            try await cancelledFirst.value
+            #expect(await !frontend.isClosed)
+            #expect(await !backend.isClosed)
+
+            let again = try Proxy.streamer(frontend: frontend, backend: backend)
+            let running = Task { try await again.run() }
+            running.cancel()
+            try await running.value
+            await context.shutdown()
+        }
+    }
+
     @Test("context shutdown ends a running proxy")
     func shutdownEndsProxy() async throws {
         try await withDeadline {

@@ -124,8 +124,8 @@ public final class Proxy: Sendable {
     /// Takes the sockets over and runs the proxy on a thread of its own until the task is
     /// cancelled, ``terminate()`` is called or the context is shut down; then closes the sockets.
     ///
-    /// Returns normally in all three cases. A task cancelled before the sockets are taken over
-    /// returns at once and leaves them to you.
+    /// Returns normally in all three cases. A task cancelled before `run()` takes the sockets
+    /// over returns at once and leaves them to you.
     ///
     /// - Throws: ``ZeroMQError`` when the proxy already ran, when a socket cannot be handed over
     ///   (closed, or with receives waiting or messages read ahead), or when libzmq fails.
@@ -142,17 +142,15 @@ public final class Proxy: Sendable {
         let handles: Handles
         do {
             try await control.connect(controlEndpoint)
+            try Task.checkCancellation()
             handles = try await takeOverSockets()
         } catch {
             finish()
             if error is CancellationError { return }
             throw error
         }
-        if Task.isCancelled {
-            handles.closeAll()
-            finish()
-            return
-        }
+        // From here a cancellation sends TERMINATE (queued in the control pipe even before the
+        // proxy thread binds its end), so the proxy starts, ends and closes the sockets.
         phase.withLock { $0 = .running }
         logger.debug("proxy starting")
         let core = control.core
