@@ -3,7 +3,8 @@
 //   make demo        (or: swift run zeromq-demo)
 //
 // Each section mirrors one pair of the tutorial's Python programs: server.py/client.py (REQ/REP),
-// pub.py/sub.py (PUB/SUB), manager.py/worker_1.py (PUSH/PULL), bind.py/connect.py (PAIR).
+// pub.py/sub.py (PUB/SUB), manager.py/worker_1.py (PUSH/PULL), bind.py/connect.py (PAIR); the
+// last runs one of its devices (Queue). Examples/ has each program on its own, over tcp.
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -38,15 +39,13 @@ print("\n== REQ/REP: an echo server ==")
 let server = try RepSocket(context)
 let echoEndpoint = try await server.bind("inproc://echo")
 let serving = Task {
-    for try await request in server.messages {
-        try await server.send("Echo: " + (request.string ?? ""))
-    }
+    try await server.serve { request in Message("Echo: " + (request.string ?? "")) }
 }
 let client = try ReqSocket(context)
 try await client.connect(echoEndpoint)
 for words in ["hello world", "how are you"] {
-    try await client.send(words)
-    let reply = try await client.receive(timeout: .seconds(5))
+    // One round trip; after a timeout the socket would be ready for the next request at once.
+    let reply = try await client.request(words, timeout: .seconds(5))
     print("Sent: \(words)  Received: \(reply.string ?? "")")
 }
 
@@ -57,7 +56,7 @@ let publisher = try PubSocket(context)
 let feed = try await publisher.bind("inproc://updates")
 let subscriber = try SubSocket(context)
 try await subscriber.connect(feed)
-try await subscriber.subscribe(to: "1")
+let updates = try await subscriber.subscribe(to: "1")
 // The "slow joiner": a subscription takes a moment to reach the publisher, which drops what
 // nobody has subscribed to yet. Give it that moment, as the tutorial's subscriber does by
 // starting first.
@@ -67,8 +66,11 @@ for id in 1...3 {
     try await publisher.send("1-Update! >> #\(id) >> \(now)")
     try await publisher.send("2-Update! >> #\(id) >> \(now)")
 }
-for _ in 1...3 {
-    print("Received: \(try await subscriber.receive(timeout: .seconds(5)).string ?? "")")
+var received = 0
+for try await update in updates {
+    print("Received: \(update.string ?? "")")
+    received += 1
+    if received == 3 { break }
 }
 
 // MARK: Pipeline — manager.py and worker_1.py
@@ -100,6 +102,32 @@ try await connected.send("Hello from the connecting side")
 print("Bound side received: \(try await bound.receive(timeout: .seconds(5)).string ?? "")")
 try await bound.send("Hello back from the bound side")
 print("Connecting side received: \(try await connected.receive(timeout: .seconds(5)).string ?? "")")
+
+// MARK: Devices — a Queue between clients and servers that both connect
+
+print("\n== Queue device: two clients, two servers, a ROUTER→DEALER proxy between ==")
+let frontend = try RouterSocket(context)
+let clientsEndpoint = try await frontend.bind("inproc://queue-clients")
+let backend = try DealerSocket(context)
+let serversEndpoint = try await backend.bind("inproc://queue-servers")
+let queue = try Proxy.queue(frontend: frontend, backend: backend)
+let queueRunning = Task { try await queue.run() }
+for name in ["A", "B"] {
+    let worker = try RepSocket(context)
+    try await worker.connect(serversEndpoint)
+    Task { try await worker.serve { Message("Server \(name): Echo: " + ($0.string ?? "")) } }
+}
+for name in ["one", "two"] {
+    let queueClient = try ReqSocket(context)
+    try await queueClient.connect(clientsEndpoint)
+    for index in 1...2 {
+        let reply = try await queueClient.request("client \(name) #\(index)", timeout: .seconds(5))
+        print("Received: \(reply.string ?? "")")
+    }
+}
+print("Queue statistics: \(try await queue.statistics())")
+queueRunning.cancel()
+try await queueRunning.value
 
 serving.cancel()
 await context.shutdown()
