@@ -9,7 +9,8 @@
 //
 // Runs until Ctrl-C (SIGINT) or SIGTERM, or until --count messages have passed from the
 // frontend to the backend; then prints libzmq's counters to standard error, e.g.
-// `statistics: frontend in 3 (96 B) out 0 (0 B); backend in 0 (0 B) out 3 (96 B)`.
+// `statistics: frontend in 2 (86 B) out 2 (4 B); backend in 2 (4 B) out 2 (86 B)` (subscriptions
+// travel backend to frontend).
 // `--capture tcp://127.0.0.1:5699` also binds a PUB socket that gets a copy of every message.
 import ArgumentParser
 import ExampleSupport

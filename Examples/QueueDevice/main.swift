@@ -7,9 +7,10 @@
 //   swift run EchoServer --connect --endpoint tcp://127.0.0.1:5677
 //   swift run EchoClient --endpoint tcp://127.0.0.1:5679 hello
 //
-// Runs until Ctrl-C (SIGINT) or SIGTERM, or until --count messages have passed from the
-// frontend to the backend; then prints libzmq's counters to standard error, e.g.
-// `statistics: frontend in 3 (96 B) out 0 (0 B); backend in 0 (0 B) out 3 (96 B)`.
+// Runs until Ctrl-C (SIGINT) or SIGTERM, or until --count requests have passed from the
+// frontend to the backend and their replies have come back; then prints libzmq's counters to
+// standard error, e.g.
+// `statistics: frontend in 4 (68 B) out 4 (92 B); backend in 4 (92 B) out 4 (68 B)`.
 // `--capture tcp://127.0.0.1:5699` also binds a PUB socket that gets a copy of every message.
 import ArgumentParser
 import ExampleSupport
@@ -22,8 +23,8 @@ struct QueueDevice: AsyncParsableCommand {
         discussion: """
             Binds --frontend and --backend and prints `frontend listening on <endpoint>` and \
             `backend listening on <endpoint>` to standard error. Stops on SIGINT or SIGTERM, or once \
-            --count messages have passed from frontend to backend, and prints a statistics line to \
-            standard error.
+            --count requests have passed from frontend to backend and their replies have come \
+            back, and prints a statistics line to standard error.
             """
     )
 
@@ -36,7 +37,7 @@ struct QueueDevice: AsyncParsableCommand {
     @Option(help: "An endpoint for a PUB socket that gets a copy of every message.")
     var capture: String?
 
-    @Option(help: "Stop after this many messages have passed from frontend to backend (0: never).")
+    @Option(help: "Stop after this many requests have passed to the backend and been answered (0: never).")
     var count = 0
 
     func validate() throws {
@@ -69,12 +70,16 @@ struct QueueDevice: AsyncParsableCommand {
 
         // The proxy takes the sockets over and moves messages on a thread of its own.
         let proxy = try Proxy.queue(frontend: frontendSocket, backend: backendSocket, capture: tap)
-        // Stop at Ctrl-C or SIGTERM; with --count, also once enough messages have passed.
+        // Stop at Ctrl-C or SIGTERM; with --count, also once enough requests have passed and
+        // their replies have come back.
         let target = UInt64(count)
         let enoughPassed: (@Sendable () async -> Bool)? = if target == 0 {
             nil
         } else {
-            { ((try? await proxy.statistics())?.backend.messagesSent ?? 0) >= target }
+            {
+                guard let statistics = try? await proxy.statistics() else { return false }
+                return statistics.backend.messagesSent >= target && statistics.frontend.messagesSent >= target
+            }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await proxy.run() }

@@ -1,0 +1,134 @@
+import ArgumentParser
+import ZeroMQ
+
+/// One run of a socket command: the context, the rate meter, `--timeout`, Ctrl-C, the summary
+/// and the exit status.
+///
+/// ``run(_:_:)`` runs the command's body while watching for SIGINT and SIGTERM; a signal
+/// cancels the body. Then it prints the summary (to standard output with `--quiet`; to standard
+/// error after a signal otherwise), shuts the context down, and exits: status 0 when the body
+/// finished, 1 with `Error: <reason>` on standard error when it failed, 128 + the signal's
+/// number (130 for Ctrl-C) when interrupted.
+struct Session: Sendable {
+    /// What the command line says about the run as a whole.
+    struct Settings: Sendable {
+        /// `--count`: how many messages to handle; 0 for no limit.
+        var count = 0
+        /// `--timeout` in seconds: the longest a send or a receive may wait.
+        var timeout: Double?
+        /// `--quiet`: print the summary only.
+        var quiet = false
+    }
+
+    let context: Context
+    let meter: RateMeter
+    let options: Settings
+
+    private enum Outcome: Sendable {
+        case finished
+        case interrupted(signal: Int32)
+    }
+
+    /// Runs `body` in a new session; see the type's description for what happens around it.
+    static func run(_ options: Settings, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
+        Terminal.useLineBufferedOutput()
+        let context = try Context()
+        let meter = RateMeter()
+        if Terminal.standardErrorIsTerminal, options.quiet || !Terminal.standardOutputIsTerminal {
+            meter.startLiveDisplay()
+        }
+        let session = Session(context: context, meter: meter, options: options)
+
+        let outcome: Outcome
+        do {
+            outcome = try await withThrowingTaskGroup(of: Outcome.self) { group in
+                // On the loop thread that owns the socket (a context has one loop by default), every
+                // send and receive is a direct call instead of a thread hop.
+                group.addTask(executorPreference: context.loops.first?.taskExecutor) {
+                    try await body(session)
+                    return .finished
+                }
+                group.addTask {
+                    guard let signal = await SignalWatcher.nextTerminationSignal() else { return .finished }
+                    return .interrupted(signal: signal)
+                }
+                let first = try await group.next() ?? .finished
+                group.cancelAll()  // the body waits for nothing more; a signal cancels it
+                return first
+            }
+        } catch {
+            meter.stop()
+            if options.quiet { Terminal.printLine(meter.summary) }
+            await context.shutdown()
+            throw CommandError(error, timeout: options.timeout)
+        }
+
+        meter.stop()
+        switch outcome {
+        case .finished:
+            if options.quiet { Terminal.printLine(meter.summary) }
+            await context.shutdown()
+        case .interrupted(let signal):
+            if options.quiet { Terminal.printLine(meter.summary) } else { Terminal.printError(meter.summary) }
+            await context.shutdown()
+            throw ExitCode(128 + signal)
+        }
+    }
+
+    /// A socket of the given kind, bound and connected as `--bind` and `--connect` say.
+    ///
+    /// - Parameter immediate: queue messages only to connections that are up (`ZMQ_IMMEDIATE`),
+    ///   so that a send waits until a peer is there (or `--timeout` runs out) instead of going
+    ///   into the queue of a connection that may never succeed, to be dropped at exit. Only for
+    ///   sockets that never receive: with it, libzmq drops the messages a connection had received
+    ///   but not yet handed over when the peer disconnects.
+    func open<Role: SocketRole>(
+        _ kind: Socket<Role>.Type, _ endpoints: EndpointOptions, immediate: Bool = false
+    ) async throws -> Socket<Role> {
+        let socket = try Socket<Role>(context)
+        if immediate { try await socket.setOption(.immediate, to: true) }
+        try await endpoints.attach(socket)
+        return socket
+    }
+
+    /// `--timeout` as a duration.
+    var timeout: Duration? { options.timeout.map { .seconds($0) } }
+
+    /// Whether the command should print each message (not with `--quiet`).
+    var printsMessages: Bool { !options.quiet }
+
+    /// Prints a line for a message unless `--quiet`.
+    func show(_ line: @autoclosure () -> String) {
+        if printsMessages { Terminal.printLine(line()) }
+    }
+
+    /// Receives one message within `--timeout`.
+    func receive<Role: ReceivingRole>(from socket: Socket<Role>) async throws -> Message {
+        if let timeout { try await socket.receive(timeout: timeout) } else { try await socket.receive() }
+    }
+
+    /// Sends one message within `--timeout`.
+    func send<Role: SendingRole>(_ message: Message, through socket: Socket<Role>) async throws {
+        try await socket.send(message, timeout: timeout)
+    }
+
+    /// Sends `messages`, pausing `pause` between them, counting each one sent.
+    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?) async throws {
+        var first = true
+        for await message in messages {
+            if let pause, !first { try await Task.sleep(for: pause) }
+            first = false
+            try await send(message, through: socket)
+            meter.record()
+        }
+    }
+
+    /// Receives and prints messages until `--count` of them (forever without it), counting each.
+    func receiveAll<Role: ReceivingRole>(from socket: Socket<Role>) async throws {
+        while options.count == 0 || meter.count < options.count {
+            let message = try await receive(from: socket)
+            meter.record()
+            show(MessageFormatter.line(for: message))
+        }
+    }
+}

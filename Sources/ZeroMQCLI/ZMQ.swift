@@ -1,0 +1,38 @@
+import ArgumentParser
+import ZeroMQ
+
+/// `zmq`: every ZeroMQ socket type and the three devices from a shell.
+@main
+struct ZMQ: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zmq",
+        abstract: "Send and receive ZeroMQ messages from a shell: every socket type and the three devices.",
+        discussion: """
+            Each socket command opens one socket, binds (--bind) and connects (--connect) it, then \
+            sends the messages given as arguments, or the lines of standard input, and prints each \
+            message it receives on its own line. Bound endpoints are announced on standard error as \
+            `listening on <endpoint>`.
+
+            Printed messages: UTF-8 text as it is (control characters escaped as \\n, \\r, \\t, \\xNN), \
+            other bytes as 0x and hexadecimal, an empty frame as "", frames of a multipart message \
+            joined by " | ". With --quiet only a summary is printed: `N messages in S s (R msg/s)`.
+
+            Exit status: 0 when done; 1 on an error (bad endpoint, address in use, --timeout), with \
+            `Error: <reason>` on standard error; 64 for bad usage; 130 after Ctrl-C (143 after \
+            SIGTERM), once the summary is printed.
+
+            Examples:
+              zmq pull --bind tcp://127.0.0.1:5690 --count 3
+              zmq push --connect tcp://127.0.0.1:5690 one two three
+              zmq rep --bind 'tcp://127.0.0.1:*'
+              seq 1000 | zmq req --connect tcp://127.0.0.1:5678 --quiet
+              zmq proxy queue --frontend tcp://127.0.0.1:5679 \\
+                  --backend tcp://127.0.0.1:5677
+            """,
+        version: "swift-zeromq, libzmq \(LibZMQ.version)",
+        subcommands: [
+            Req.self, Rep.self, Pub.self, Sub.self, Push.self, Pull.self, Pair.self, Dealer.self, Router.self,
+            ProxyCommand.self,
+        ]
+    )
+}
