@@ -1,16 +1,21 @@
 # swift-zeromq: the two set-up commands are `make demo` and `make test`; both install libzmq3-dev
-# first when it is missing.
+# first when it is missing, and `make test` also the Python peers of the interoperability tests
+# (pyzmq in .venv).
 
 SWIFT ?= swift
 TSAN_BUILD ?= .build-tsan
 
-.PHONY: all dependencies build demo test test-debug test-tsan probe clean
+.PHONY: all dependencies test-peers build demo test test-debug test-tsan probe clean
 
 all: build
 
 dependencies:
 	@Scripts/install-dependencies.sh
 	@command -v $(SWIFT) >/dev/null || { echo "error: swift 6.1 or later is needed (https://swift.org/install)" >&2; exit 1; }
+
+# The seed's programs in Python 3 (Tests/PythonPeers) need pyzmq: a virtual environment in .venv.
+test-peers:
+	@Scripts/install-test-peers.sh
 
 build: dependencies
 	$(SWIFT) build
@@ -22,11 +27,11 @@ demo: dependencies
 ## The whole test suite, then again under ThreadSanitizer.
 test: test-debug test-tsan
 
-test-debug: dependencies
+test-debug: dependencies test-peers
 	$(SWIFT) test
 
 # Scripts/tsan-suppressions.txt lists the one known false positive of the Swift runtime.
-test-tsan: dependencies
+test-tsan: dependencies test-peers
 	TSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/tsan-suppressions.txt $$TSAN_OPTIONS" \
 		$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
 
@@ -35,4 +40,4 @@ probe: dependencies
 	$(SWIFT) run -c release --package-path Benchmarks ThroughputProbe
 
 clean:
-	rm -rf .build $(TSAN_BUILD) Benchmarks/.build
+	rm -rf .build $(TSAN_BUILD) Benchmarks/.build .venv
