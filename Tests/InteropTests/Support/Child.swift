@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -48,7 +47,7 @@ final class Child: @unchecked Sendable {
     private let process = Process()
     private let outputPipe = Pipe()
     private let errorPipe = Pipe()
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Starts `executable` with `arguments`; stdin is /dev/null.
     init(name: String, executable: String, arguments: [String]) throws {
@@ -177,18 +176,21 @@ final class Child: @unchecked Sendable {
     }
 
     /// Ends the child: SIGTERM, then SIGKILL if it is still running after `grace`. Returns once
-    /// it has exited (bounded: gives up after a further two seconds).
+    /// it has exited and its output has been read (bounded: gives up after a further two seconds).
     func stop(grace: Duration = .seconds(2)) async {
-        guard exit == nil else { return }
-        send(SIGTERM)
-        if await waitForExit(within: grace) { return }
-        send(SIGKILL)
-        _ = await waitForExit(within: .seconds(2))
+        if exit == nil {
+            send(SIGTERM)
+            if !(await waitForEnd(within: grace)) {
+                send(SIGKILL)
+            }
+        }
+        _ = await waitForEnd(within: .seconds(2))
     }
 
-    private func waitForExit(within timeout: Duration) async -> Bool {
+    /// Waits until the child has exited and both streams are at their end.
+    private func waitForEnd(within timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while exit == nil {
+        while !state.withLock({ $0.exit != nil && $0.open.isEmpty }) {
             if ContinuousClock.now >= deadline { return false }
             // Keeps polling even when the task is cancelled: children must not outlive the test.
             do { try await Task.sleep(for: .milliseconds(5)) } catch { usleep(5_000) }

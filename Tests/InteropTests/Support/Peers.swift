@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -65,7 +64,7 @@ struct Pairing: Sendable, CustomStringConvertible {
 /// Use through ``withPeers(_:)``: every child started here gets SIGTERM (then SIGKILL) when the
 /// body returns or throws, so no test leaves a process behind.
 final class Peers: Sendable {
-    private let children = Mutex<[Child]>([])
+    private let children = Locked<[Child]>([])
 
     fileprivate init() {}
 
@@ -108,6 +107,14 @@ final class Peers: Sendable {
         }
     }
 
+    /// The children whose stderr shows a ThreadSanitizer report (the examples and `zmq` are built
+    /// with it under `swift test --sanitize=thread`), even those stopped with a signal.
+    fileprivate func sanitizerReports() -> [Child] {
+        children.withLock { $0 }.filter { child in
+            child.standardError.contains { $0.contains("WARNING: ThreadSanitizer") }
+        }
+    }
+
     /// The transcripts of every child, for failure messages.
     func transcripts() -> String {
         children.withLock { $0 }.map { $0.transcript() }.joined(separator: "\n")
@@ -115,12 +122,19 @@ final class Peers: Sendable {
 }
 
 /// Runs `body` with a fresh ``Peers`` and stops every child it started afterwards, also when
-/// `body` throws. A thrown error gets the transcripts of all the children appended.
+/// `body` throws. A thrown error gets the transcripts of all the children appended. A child that
+/// reported a data race (ThreadSanitizer) fails the test too.
 func withPeers<T>(_ body: (Peers) async throws -> T) async throws -> T {
     let peers = Peers()
     do {
         let result = try await body(peers)
         await peers.stopAll()
+        let racy = peers.sanitizerReports()
+        guard racy.isEmpty else {
+            throw HarnessError(
+                "ThreadSanitizer reported a data race in \(racy.map(\.name).joined(separator: ", "))\n"
+                    + racy.map { $0.transcript(lastLines: 200) }.joined(separator: "\n"))
+        }
         return result
     } catch let error as HarnessError {
         await peers.stopAll()
