@@ -9,7 +9,9 @@ struct Dealer: AsyncParsableCommand {
         discussion: """
             Sends each argument as one message, or each line of standard input, or with --size \
             generated payloads, while printing replies as they arrive; exits once it has a reply \
-            for every message sent. --count N sends N messages (repeating the arguments if needed).
+            for every message sent. --count N sends N messages (repeating the arguments if needed). \
+            At most 500 messages are on their way at a time (a ROUTER drops replies beyond its \
+            queue's limit).
 
             Each message goes out behind an empty delimiter frame, as a REQ socket sends it, so REP \
             and ROUTER servers both understand it; the delimiter is taken off replies. --raw sends \
@@ -40,6 +42,7 @@ struct Dealer: AsyncParsableCommand {
                     for await message in messages {
                         if let pause, !first { try await Task.sleep(for: pause) }
                         first = false
+                        await tally.waitForRoom()
                         try await session.send(raw ? message : Message(frames: [Frame([])] + message.frames), through: socket)
                         tally.recordSent()
                     }
@@ -69,20 +72,61 @@ struct Dealer: AsyncParsableCommand {
     }
 }
 
-/// Messages sent and replies received by a DEALER, to know when every message has its reply.
+/// Messages sent and replies received by a DEALER: when every message has its reply, and room
+/// for more messages in flight.
+///
+/// A ROUTER server drops replies to a peer whose queue is full (its high-water mark, 1000 by
+/// default), so a DEALER that sends far ahead of the replies would wait for ever for the dropped
+/// ones. Keeping at most ``window`` messages unanswered keeps the replies within the queue.
 final class ReplyTally: Sendable {
-    private struct Counts {
+    /// The most messages sent and not yet answered.
+    static let window = 500
+
+    private struct State {
         var sent = 0
         var received = 0
         var sendingFinished = false
+        var waitingForRoom: CheckedContinuation<Void, Never>?
     }
 
-    private let counts = Mutex(Counts())
+    private let state = Mutex(State())
 
-    func recordSent() { counts.withLock { $0.sent += 1 } }
-    func recordReceived() { counts.withLock { $0.received += 1 } }
-    func finishSending() { counts.withLock { $0.sendingFinished = true } }
+    func recordSent() { state.withLock { $0.sent += 1 } }
+
+    func recordReceived() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.received += 1
+            // Wake the sender only once half the window is free: one wake-up per 250 replies.
+            guard state.waitingForRoom != nil, state.sent - state.received <= Self.window / 2 else { return nil }
+            defer { state.waitingForRoom = nil }
+            return state.waitingForRoom
+        }
+        waiter?.resume()
+    }
+
+    func finishSending() { state.withLock { $0.sendingFinished = true } }
 
     /// Whether all messages are sent and each has a reply.
-    var isComplete: Bool { counts.withLock { $0.sendingFinished && $0.received >= $0.sent } }
+    var isComplete: Bool { state.withLock { $0.sendingFinished && $0.received >= $0.sent } }
+
+    /// Returns once fewer than ``window`` messages are unanswered (or the task is cancelled).
+    /// One caller at a time: the sending task.
+    func waitForRoom() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let hasRoom = state.withLock { state -> Bool in
+                    if state.sent - state.received < Self.window || Task.isCancelled { return true }
+                    state.waitingForRoom = continuation
+                    return false
+                }
+                if hasRoom { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waitingForRoom = nil }
+                return state.waitingForRoom
+            }
+            waiter?.resume()
+        }
+    }
 }

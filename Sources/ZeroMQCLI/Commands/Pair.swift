@@ -14,7 +14,7 @@ struct Pair: AsyncParsableCommand {
 
             Examples:
               zmq pair --bind tcp://127.0.0.1:5696
-              zmq pair --connect tcp://127.0.0.1:5696 --count 3 --interval 1 'hello from connect'
+              zmq pair --connect tcp://127.0.0.1:5696 --count 3 --interval 1 hello
               zmq pair --bind 'tcp://127.0.0.1:*' --count 3 < /dev/null
             """
     )

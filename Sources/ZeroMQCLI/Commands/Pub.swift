@@ -16,9 +16,9 @@ struct Pub: AsyncParsableCommand {
             connect and subscribe, or send repeatedly with --interval.
 
             Examples:
-              zmq pub --bind tcp://127.0.0.1:5680 --delay 1 '1-Update! >> #1' '2-Update! >> #1'
+              zmq pub --bind tcp://127.0.0.1:5680 --delay 1 '1-Update!' '2-Update!'
               zmq pub --bind 'tcp://127.0.0.1:*' --interval 1 --count 60 tick
-              zmq pub --connect tcp://127.0.0.1:5681 --delay 0.5 --size 64 --count 1000 --quiet
+              zmq pub --connect tcp://127.0.0.1:5681 --delay 0.5 --size 64 --count 1000
             """
     )
 

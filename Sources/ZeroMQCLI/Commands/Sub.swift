@@ -12,7 +12,7 @@ struct Sub: AsyncParsableCommand {
 
             Examples:
               zmq sub --connect tcp://127.0.0.1:5680 --topic 1
-              zmq sub --connect tcp://127.0.0.1:5682 --topic weather --topic traffic --count 10
+              zmq sub --connect tcp://127.0.0.1:5682 --topic weather --topic traffic
             """
     )
 
