@@ -11,8 +11,8 @@ import Darwin
 ///
 /// Lines are read by one thread per pipe (blocking `read`), so a child that floods its output
 /// never stalls on a full pipe. Every wait polls the collected state every few milliseconds until
-/// its condition holds or its timeout passes; a timeout throws a ``HarnessError`` that shows what
-/// the child printed so far.
+/// its condition holds or its timeout passes, then throws a ``HarnessError`` (``withPeers(_:)``
+/// adds what every child printed).
 final class Child: @unchecked Sendable {
     // @unchecked: `process` and the pipes are set up in `init` and only read afterwards (their
     // file descriptors by the reading threads); everything that changes lives in `state`.
@@ -106,10 +106,10 @@ final class Child: @unchecked Sendable {
             }
             if let value { return value }
             if finished {
-                throw HarnessError("\(name) ended (\(exit.map(\.description) ?? "?")) before \(what())\n\(transcript())")
+                throw HarnessError("\(name) ended (\(exit.map(\.description) ?? "?")) before \(what())")
             }
             if ContinuousClock.now >= deadline {
-                throw HarnessError("timed out after \(timeout) waiting for \(what())\n\(transcript())")
+                throw HarnessError("timed out after \(timeout) waiting for \(what())")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -128,15 +128,6 @@ final class Child: @unchecked Sendable {
         try await line(startingWith: label.isEmpty ? "listening on " : "\(label) listening on ", timeout: timeout)
     }
 
-    /// Waits until `stream` holds at least `count` lines and returns them all.
-    @discardableResult
-    func lines(_ count: Int, on stream: Stream = .stdout, timeout: Duration = .seconds(10)) async throws -> [String] {
-        try await wait(for: "\(count) lines on the \(stream) of \(name)", timeout: timeout) { state in
-            let lines = stream == .stdout ? state.stdout : state.stderr
-            return lines.count >= count ? lines : nil
-        }
-    }
-
     /// Waits for the child to exit and for both of its streams to reach their end.
     @discardableResult
     func exited(timeout: Duration = .seconds(10)) async throws -> Exit {
@@ -145,7 +136,7 @@ final class Child: @unchecked Sendable {
             let (exit, open) = state.withLock { ($0.exit, $0.open) }
             if let exit, open.isEmpty { return exit }
             if ContinuousClock.now >= deadline {
-                throw HarnessError("timed out after \(timeout) waiting for \(name) to exit\n\(transcript())")
+                throw HarnessError("timed out after \(timeout) waiting for \(name) to exit")
             }
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -155,7 +146,7 @@ final class Child: @unchecked Sendable {
     func succeeded(timeout: Duration = .seconds(10)) async throws {
         let exit = try await exited(timeout: timeout)
         guard exit == Exit(status: 0, bySignal: false) else {
-            throw HarnessError("\(name) ended with \(exit), expected exit code 0\n\(transcript())")
+            throw HarnessError("\(name) ended with \(exit), expected exit code 0")
         }
     }
 

@@ -53,7 +53,7 @@ struct Pairing: Sendable, CustomStringConvertible {
     /// The side that connects (client, subscriber, workers, PAIR connecter).
     var connecter: Language
 
-    var description: String { "\(binder) binds, \(connecter) connects" }
+    var description: String { "\(binder.rawValue) binds, \(connecter.rawValue) connects" }
 
     /// Swift binds, Python connects; and the other way round.
     static let bothWays = [Pairing(binder: .swift, connecter: .python), Pairing(binder: .python, connecter: .swift)]
