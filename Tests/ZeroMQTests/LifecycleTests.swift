@@ -107,4 +107,27 @@ struct LifecycleTests {
             }
         }
     }
+
+    @Test("withContext shuts the context down after its body, also when the body throws")
+    func scopedContext() async throws {
+        struct Failure: Error {}
+        try await withDeadline {
+            let (context, socket) = try await Context.withContext { context in
+                let pull = try PullSocket(context)
+                try await pull.bind("inproc://scoped")
+                return (context, pull)
+            }
+            #expect(context.isShutDown)
+            #expect(await socket.isClosed)
+
+            let escaped = Lock<Context?>(nil)
+            await #expect(throws: Failure.self) {
+                try await Context.withContext { context in
+                    escaped.withLock { $0 = context }
+                    throw Failure()
+                }
+            }
+            #expect(escaped.withLock { $0?.isShutDown } == true)
+        }
+    }
 }

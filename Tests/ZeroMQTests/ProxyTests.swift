@@ -223,6 +223,37 @@ struct ProxyTests {
         }
     }
 
+    @Test("a cancelled task can still read the statistics and terminate the proxy")
+    func controlFromCancelledTask() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let frontend = try PullSocket(context)
+            let endpoint = try await frontend.bind("inproc://shielded-frontend")
+            let backend = try PushSocket(context)
+            let backendEndpoint = try await backend.bind("inproc://shielded-backend")
+            let proxy = try Proxy.streamer(frontend: frontend, backend: backend)
+            let running = Task { try await proxy.run() }
+            let producer = try PushSocket(context)
+            try await producer.connect(endpoint)
+            let consumer = try PullSocket(context)
+            try await consumer.connect(backendEndpoint)
+            try await producer.send("counted")
+            #expect(try await consumer.receive(timeout: .seconds(5)).string == "counted")
+            while (try? await proxy.statistics())?.frontend.messagesReceived != 1 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let stopping = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                let statistics = try await proxy.statistics()
+                try await proxy.terminate()
+                return statistics
+            }
+            #expect(try await stopping.value.frontend.messagesReceived == 1)
+            try await running.value
+            await context.shutdown()
+        }
+    }
+
     @Test("context shutdown ends a running proxy")
     func shutdownEndsProxy() async throws {
         try await withDeadline {

@@ -117,3 +117,40 @@ public final class Context: Sendable {
         logger.debug("context terminated")
     }
 }
+
+extension Context {
+    /// Creates a context, runs `body` with it, and shuts the context down when `body` returns or
+    /// throws: the scoped way to use a context in a program or a test.
+    ///
+    /// ```swift
+    /// try await Context.withContext { context in
+    ///     let server = try RepSocket(context)
+    ///     try await server.bind("tcp://127.0.0.1:5678")
+    ///     try await server.serve { Message("Echo: " + ($0.string ?? "")) }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - configuration: libzmq context options and the number of poll loops.
+    ///   - logger: where to log; by default nothing is logged.
+    ///   - body: the work to do with the context; its sockets are closed when it ends.
+    /// - Returns: what `body` returns.
+    /// - Throws: what `body` throws (after the shutdown), or ``ZeroMQError`` when the context
+    ///   cannot be created.
+    nonisolated(nonsending) public static func withContext<Result>(
+        configuration: ContextConfiguration = ContextConfiguration(),
+        logger: Logger? = nil,
+        _ body: (Context) async throws -> Result
+    ) async throws -> Result {
+        let context = try Context(configuration: configuration, logger: logger)
+        let result: Result
+        do {
+            result = try await body(context)
+        } catch {
+            await context.shutdown()
+            throw error
+        }
+        await context.shutdown()
+        return result
+    }
+}

@@ -27,7 +27,7 @@ import Synchronization
 /// Nothing is left running once ``run()`` returns.
 ///
 /// While it runs, ``pause()``, ``resume()``, ``terminate()`` and ``statistics()`` steer it
-/// through an inproc control socket, from any task.
+/// through an inproc control socket, from any task, even one being cancelled.
 public final class Proxy: Sendable {
     /// One socket the proxy takes over: its name and how to take it.
     struct Member: Sendable {
@@ -165,18 +165,22 @@ public final class Proxy: Sendable {
         try outcome.get()
     }
 
+    // The control calls below are not interrupted by cancelling the calling task: the proxy
+    // answers at once, or the call fails when the proxy ends. So a task that is being cancelled
+    // (for example on a shutdown signal) can still read the final statistics and terminate.
+
     /// Pauses the proxy: messages wait in the sockets' queues until ``resume()``.
     ///
     /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running.
     public func pause() async throws {
-        try await command("PAUSE")
+        try await shielded { try await self.command("PAUSE") }
     }
 
     /// Resumes a paused proxy.
     ///
     /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running.
     public func resume() async throws {
-        try await command("RESUME")
+        try await shielded { try await self.command("RESUME") }
     }
 
     /// Ends the proxy: ``run()`` closes the sockets and returns. Before ``run()``, makes the proxy
@@ -189,7 +193,7 @@ public final class Proxy: Sendable {
             return phase
         }
         guard current == .starting || current == .running else { return }
-        try await control.send("TERMINATE")
+        try await shielded { try await self.control.send("TERMINATE") }
     }
 
     /// The proxy's message and byte counters so far.
@@ -197,6 +201,10 @@ public final class Proxy: Sendable {
     /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running
     ///   (or ends before answering).
     public func statistics() async throws -> ProxyStatistics {
+        try await shielded { try await self.exchangeStatistics() }
+    }
+
+    private func exchangeStatistics() async throws -> ProxyStatistics {
         try await command("STATISTICS")
         let reply: Message
         do {
@@ -211,6 +219,11 @@ public final class Proxy: Sendable {
             )
         }
         return statistics
+    }
+
+    /// Runs a control exchange in a task of its own, which the caller's cancellation does not reach.
+    private func shielded<T: Sendable>(_ exchange: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await exchange() }.value
     }
 
     private func command(_ name: String) async throws {

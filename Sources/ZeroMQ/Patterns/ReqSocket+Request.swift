@@ -10,8 +10,9 @@ extension Socket where Role == ReqRole {
     /// turns on libzmq's `ZMQ_REQ_RELAXED` (a new request may follow an unanswered one) and
     /// `ZMQ_REQ_CORRELATE` (each request carries an id the reply must echo), so a late reply to an
     /// abandoned request is dropped by libzmq and never returned for a newer request. Both options
-    /// are wire-compatible with any REP or ROUTER peer; don't mix `request` with plain `send` and
-    /// `receive` on the same socket.
+    /// are wire-compatible with any REP or ROUTER peer (a ROUTER sees the request id as a 4-byte
+    /// frame before the empty delimiter, which ``RoutedMessage`` keeps in the envelope); don't mix
+    /// `request` with plain `send` and `receive` on the same socket.
     ///
     /// An abandoned request may still reach a server and be answered (the answer is dropped); if
     /// the server may be gone for good, keep the timeout and retry or give up, as Lazy Pirate does.
