@@ -48,6 +48,7 @@ let package = Package(
         // The seed tutorial's programs, one executable each (see Docs/Patterns.md).
         .target(
             name: "ExampleSupport",
+            dependencies: ["ZeroMQ"],
             path: "Examples/Support"
         ),
         .executableTarget(

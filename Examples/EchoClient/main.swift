@@ -39,18 +39,14 @@ struct EchoClient: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await ask(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        await context.shutdown()
+        // The context, and every socket made on it, is shut down when the closure ends.
+        try await Context.withContext { context in try await ask(in: context) }
     }
 
     private func ask(in context: Context) async throws {
         let client = try ReqSocket(context)
+        // Without a server a request waits in the socket's queue; don't hold up the exit for it.
+        try await client.setOption(.linger, to: .zero)
         try await client.connect(endpoint)
 
         let request = words.joined(separator: " ")

@@ -39,14 +39,8 @@ struct EchoServer: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await serve(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        await context.shutdown()
+        // The context, and every socket made on it, is shut down when the closure ends.
+        try await Context.withContext { context in try await serve(in: context) }
     }
 
     private func serve(in context: Context) async throws {

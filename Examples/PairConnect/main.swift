@@ -37,14 +37,8 @@ struct PairConnect: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await talk(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        await context.shutdown()
+        // The context, and every socket made on it, is shut down when the closure ends.
+        try await Context.withContext { context in try await talk(in: context) }
     }
 
     private func talk(in context: Context) async throws {

@@ -47,15 +47,8 @@ struct Publisher: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await publish(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        // Shutting down gives the last updates the socket's linger to leave.
-        await context.shutdown()
+        // The context shuts down when the closure ends, which gives the last updates the socket's linger to leave.
+        try await Context.withContext { context in try await publish(in: context) }
     }
 
     private func publish(in context: Context) async throws {

@@ -45,14 +45,8 @@ struct Streamer: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await relay(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        await context.shutdown()
+        // The context, and every socket made on it, is shut down when the closure ends.
+        try await Context.withContext { context in try await relay(in: context) }
     }
 
     private func relay(in context: Context) async throws {
@@ -60,32 +54,9 @@ struct Streamer: AsyncParsableCommand {
         announceListening(on: try await frontendSocket.bind(frontend), role: "frontend")
         let backendSocket = try PushSocket(context)
         announceListening(on: try await backendSocket.bind(backend), role: "backend")
-        var tap: ProxyCapture?
-        if let capture {
-            let captureSocket = try PubSocket(context)
-            announceListening(on: try await captureSocket.bind(capture), role: "capture")
-            tap = ProxyCapture(captureSocket)
-        }
-
-        // The proxy takes the sockets over and moves messages on a thread of its own.
+        let tap = try await bindCapture(capture, in: context)
         let proxy = try Proxy.streamer(frontend: frontendSocket, backend: backendSocket, capture: tap)
         // Stop at Ctrl-C or SIGTERM; with --count, also once enough messages have passed.
-        let target = UInt64(count)
-        let enoughPassed: (@Sendable () async -> Bool)? = if target == 0 {
-            nil
-        } else {
-            { ((try? await proxy.statistics())?.backend.messagesSent ?? 0) >= target }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await proxy.run() }
-            group.addTask {
-                _ = await waitForTerminationSignal(orUntil: enoughPassed)
-                if let statistics = try? await proxy.statistics() {
-                    printToStandardError("statistics: \(statistics)")
-                }
-                try await proxy.terminate()
-            }
-            try await group.waitForAll()
-        }
+        try await runUntilSignal(proxy, stopAfter: count) { $0.backend.messagesSent }
     }
 }

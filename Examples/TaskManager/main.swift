@@ -44,15 +44,8 @@ struct TaskManager: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await distribute(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        // Shutting down gives the last tasks the socket's linger to leave.
-        await context.shutdown()
+        // The context shuts down when the closure ends, which gives the last tasks the socket's linger to leave.
+        try await Context.withContext { context in try await distribute(in: context) }
     }
 
     private func distribute(in context: Context) async throws {

@@ -28,14 +28,8 @@ struct TaskWorker: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
-        let context = try Context()
-        do {
-            try await work(in: context)
-        } catch {
-            await context.shutdown()
-            throw error
-        }
-        await context.shutdown()
+        // The context, and every socket made on it, is shut down when the closure ends.
+        try await Context.withContext { context in try await work(in: context) }
     }
 
     private func work(in context: Context) async throws {
