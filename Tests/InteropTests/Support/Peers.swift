@@ -81,6 +81,14 @@ final class Peers: Sendable {
         try launch(name: name, executable: Locations.swiftExecutable(name).get(), arguments: arguments)
     }
 
+    /// Starts the Swift executable `name` inside the network namespace `namespace`
+    /// (`ip netns exec`, which execs the program, so signals reach it directly).
+    func swift(_ name: String, inNetworkNamespace namespace: String, _ arguments: [String]) throws -> Child {
+        guard let ip = NetworkNamespaces.ip else { throw HarnessError("iproute2's ip is not installed") }
+        let executable = try Locations.swiftExecutable(name).get()
+        return try launch(name: "\(name)@\(namespace)", executable: ip, arguments: ["netns", "exec", namespace, executable] + arguments)
+    }
+
     /// Starts `Tests/PythonPeers/<script>` with the `.venv` interpreter, unbuffered.
     func python(_ script: String, _ arguments: [String]) throws -> Child {
         let interpreter = try Locations.python.get()
