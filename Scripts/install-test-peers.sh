@@ -15,10 +15,28 @@ if [ -x "$python" ] && "$python" -c 'import zmq' >/dev/null 2>&1; then
     exit 0
 fi
 
+# Debian's python3 comes without venv (and ensurepip): install both with apt when we can.
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || return 1
+        sudo="sudo"
+    fi
+    echo "Installing $* with apt-get…"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! command -v python3 >/dev/null 2>&1; then
+    apt_install python3 python3-venv || true
+fi
 if ! command -v python3 >/dev/null 2>&1; then
     echo "error: python3 is missing; the interoperability tests run the seed's programs with it." >&2
     echo "Install Python 3 with its venv module (Debian/Ubuntu: apt-get install python3 python3-venv), then rerun $0." >&2
     exit 1
+fi
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv || true
 fi
 
 if [ ! -x "$python" ] || ! "$python" -c 'import sys' >/dev/null 2>&1; then
