@@ -254,6 +254,35 @@ struct ProxyTests {
         }
     }
 
+    @Test("with no consumer a Streamer leaves messages queued, and delivers them once one connects")
+    func backpressure() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let frontend = try PullSocket(context)
+            let frontendEndpoint = try await frontend.bind("inproc://backpressure-frontend")
+            let backend = try PushSocket(context)
+            let backendEndpoint = try await backend.bind("inproc://backpressure-backend")
+            let proxy = try Proxy.streamer(frontend: frontend, backend: backend)
+            let running = Task { try await proxy.run() }
+            let producer = try PushSocket(context)
+            try await producer.connect(frontendEndpoint)
+            for index in 0..<10 { try await producer.send(Message(frame(index))) }
+            try await Task.sleep(for: .milliseconds(100))
+            let waiting = try await proxy.statistics()
+            #expect(waiting.frontend.messagesReceived == 0)
+            #expect(waiting.backend.messagesSent == 0)
+
+            let consumer = try PullSocket(context)
+            try await consumer.connect(backendEndpoint)
+            for index in 0..<10 {
+                #expect(number(try await consumer.receive(timeout: .seconds(5)).first) == index)
+            }
+            try await proxy.terminate()
+            try await running.value
+            await context.shutdown()
+        }
+    }
+
     @Test("context shutdown ends a running proxy")
     func shutdownEndsProxy() async throws {
         try await withDeadline {

@@ -26,6 +26,10 @@ import Synchronization
 /// barrier), after which they behave as closed in Swift and the proxy closes them when it ends.
 /// Nothing is left running once ``run()`` returns.
 ///
+/// The proxy moves a message only when the other side can take it: with no worker connected to
+/// a Streamer's backend, messages wait in the frontend's queue (and, past its high-water mark,
+/// in the senders), not inside the proxy, and control commands are still answered.
+///
 /// While it runs, ``pause()``, ``resume()``, ``terminate()`` and ``statistics()`` steer it
 /// through an inproc control socket, from any task, even one being cancelled.
 public final class Proxy: Sendable {
