@@ -121,6 +121,8 @@ struct Device: Sendable {
         let target = UInt64(session.options.count)
         let waitsForReplies = kind == .queue
         let polls = target > 0 || session.meter.isLive
+        // Without polling the count arrives once, at the end: time the whole run instead.
+        if !polls { session.meter.startClock() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Not cancelled with the session: the watcher below ends the proxy once it has read the
             // final counters.

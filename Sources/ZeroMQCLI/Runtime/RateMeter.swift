@@ -44,11 +44,17 @@ final class RateMeter: Sendable {
             let current = count
             guard total > current else { return }
             if counted.compareExchange(expected: current, desired: total, ordering: .relaxed).exchanged {
-                if current == 0 { firstMessage.store(now, ordering: .relaxed) }
+                if current == 0 { _ = firstMessage.compareExchange(expected: -1, desired: now, ordering: .relaxed) }
                 lastMessage.store(now, ordering: .relaxed)
                 return
             }
         }
+    }
+
+    /// Starts the clock now, for counts that are only read at the end (a proxy's final
+    /// statistics): the summary then covers the time from here to that read.
+    func startClock() {
+        _ = firstMessage.compareExchange(expected: -1, desired: nanosecondsSinceStart(), ordering: .relaxed)
     }
 
     private func nanosecondsSinceStart() -> Int {
