@@ -178,7 +178,7 @@ struct PatternTests {
             let unsubscribed = try #require(try await subscriptions.next())
             #expect(!unsubscribed.isSubscribe)
             #expect(unsubscribed.topic == Array("weather".utf8))
-            #expect(Subscription(Message("not a subscription")) == nil)
+            #expect(SubscriptionMessage(Message("not a subscription")) == nil)
             await context.shutdown()
         }
     }

@@ -1,6 +1,6 @@
 /// A subscription message: what an XSUB sends and an XPUB receives when a subscriber subscribes
 /// to or unsubscribes from a topic prefix (one byte, 1 or 0, then the prefix).
-public struct Subscription: Sendable, Hashable, CustomStringConvertible {
+public struct SubscriptionMessage: Sendable, Hashable, CustomStringConvertible {
     /// Whether the subscriber subscribes (true) or unsubscribes (false).
     public var isSubscribe: Bool
     /// The topic prefix; empty means every message.
@@ -45,7 +45,7 @@ extension Socket where Role == XSubRole {
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
     @discardableResult
     public func subscribe(to prefix: [UInt8]) async throws -> MessageSequence<Role> {
-        try await send(Subscription(isSubscribe: true, topic: prefix).message)
+        try await send(SubscriptionMessage(isSubscribe: true, topic: prefix).message)
         return messages
     }
 
@@ -62,7 +62,7 @@ extension Socket where Role == XSubRole {
     ///
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
     public func unsubscribe(from prefix: [UInt8]) async throws {
-        try await send(Subscription(isSubscribe: false, topic: prefix).message)
+        try await send(SubscriptionMessage(isSubscribe: false, topic: prefix).message)
     }
 
     /// Removes one earlier subscription to the UTF-8 bytes of `prefix`.
@@ -93,7 +93,7 @@ extension Socket where Role == XPubRole {
 
 /// The subscription messages an XPUB socket receives; see ``Socket/subscriptions``.
 public struct SubscriptionSequence: AsyncSequence, Sendable {
-    public typealias Element = Subscription
+    public typealias Element = SubscriptionMessage
     public typealias Failure = any Error
 
     let messages: MessageSequence<XPubRole>
@@ -107,15 +107,15 @@ public struct SubscriptionSequence: AsyncSequence, Sendable {
         var messages: MessageSequence<XPubRole>.AsyncIterator
 
         /// The next subscription or unsubscription, or `nil` once the socket is closed.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Subscription? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> SubscriptionMessage? {
             while let message = try await messages.next(isolation: actor) {
-                if let subscription = Subscription(message) { return subscription }
+                if let subscription = SubscriptionMessage(message) { return subscription }
             }
             return nil
         }
 
         /// The next subscription or unsubscription, or `nil` once the socket is closed.
-        public mutating func next() async throws -> Subscription? {
+        public mutating func next() async throws -> SubscriptionMessage? {
             try await next(isolation: nil)
         }
     }
