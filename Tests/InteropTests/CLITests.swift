@@ -23,6 +23,32 @@ extension Interop {
             }
         }
 
+        @Test("push reads its messages from standard input, a line each, until end of file")
+        func standardInput() async throws {
+            try await withPeers { peers in
+                let pull = try peers.swift("zmq", ["pull", "--bind", anyLoopbackPort, "--count", "3", "--timeout", "5"])
+                let endpoint = try await pull.endpoint()
+                let push = try peers.shell(
+                    #"printf 'first line\nsecond\tcolumn\nthird\n' | "$0" push --connect "$1" --timeout 5"#,
+                    running: "zmq", [endpoint])
+                try await push.succeeded()
+                try await pull.succeeded()
+                #expect(pull.standardOutput == ["first line", #"second\tcolumn"#, "third"])
+            }
+        }
+
+        @Test("zmq --help names every command")
+        func help() async throws {
+            try await withPeers { peers in
+                let help = try peers.swift("zmq", ["--help"])
+                try await help.succeeded()
+                let text = help.standardOutput.joined(separator: "\n")
+                for command in ["rep", "req", "pub", "sub", "push", "pull", "pair", "dealer", "router", "proxy"] {
+                    #expect(text.contains("  \(command) "), "zmq --help does not list \(command):\n\(text)")
+                }
+            }
+        }
+
         @Test("push → pull with --count and --quiet: one summary line each")
         func quietSummary() async throws {
             try await withPeers { peers in

@@ -183,6 +183,42 @@ struct PatternTests {
         }
     }
 
+    @Test("PUSH/PULL fan-out and fan-in: every task once, each sender's in order", arguments: [Transport.ipc, .tcp])
+    func fanOutFanIn(transport: Transport) async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            // Fan-out: one ventilator, three workers; fan-in: the workers push to one sink.
+            let ventilator = try PushSocket(context)
+            let tasks = try await ventilator.bind(transport.endpoint())
+            let sink = try PullSocket(context)
+            let results = try await sink.bind(transport.endpoint())
+            var workers: [Task<Void, any Error>] = []
+            for worker in 0..<3 {
+                let input = try PullSocket(context)
+                try await input.connect(tasks)
+                let output = try PushSocket(context)
+                try await output.connect(results)
+                workers.append(Task {
+                    for try await task in input.messages {
+                        try await output.send(Message(frames: [frame(worker), task[0]]))
+                    }
+                })
+            }
+            let count = 300
+            for index in 0..<count { try await ventilator.send(Message(frame(index))) }
+            var seen: [Int: [Int]] = [:]
+            for _ in 0..<count {
+                let result = try await sink.receive(timeout: .seconds(5))
+                seen[number(result[0]) ?? -1, default: []].append(number(result[1]) ?? -1)
+            }
+            #expect(seen.values.flatMap { $0 }.sorted() == Array(0..<count))
+            #expect(seen.keys.sorted() == [0, 1, 2], "every worker got tasks: \(seen.mapValues(\.count))")
+            for tasksOfWorker in seen.values { #expect(tasksOfWorker == tasksOfWorker.sorted()) }
+            await context.shutdown()
+            for worker in workers { try await worker.value }
+        }
+    }
+
     @Test("ROUTER replies through the envelope to REQ (delimited) and DEALER (not) peers")
     func routerEnvelopes() async throws {
         try await withDeadline {

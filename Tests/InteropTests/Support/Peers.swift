@@ -89,6 +89,13 @@ final class Peers: Sendable {
         return try launch(name: "\(name)@\(namespace)", executable: ip, arguments: ["netns", "exec", namespace, executable] + arguments)
     }
 
+    /// Starts `/bin/sh -c script` with the Swift executable `name`'s path as `$0` and
+    /// `arguments` as `$1`, `$2`, ...: for pipelines such as feeding a program's standard input.
+    func shell(_ script: String, running name: String, _ arguments: [String]) throws -> Child {
+        let executable = try Locations.swiftExecutable(name).get()
+        return try launch(name: "sh (\(name))", executable: "/bin/sh", arguments: ["-c", script, executable] + arguments)
+    }
+
     /// Starts `Tests/PythonPeers/<script>` with the `.venv` interpreter, unbuffered.
     func python(_ script: String, _ arguments: [String]) throws -> Child {
         let interpreter = try Locations.python.get()
