@@ -54,6 +54,39 @@ struct PatternTests {
         }
     }
 
+    @Test("Lazy Pirate: the server dies, requests time out, a new server on the same port answers")
+    func serverRestart() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let first = try RepSocket(context)
+            let endpoint = try await first.bind("tcp://127.0.0.1:*")
+            let firstServing = Task { try await first.serve { Message("first: " + ($0.string ?? "?")) } }
+            let client = try ReqSocket(context)
+            try await client.connect(endpoint)
+            #expect(try await client.request("a", timeout: .seconds(5)).string == "first: a")
+
+            await first.close()
+            try await firstServing.value
+            for attempt in 1...2 {
+                let lost = await #expect(throws: ZeroMQError.self) {
+                    _ = try await client.request("lost \(attempt)", timeout: .milliseconds(200))
+                }
+                #expect(lost?.code == .timedOut)
+            }
+
+            let second = try RepSocket(context)
+            try await second.bind(endpoint)
+            let secondServing = Task { try await second.serve { Message("second: " + ($0.string ?? "?")) } }
+            // Requests queued for the dead server may reach the new one; their late replies are
+            // dropped, and the next request gets its own reply.
+            #expect(try await client.request("b", timeout: .seconds(5)).string == "second: b")
+            #expect(try await client.request("c", timeout: .seconds(5)).string == "second: c")
+            await second.close()
+            try await secondServing.value
+            await context.shutdown()
+        }
+    }
+
     @Test("a cancelled request leaves the REQ socket usable")
     func cancelledRequest() async throws {
         try await withDeadline {
