@@ -53,20 +53,22 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     /// - Throws: ``ZeroMQError`` with ``ZeroMQError/Code-swift.struct/contextTerminated`` after
     ///   shutdown, or libzmq's error (for example `EMFILE` past ``ContextConfiguration/maximumSockets``).
     public init(_ context: Context, on loop: PollLoop? = nil) throws {
-        let loop = try context.loop(for: loop)
-        let logger = context.logger
-        let storage = context.storage
-        core = try storage.makeSocket(type: Role.type) { handle, label in
-            SocketCore(handle: handle, type: Role.type, label: label, loop: loop, context: storage, logger: logger)
-        }
-        core.logger.trace("socket created", metadata: ["zmq.loop": "\(loop.index)"])
+        core = try Self.makeCore(storage: context.storage, loop: try context.loop(for: loop), logger: context.logger)
     }
 
     /// A socket made by the library itself (a device's control socket).
     init(storage: ContextStorage, loop: PollLoop, logger: Logger) throws(ZeroMQError) {
-        core = try storage.makeSocket(type: Role.type) { handle, label in
+        core = try Self.makeCore(storage: storage, loop: loop, logger: logger)
+    }
+
+    // Both initializers assign `core` themselves: making one delegate to the other
+    // (`self.init(...)`) built, with Swift 6.3.1, sockets whose jobs crashed on the loop.
+    private static func makeCore(storage: ContextStorage, loop: PollLoop, logger: Logger) throws(ZeroMQError) -> SocketCore {
+        let core = try storage.makeSocket(type: Role.type) { handle, label in
             SocketCore(handle: handle, type: Role.type, label: label, loop: loop, context: storage, logger: logger)
         }
+        core.logger.trace("socket created", metadata: ["zmq.loop": "\(loop.index)"])
+        return core
     }
 
     /// Whether the socket has been closed (by ``close()`` or its context's shutdown).
