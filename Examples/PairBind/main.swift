@@ -45,25 +45,7 @@ struct PairBind: AsyncParsableCommand {
         let pair = try PairSocket(context)
         announceListening(on: try await pair.bind(endpoint))
 
-        // One task sends while another receives: a socket serves both at the same time.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var id = 0
-                while count == 0 || id < count {
-                    try await Task.sleep(for: .seconds(interval))
-                    id += 1
-                    try await pair.send("bind #\(id) >> \(ctime())")
-                }
-            }
-            group.addTask {
-                var received = 0
-                for try await message in pair.messages {
-                    print("Received: " + String(decoding: message.bytes, as: UTF8.self))
-                    received += 1
-                    if received == count { break }
-                }
-            }
-            try await group.waitForAll()
-        }
+        // Examples/Support/PairChannel.swift: send and receive at once until --count each way.
+        try await ExampleSupport.talk(over: pair, as: "bind", count: count, interval: interval)
     }
 }
