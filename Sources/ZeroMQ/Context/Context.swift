@@ -85,6 +85,23 @@ public final class Context: Sendable {
         return loops[turn % loops.count]
     }
 
+    /// Calls `body` with the libzmq context handle: an escape hatch for C code that makes its own
+    /// sockets on this context, for example an `inproc` peer written in C, or a raw baseline in
+    /// a benchmark.
+    ///
+    /// libzmq contexts are thread-safe, so the handle may be used from any thread. Rules: do not
+    /// keep it beyond `body` unless the sockets made with it are closed before ``shutdown()``
+    /// (which waits for them in `zmq_ctx_term`), and never terminate it yourself.
+    ///
+    /// - Throws: ``ZeroMQError/Code-swift.struct/contextTerminated`` once ``shutdown()`` has begun,
+    ///   or what `body` throws.
+    public func withUnsafeHandle<Result>(_ body: (UnsafeMutableRawPointer) throws -> Result) throws -> Result {
+        guard storage.phase == .open else {
+            throw ZeroMQError(code: .contextTerminated, operation: "withUnsafeHandle", reason: "the context is shut down")
+        }
+        return try body(storage.handle)
+    }
+
     /// Closes every socket, then terminates the libzmq context.
     ///
     /// Pending operations on the sockets fail with ``ZeroMQError/Code-swift.struct/socketClosed``;
