@@ -1,3 +1,4 @@
+import CZeroMQ
 import Testing
 @testable import ZeroMQ
 
@@ -61,6 +62,67 @@ struct LifecycleTests {
             }
             #expect(seen == Array(0..<100))
             await context.shutdown()
+        }
+    }
+
+    @Test("a receive that waits while a loop holds a batch gets the batch's next message when the loop is left")
+    func restoredBatchServesWaiter() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://sequence-restore"))
+            for index in 0..<100 { try await push.send(Message(frame(index))) }
+            var seen: [Int] = []
+            var iterator = pull.messages.makeAsyncIterator()
+            // The first message comes with the other 99 read ahead; the second takes them all.
+            while seen.count < 10, let message = try await iterator.next() {
+                seen.append(number(message.first) ?? -1)
+            }
+            let waiting = Task { try await pull.receive(timeout: .seconds(10)) }
+            try await Task.sleep(for: .milliseconds(50))
+            _ = consume iterator
+            #expect(number(try await waiting.value.first) == 10)
+            for _ in 11..<100 { seen.append(number(try await pull.receive(timeout: .seconds(10)).first) ?? -1) }
+            #expect(seen == Array(0..<10) + Array(11..<100))
+            await context.shutdown()
+        }
+    }
+
+    @Test("a socket whose messages loop still holds read-ahead messages cannot be handed to a device")
+    func handOverRefusedWhileBatchLent() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://sequence-lent"))
+            for index in 0..<20 { try await push.send(Message(frame(index))) }
+            var iterator = pull.messages.makeAsyncIterator()
+            _ = try await iterator.next()
+            #expect(number(try await iterator.next()?.first) == 1)  // takes the read-ahead batch
+            let error = await #expect(throws: ZeroMQError.self) { _ = try await pull.handOver(to: "a test") }
+            #expect(error?.reason.contains("holds messages the socket read ahead") == true)
+            _ = consume iterator
+            #expect(number(try await pull.receive(timeout: .seconds(10)).first) == 2)
+            await context.shutdown()
+        }
+    }
+
+    @Test("a context's libzmq handle makes C sockets that reach its sockets over inproc, until shutdown")
+    func contextHandleForCPeers() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            try await pull.bind("inproc://raw-peer")
+            let sent = try context.withUnsafeHandle { handle -> Int32 in
+                guard let push = zmq_socket(handle, ZMQ_PUSH) else { return -1 }
+                defer { zmq_close(push) }
+                guard zmq_connect(push, "inproc://raw-peer") == 0 else { return -1 }
+                return zmq_send(push, "from C", 6, 0)
+            }
+            #expect(sent == 6)
+            #expect(try await pull.receive(timeout: .seconds(10)).string == "from C")
+            await context.shutdown()
+            let error = #expect(throws: ZeroMQError.self) { try context.withUnsafeHandle { _ in } }
+            #expect(error?.code == .contextTerminated)
         }
     }
 

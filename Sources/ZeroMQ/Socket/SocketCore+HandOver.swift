@@ -19,16 +19,28 @@ extension SocketCore {
                 reason: "\(waiting) receive or send calls are waiting on the socket; end them first"
             )
         }
-        let unreceived = inbox.withLock { $0.messages.count }
-        guard unreceived == 0 else {
+        // Checked and closed under one lock, so no iterator can take a batch in between.
+        let unreceived = inbox.withLock { inbox -> (messages: Int, lentBatches: Int) in
+            guard inbox.messages.isEmpty, inbox.lentBatches == 0 else {
+                return (inbox.messages.count, inbox.lentBatches)
+            }
+            inbox.closed = true
+            return (0, 0)
+        }
+        guard unreceived.messages == 0 else {
             throw ZeroMQError(
                 code: .invalidArgument, operation: operation, socket: label,
-                reason: "\(unreceived) messages the socket read ahead have not been received; receive them first"
+                reason: "\(unreceived.messages) messages the socket read ahead have not been received; receive them first"
+            )
+        }
+        guard unreceived.lentBatches == 0 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: operation, socket: label,
+                reason: "a `messages` loop still holds messages the socket read ahead; finish or leave the loop first"
             )
         }
         confined.handle = nil
         confined.closeReason = "the socket was handed over to \(owner)"
-        inbox.withLock { $0.closed = true }
         refreshInterest()
         context.remove(self)
         logger.debug("socket handed over", metadata: ["zmq.owner": "\(owner)"])

@@ -1,4 +1,5 @@
 import CZeroMQ
+import DequeModule
 
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +29,57 @@ extension SocketCore {
         return message
     }
 
+    /// Moves every read-ahead message into `batch` (which must be empty) in one locked step: how
+    /// a ``MessageSequence`` iterator takes messages off the loop without a lock per message.
+    ///
+    /// The inbox is left empty, so a refill is queued at once: the loop reads the next batch
+    /// while the iterator works through this one. Each batch taken is counted in
+    /// ``Inbox/lentBatches`` until the iterator comes back for more (`returning` its used-up
+    /// batch) or gives it back with ``restoreLent(_:wasLent:)``.
+    ///
+    /// - Returns: whether a batch was taken.
+    func lendInbox(into batch: inout Deque<Message>, returning usedUp: Bool) -> Bool {
+        let (taken, refill) = inbox.withLock { inbox -> (Bool, Bool) in
+            if usedUp { inbox.lentBatches -= 1 }
+            guard !inbox.messages.isEmpty else { return (false, false) }
+            swap(&inbox.messages, &batch)
+            inbox.lentBatches += 1
+            guard readAhead > 1, !inbox.refillScheduled else { return (true, false) }
+            inbox.refillScheduled = true
+            return (true, true)
+        }
+        if refill { loop.execute { [self] in self.refillInbox() } }
+        return taken
+    }
+
+    /// Gives back what an iterator's batch still holds when the iterator is dropped (the loop
+    /// was left early), so the next receive gets those messages first. Safe from any thread.
+    ///
+    /// Nothing older than these messages can be in the inbox (the iterator took it whole), so
+    /// they go in front. Receivers that started waiting meanwhile are then served from them, on
+    /// the loop. Messages given back to a closed socket are dropped, like the rest of its inbox.
+    func restoreLent(_ batch: inout Deque<Message>, wasLent: Bool) {
+        let serve = inbox.withLock { inbox -> Bool in
+            if wasLent { inbox.lentBatches -= 1 }
+            guard !batch.isEmpty, !inbox.closed else { return false }
+            inbox.messages.prepend(contentsOf: batch)
+            return true
+        }
+        batch.removeAll()
+        if serve { loop.execute { [self] in self.serveReceiversFromInbox() } }
+    }
+
     // MARK: Loop thread
+
+    /// Hands inbox messages to waiting receivers, in order (after ``restoreLent(_:wasLent:)``).
+    private func serveReceiversFromInbox() {
+        while let head = confined.receivers.first, let message = takeFromInbox() {
+            confined.receivers.removeFirst()
+            if let timer = head.timer { loop.cancelTimer(timer) }
+            head.continuation.resume(returning: message)
+        }
+        refreshInterest()
+    }
 
     /// A message available right now, or nil when the caller must wait.
     ///
@@ -122,6 +173,9 @@ extension SocketCore {
     }
 
     /// Takes up to `limit` more messages from libzmq into the inbox.
+    ///
+    /// They are collected without the lock, then moved in one locked step: swapped in whole
+    /// when the inbox is empty (the usual case when an iterator takes batches), else appended.
     private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int) {
         while confined.readAheadScratch.count < limit {
             // An error here (there should be none after a successful receive) is left for the
@@ -130,7 +184,13 @@ extension SocketCore {
             confined.readAheadScratch.append(message)
         }
         guard !confined.readAheadScratch.isEmpty else { return }
-        inbox.withLock { $0.messages.append(contentsOf: confined.readAheadScratch) }
+        inbox.withLock { inbox in
+            if inbox.messages.isEmpty {
+                swap(&inbox.messages, &confined.readAheadScratch)
+            } else {
+                inbox.messages.append(contentsOf: confined.readAheadScratch)
+            }
+        }
         confined.readAheadScratch.removeAll(keepingCapacity: true)
     }
 

@@ -38,10 +38,14 @@ final class SocketCore: @unchecked Sendable {
         var closed = false
         /// A refill is queued on the loop (so at most one is).
         var refillScheduled = false
+        /// Batches of read-ahead messages that `messages` iterators took whole and have not used
+        /// up yet (see ``lendInbox(into:returning:)``): the socket cannot be handed over meanwhile.
+        var lentBatches = 0
     }
 
     /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
-    /// Invariant: it is non-empty only while no receiver is waiting.
+    /// Invariant: it is non-empty only while no receiver is waiting (broken only for a moment by
+    /// ``restoreLent(_:wasLent:)``, which then serves the waiters first).
     let inbox = Lock(Inbox())
 
     // MARK: Loop thread only
@@ -58,8 +62,10 @@ final class SocketCore: @unchecked Sendable {
         var receivers = Deque<ReceiveWaiter>()
         var senders = Deque<SendWaiter>()
         var nextWaiterID: UInt64 = 0
-        /// Reused by read-ahead so that filling the inbox allocates nothing in steady state.
-        var readAheadScratch: [Message] = []
+        /// Where read-ahead collects messages before they go to the inbox in one locked step
+        /// (swapped in whole when the inbox is empty). Buffers rotate between this, the inbox
+        /// and the iterators' batches, so filling allocates nothing in steady state.
+        var readAheadScratch = Deque<Message>()
         /// Keep every received frame's libzmq message, so ``Frame/metadata(_:)`` works.
         var keepsMetadata = false
         var closeReason = "the socket is closed"

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The messages a socket receives, as an `AsyncSequence`; see ``Socket/messages``.
 ///
 /// ```swift
@@ -6,10 +8,16 @@
 /// }
 /// ```
 ///
-/// Each iteration is a ``Socket/receive()``: it takes messages the socket has read ahead
-/// without a thread hop, and reads a bounded batch from libzmq when there are none. The
-/// sequence finishes (returns `nil`) when the socket is closed; other errors are thrown.
-/// Breaking out of the loop loses nothing: messages read ahead stay with the socket.
+/// This is the fastest way to receive from an ordinary task. Off the socket's loop, the iterator
+/// takes everything the socket has read ahead in one step (one lock for the whole batch, no
+/// thread hop) and the loop reads the next batch from libzmq meanwhile; only when nothing is
+/// there does it wait on the loop. On the loop (code isolated to a socket of the loop, tasks
+/// preferring its task executor) each iteration is a ``Socket/receive()``, which asks libzmq
+/// directly.
+///
+/// The sequence finishes (returns `nil`) when the socket is closed; other errors are thrown.
+/// Breaking out of the loop loses nothing: messages the iterator still holds go back to the
+/// socket, in order, for the next receive.
 public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
     public typealias Element = Message
     public typealias Failure = any Error
@@ -27,16 +35,19 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
     /// Iterates over a socket's messages.
     public struct AsyncIterator: AsyncIteratorProtocol {
         @usableFromInline let socket: Socket<Role>
+        @usableFromInline let batch: MessageBatch
         @usableFromInline var finished = false
 
         @usableFromInline init(socket: Socket<Role>) {
             self.socket = socket
+            self.batch = MessageBatch(core: socket.core)
         }
 
         /// The next message, or `nil` once the socket is closed.
         @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Message? {
             guard !finished else { return nil }
+            if let message = batch.next() { return message }
             do {
                 return try await socket.receive()
             } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
@@ -50,5 +61,38 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
         public mutating func next() async throws -> Message? {
             try await next(isolation: nil)
         }
+    }
+}
+
+/// The read-ahead messages a ``MessageSequence`` iterator took from its socket in one step.
+///
+/// Used by one iterator at a time (iterators are not `Sendable`). When the iterator is dropped
+/// with messages left, they go back to the socket (``SocketCore/restoreLent(_:wasLent:)``).
+@usableFromInline
+final class MessageBatch {
+    private let core: SocketCore
+    private var messages = Deque<Message>()
+    /// Whether `messages` came from the inbox and is still counted as lent there.
+    private var holdsLent = false
+
+    init(core: SocketCore) {
+        self.core = core
+    }
+
+    deinit {
+        if holdsLent || !messages.isEmpty {
+            core.restoreLent(&messages, wasLent: holdsLent)
+        }
+    }
+
+    /// The next message of the batch; when it is used up and the caller is off the loop, the
+    /// socket's whole read-ahead inbox becomes the next batch. `nil` when the caller must go
+    /// through ``Socket/receive()`` (on the loop, or nothing read ahead).
+    @usableFromInline
+    func next() -> Message? {
+        if let message = messages.popFirst() { return message }
+        guard !core.loop.isCurrentThread else { return nil }
+        holdsLent = core.lendInbox(into: &messages, returning: holdsLent)
+        return messages.popFirst()
     }
 }
