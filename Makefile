@@ -5,7 +5,7 @@
 SWIFT ?= swift
 TSAN_BUILD ?= .build-tsan
 
-.PHONY: all dependencies test-peers build demo test test-debug test-tsan probe clean
+.PHONY: all dependencies test-peers build demo test test-debug test-tsan bench bench-quick bench-charts clean
 
 all: build
 
@@ -35,9 +35,24 @@ test-tsan: dependencies test-peers
 	TSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/tsan-suppressions.txt $$TSAN_OPTIONS" \
 		$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
 
-## First throughput and idle-CPU figures (release build, raw libzmq in the same run).
-probe: dependencies
-	$(SWIFT) run -c release --package-path Benchmarks ThroughputProbe
+BENCH_JSON ?= bench-results/latest.json
+BENCH_FLAGS ?=
+
+## Every benchmark in one release-built run: raw libzmq ceilings, the framework's paths and the
+## pyzmq peers side by side; a table on stdout and the same figures in $(BENCH_JSON)
+## (Docs/Performance.md). Extra flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="--only latency".
+bench: dependencies test-peers
+	@mkdir -p $(dir $(BENCH_JSON))
+	$(SWIFT) run -c release --package-path Benchmarks zmq-bench --json $(BENCH_JSON) $(BENCH_FLAGS)
+
+## The same with a tenth of the messages and one repeat: a smoke run of every section (~30 s).
+bench-quick: BENCH_FLAGS += --quick
+bench-quick: bench
+
+## Charts of $(BENCH_JSON) as PNG in Docs/Images (installs matplotlib into .venv).
+bench-charts:
+	@Scripts/install-bench-tools.sh
+	.venv/bin/python Scripts/bench-charts.py $(BENCH_JSON) --out Docs/Images
 
 clean:
-	rm -rf .build $(TSAN_BUILD) Benchmarks/.build .venv
+	rm -rf .build $(TSAN_BUILD) Benchmarks/.build .venv bench-results

@@ -10,17 +10,26 @@ let rootIdentity = root.lastPathComponent.lowercased()
 let package = Package(
     name: "swift-zeromq-benchmarks",
     platforms: [.macOS(.v15)],
+    products: [
+        // One command that measures everything (raw libzmq ceilings and the framework's paths in
+        // the same run) and prints a table, optionally writing JSON (results schema 1).
+        .executable(name: "zmq-bench", targets: ["ZMQBench"]),
+    ],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // A first throughput and idle-CPU probe: framework receive paths next to raw libzmq in
-        // the same run. The full suite (issue: benchmarks) grows beside it.
+        // Counts malloc-family calls by defining them in the executable (they interpose glibc's
+        // for the whole process), for the allocations-per-message section.
+        .target(name: "AllocationCounter"),
         .executableTarget(
-            name: "ThroughputProbe",
+            name: "ZMQBench",
             dependencies: [
+                "AllocationCounter",
                 .product(name: "ZeroMQ", package: rootIdentity),
                 .product(name: "CZeroMQ", package: rootIdentity),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

@@ -1,0 +1,186 @@
+// Latency: REQ/REP and DEALER/ROUTER round trips of 64 B and 1 KiB over tcp and ipc. The server
+// is a raw libzmq echo thread with a context of its own (REP: receive, send back; ROUTER: routing
+// id and body back) for the raw client (its own thread and context) and the framework clients
+// (from an ordinary task, or isolated to the socket); "both ends" puts a framework server there
+// too (RepSocket.serve, or a ROUTER loop isolated to the socket). 200 untimed warm-up rounds,
+// then each timed round trip is stored in a preallocated array: mean, p50, p99 in µs.
+import CZeroMQ
+import Foundation
+import ZeroMQ
+
+enum ClientVariant: String, CaseIterable, Sendable {
+    case raw
+    case frameworkOrdinaryTask = "framework-ordinary-task"
+    case frameworkIsolated = "framework-isolated"
+    case frameworkBothEnds = "framework-both-ends"
+
+    func label(_ pattern: EchoPattern) -> String {
+        let client = pattern == .reqRep ? "ReqSocket" : "DealerSocket"
+        return switch self {
+        case .raw: "raw client (own thread) ↔ raw echo"
+        case .frameworkOrdinaryTask: "\(client), ordinary task ↔ raw echo"
+        case .frameworkIsolated: "\(client), isolated ↔ raw echo"
+        case .frameworkBothEnds: pattern == .reqRep
+            ? "ReqSocket, isolated ↔ RepSocket.serve"
+            : "DealerSocket, isolated ↔ isolated ROUTER loop"
+        }
+    }
+}
+
+enum Latency {
+    static let sizes = [64, 1024]
+    static let transports: [Transport] = [.tcp, .ipc]
+
+    static func run(_ settings: Settings) async throws -> [LatencyRow] {
+        var rows: [LatencyRow] = []
+        let rounds = settings.latencyRounds
+        for pattern in EchoPattern.allCases {
+            for transport in transports {
+                for size in sizes {
+                    var rawMean: Double?
+                    for variant in ClientVariant.allCases {
+                        let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue)"
+                        Watchdog.shared.arm(step)
+                        let summary = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
+                        progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
+                        if variant == .raw { rawMean = summary.mean }
+                        rows.append(LatencyRow(
+                            pattern: pattern.rawValue, transport: transport.rawValue, size: size, variant: variant.rawValue,
+                            label: variant.label(pattern), rounds: rounds, mean: rounded(summary.mean, 2),
+                            p50: rounded(summary.p50, 2), p99: rounded(summary.p99, 2),
+                            ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
+                        ))
+                    }
+                }
+            }
+        }
+        Watchdog.shared.disarm()
+        return rows
+    }
+
+    /// One series of round trips.
+    static func measure(_ pattern: EchoPattern, _ transport: Transport, size: Int, variant: ClientVariant, warmup: Int, rounds: Int) async throws -> LatencySummary {
+        let address = try Endpoints.shared.bindAddress(transport)
+        let total = warmup + rounds
+        let samples: [UInt64]
+        switch variant {
+        case .raw:
+            let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
+            let client = try RawClient.start(pattern, to: server.endpoint, size: size, warmup: warmup, rounds: rounds)
+            samples = try await client.value()
+            try await server.thread.value()
+        case .frameworkOrdinaryTask, .frameworkIsolated:
+            let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
+            let context = try Context()
+            samples = try await frameworkClient(pattern, context, server.endpoint, size: size, warmup: warmup, rounds: rounds, isolated: variant == .frameworkIsolated)
+            try await server.thread.value()
+            await context.shutdown()
+        case .frameworkBothEnds:
+            let serverContext = try Context()
+            let endpoint: String
+            let server: Task<Void, any Error>
+            switch pattern {
+            case .reqRep:
+                let rep = try RepSocket(serverContext)
+                endpoint = try await rep.bind(address)
+                server = Task.detached { try await serveEcho(rep) }
+            case .dealerRouter:
+                let router = try RouterSocket(serverContext)
+                endpoint = try await router.bind(address)
+                server = Task.detached { try await routeEcho(router, rounds: total) }
+            }
+            let clientContext = try Context()
+            samples = try await frameworkClient(pattern, clientContext, endpoint, size: size, warmup: warmup, rounds: rounds, isolated: true)
+            await clientContext.shutdown()
+            await serverContext.shutdown()
+            try await server.value
+        }
+        return LatencySummary(nanoseconds: samples)
+    }
+
+    /// A framework REQ or DEALER client on `context`, connected to `endpoint`.
+    static func frameworkClient(_ pattern: EchoPattern, _ context: Context, _ endpoint: String, size: Int, warmup: Int, rounds: Int, isolated: Bool) async throws -> [UInt64] {
+        let payload = Message([UInt8](repeating: 0x2A, count: size))
+        switch pattern {
+        case .reqRep:
+            let req = try ReqSocket(context)
+            try await req.connect(endpoint)
+            if isolated { return try await roundTripsIsolated(req, payload, size: size, warmup: warmup, rounds: rounds) }
+            return try await Task.detached { try await roundTrips(req, payload, size: size, warmup: warmup, rounds: rounds) }.value
+        case .dealerRouter:
+            let dealer = try DealerSocket(context)
+            try await dealer.connect(endpoint)
+            if isolated { return try await roundTripsIsolated(dealer, payload, size: size, warmup: warmup, rounds: rounds) }
+            return try await Task.detached { try await roundTrips(dealer, payload, size: size, warmup: warmup, rounds: rounds) }.value
+        }
+    }
+
+    static func table(_ rows: [LatencyRow]) -> TextTable {
+        var table = TextTable([
+            ("pattern", .left), ("transport", .left), ("size", .right), ("client ↔ server", .left),
+            ("mean µs", .right), ("p50", .right), ("p99", .right), ("× raw", .right),
+        ])
+        var previous: (String, String, Int)?
+        for row in rows {
+            if let previous, previous != (row.pattern, row.transport, row.size) { table.addSeparator() }
+            previous = (row.pattern, row.transport, row.size)
+            table.add([
+                row.pattern, row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1),
+                Format.decimal(row.p50, 1), Format.decimal(row.p99, 1), Format.ratio(row.ratio),
+            ])
+        }
+        return table
+    }
+
+    static func notes(_ settings: Settings) -> [String] {
+        [
+            "raw echo server: its own thread and context; clients: their own context; 1 I/O thread each",
+            "\(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed; × raw = mean / raw client's mean",
+        ]
+    }
+}
+
+/// Round trips from code isolated to the socket; each timed round trip in nanoseconds.
+func roundTripsIsolated<Role: SendingRole & ReceivingRole>(
+    _ socket: isolated Socket<Role>, _ payload: Message, size: Int, warmup: Int, rounds: Int
+) async throws -> [UInt64] {
+    var samples = [UInt64](repeating: 0, count: rounds)
+    for round in 0..<(warmup + rounds) {
+        let start = monotonicNanoseconds()
+        try await socket.send(payload)
+        let reply = try await socket.receive()
+        let elapsed = monotonicNanoseconds() - start
+        guard reply.byteCount == size else { throw BenchError("round trip \(round + 1): reply of \(reply.byteCount) bytes, expected \(size)") }
+        if round >= warmup { samples[round - warmup] = elapsed }
+    }
+    return samples
+}
+
+/// The same from whatever executor the calling task runs on.
+func roundTrips<Role: SendingRole & ReceivingRole>(
+    _ socket: Socket<Role>, _ payload: Message, size: Int, warmup: Int, rounds: Int
+) async throws -> [UInt64] {
+    var samples = [UInt64](repeating: 0, count: rounds)
+    for round in 0..<(warmup + rounds) {
+        let start = monotonicNanoseconds()
+        try await socket.send(payload)
+        let reply = try await socket.receive()
+        let elapsed = monotonicNanoseconds() - start
+        guard reply.byteCount == size else { throw BenchError("round trip \(round + 1): reply of \(reply.byteCount) bytes, expected \(size)") }
+        if round >= warmup { samples[round - warmup] = elapsed }
+    }
+    return samples
+}
+
+/// A framework REP echo isolated to the socket (`serve`); returns when the socket is closed.
+func serveEcho(_ rep: isolated RepSocket) async throws {
+    try await rep.serve { $0 }
+}
+
+/// A framework ROUTER echo isolated to the socket: `rounds` requests, each sent back to its peer.
+func routeEcho(_ router: isolated RouterSocket, rounds: Int) async throws {
+    for _ in 0..<rounds {
+        let request = try await router.receiveRouted()
+        try await router.send(request.body, to: request.envelope)
+    }
+}

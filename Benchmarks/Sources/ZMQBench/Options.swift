@@ -1,0 +1,101 @@
+// The command line (`zmq-bench --quick --repeat N --only a,b --json PATH --python PATH
+// --peer-script PATH`) and the settings every section reads from it: message counts (÷10 with
+// --quick), repeats, and where the repository, its .venv python and the pyzmq peer script are.
+import ArgumentParser
+import Foundation
+
+/// The sections, in the order they run.
+enum Section: String, CaseIterable, Sendable {
+    case throughput, send, latency, peers, scale, allocations, idle
+}
+
+struct Options: ParsableArguments {
+    @Option(name: .customLong("json"), help: ArgumentHelp("Write the results as JSON (schema 1) to this file.", valueName: "path"))
+    var jsonPath: String?
+
+    @Flag(help: "Counts ÷10, one repeat, idle measured for 1 s: a smoke run.")
+    var quick = false
+
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Runs of each throughput, send and scale figure, interleaved; the median is reported (default 3, 1 with --quick).", valueName: "n"))
+    var repeatCount: Int?
+
+    @Option(help: ArgumentHelp("Comma-separated sections to run: \(Section.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).", valueName: "a,b"))
+    var only: String?
+
+    @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
+    var python: String?
+
+    @Option(help: ArgumentHelp("The pyzmq peer script (default: Benchmarks/Peers/pyzmq_bench.py).", valueName: "path"))
+    var peerScript: String?
+
+    func validate() throws {
+        if let repeatCount, repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
+        _ = try sections()
+        if let jsonPath {
+            let folder = URL(fileURLWithPath: jsonPath).deletingLastPathComponent().path
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--json \(jsonPath): the folder \(folder) does not exist")
+            }
+        }
+    }
+
+    func sections() throws -> [Section] {
+        guard let only else { return Section.allCases }
+        var chosen: Set<Section> = []
+        for name in only.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let section = Section(rawValue: name) else {
+                throw ValidationError("unknown section '\(name)' in --only; sections: \(Section.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            chosen.insert(section)
+        }
+        guard !chosen.isEmpty else { throw ValidationError("--only names no section") }
+        return Section.allCases.filter(chosen.contains)
+    }
+}
+
+/// What the sections need to know of the command line.
+struct Settings: Sendable {
+    var quick: Bool
+    var repeats: Int
+    var sections: [Section]
+    /// The repository's root (for git and the default python and script), if found.
+    var repositoryRoot: String?
+    /// The python to run the peers with: the one given, or the repository's .venv one if it exists.
+    var python: String?
+    var peerScript: String?
+
+    init(_ options: Options) throws {
+        quick = options.quick
+        repeats = options.repeatCount ?? (options.quick ? 1 : 3)
+        sections = try options.sections()
+        repositoryRoot = Settings.findRepositoryRoot()
+        let roots = [repositoryRoot, FileManager.default.currentDirectoryPath].compactMap { $0 }
+        python = options.python ?? roots.map { $0 + "/.venv/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        peerScript = options.peerScript ?? roots.map { $0 + "/Benchmarks/Peers/pyzmq_bench.py" }.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// `full` divided by 10 with --quick (at least 2: a rate needs a first and a last message).
+    func count(_ full: Int) -> Int {
+        max(2, quick ? full / 10 : full)
+    }
+
+    var latencyRounds: Int { quick ? 1_000 : 10_000 }
+    var latencyWarmup: Int { 200 }
+    var idleSeconds: Double { quick ? 1 : 5 }
+
+    func runs(_ section: Section) -> Bool { sections.contains(section) }
+
+    /// The repository this binary was built from (…/Benchmarks/Sources/ZMQBench/Options.swift is
+    /// four levels down), or the current directory when that holds the repository.
+    private static func findRepositoryRoot() -> String? {
+        let built = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        for candidate in [built, FileManager.default.currentDirectoryPath]
+        where FileManager.default.fileExists(atPath: candidate + "/Benchmarks/Package.swift") {
+            return candidate
+        }
+        return nil
+    }
+}
