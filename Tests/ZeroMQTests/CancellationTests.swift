@@ -51,10 +51,13 @@ struct CancellationTests {
         }
     }
 
-    @Test("cancelled and timed-out sends send whole messages or nothing")
-    func multipartSendAtomicity() async throws {
+    @Test(
+        "cancelled and timed-out sends send whole messages or nothing",
+        arguments: [1, 256]  // sendBatchSize: every send waits on the loop, or write-behind
+    )
+    func multipartSendAtomicity(sendBatchSize: Int) async throws {
         try await withDeadline(60) {
-            let context = try makeContext()
+            let context = try makeContext { $0.sendBatchSize = sendBatchSize }
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.setOption(.sendHighWaterMark, to: 1)
             try await pull.setOption(.receiveHighWaterMark, to: 1)

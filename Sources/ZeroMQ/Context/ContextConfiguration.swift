@@ -31,6 +31,15 @@ public struct ContextConfiguration: Sendable {
     /// library reads ahead of its consumer. REQ and REP never read ahead. Default 256.
     public var receiveBatchSize: Int = 256
 
+    /// How many messages sends from outside a socket's loop may queue in the socket for the loop
+    /// to hand to libzmq (write-behind), so that such a send needs no thread hop. Applies to PUSH,
+    /// PUB, XPUB, DEALER, PAIR and XSUB, whose sends libzmq fails only when the socket closes;
+    /// a send that finds the queue full waits on the loop as usual, so the bound is the
+    /// backpressure. A queued message counts as sent, and at ``Socket/close()`` queued messages
+    /// go to libzmq (and its linger) unless libzmq is at its high-water mark, in which case they
+    /// are dropped and logged. 1 turns write-behind off. Default 256.
+    public var sendBatchSize: Int = 256
+
     /// A configuration with libzmq's defaults and one poll loop.
     public init() {}
 }

@@ -5,6 +5,12 @@ extension Socket where Role: SendingRole {
     /// high-water mark (or, for REQ/REP and ROUTER with `routerMandatory`, when libzmq says so).
     /// Sends from several tasks go out in the order they were called.
     ///
+    /// From outside the socket's loop (an ordinary task), a PUSH, PUB, XPUB, DEALER, PAIR or XSUB
+    /// send returns once the message is queued in the socket for its loop, without a thread hop
+    /// (write-behind, at most ``ContextConfiguration/sendBatchSize`` messages; beyond that the
+    /// send waits for room). A queued message counts as sent: it goes to libzmq in order, before
+    /// any later send, and at ``close()`` unless libzmq is at its high-water mark then.
+    ///
     /// - Parameters:
     ///   - message: the frames to send.
     ///   - timeout: how long to wait for room; `nil` waits as long as it takes.
@@ -14,7 +20,11 @@ extension Socket where Role: SendingRole {
     nonisolated(nonsending) public func send(_ message: Message, timeout: Duration? = nil) async throws {
         // On the loop thread the core is ours to touch (see `receiveWithoutWaiting()`): send
         // directly, and only call into the actor when the message must wait.
-        if core.loop.isCurrentThread, try core.sendImmediately(message) { return }
+        if core.loop.isCurrentThread {
+            if try core.sendImmediately(message) { return }
+        } else if core.queueForSending(message) {
+            return
+        }
         try await sendOnLoop(message, timeout: timeout)
     }
 

@@ -19,6 +19,20 @@ extension SocketCore {
                 reason: "\(waiting) receive or send calls are waiting on the socket; end them first"
             )
         }
+        // Sends queued from outside the loop go to libzmq first; the queue stays shut from here
+        // on, unless the hand-over is refused.
+        if writeBehind > 0 {
+            outbox.withLock { $0.closed = true }
+            flushOutbox()
+            guard confined.backlog.isEmpty else {
+                let queued = confined.backlog.count
+                outbox.withLock { $0.closed = false }
+                throw ZeroMQError(
+                    code: .invalidArgument, operation: operation, socket: label,
+                    reason: "\(queued) queued messages wait for libzmq's high-water mark; let them go out first"
+                )
+            }
+        }
         // Checked and closed under one lock, so no iterator can take a batch in between.
         let unreceived = inbox.withLock { inbox -> (messages: Int, lentBatches: Int) in
             guard inbox.messages.isEmpty, inbox.lentBatches == 0 else {
@@ -27,6 +41,7 @@ extension SocketCore {
             inbox.closed = true
             return (0, 0)
         }
+        if unreceived != (0, 0), writeBehind > 0 { outbox.withLock { $0.closed = false } }
         guard unreceived.messages == 0 else {
             throw ZeroMQError(
                 code: .invalidArgument, operation: operation, socket: label,

@@ -1,4 +1,5 @@
 import CZeroMQ
+import DequeModule
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -20,8 +21,89 @@ extension SocketCore {
     /// call, so no other send can slip frames into the middle of it.
     func sendImmediately(_ message: Message) throws(ZeroMQError) -> Bool {
         let handle = try liveHandle(for: "send")
+        // Messages queued from outside the loop were sent first: they go to libzmq first.
+        if writeBehind > 0, !confined.backlog.isEmpty || outbox.withLock({ !$0.messages.isEmpty }) {
+            flushOutbox()
+            guard confined.backlog.isEmpty else { return false }
+        }
         guard confined.senders.isEmpty else { return false }
         return try sendFrames(of: message, handle)
+    }
+
+    // MARK: Write-behind (any thread, then the loop)
+
+    /// Queues `message` for the loop to send, from any thread: how a send from outside the loop
+    /// avoids a thread hop (see ``ContextConfiguration/sendBatchSize``).
+    ///
+    /// - Returns: false when the caller must take the slow path instead: write-behind is off for
+    ///   this socket, the queue is full (the caller then waits for room on the loop, behind the
+    ///   queued messages), the socket is closed, or the message has no frame (an error to report).
+    func queueForSending(_ message: Message) -> Bool {
+        guard writeBehind > 0, message.frameCount > 0 else { return false }
+        let (queued, flush) = outbox.withLock { outbox -> (Bool, Bool) in
+            guard !outbox.closed, !outbox.sendersWaiting, outbox.queued < writeBehind else { return (false, false) }
+            outbox.messages.append(message)
+            outbox.queued += 1
+            guard !outbox.flushScheduled else { return (true, false) }
+            outbox.flushScheduled = true
+            return (true, true)
+        }
+        if flush { loop.execute { [self] in self.flushOutbox() } }
+        return queued
+    }
+
+    /// Loop thread: moves the outbox to the backlog and hands the backlog to libzmq, in order,
+    /// until libzmq is at its high-water mark (then `POLLOUT` resumes it).
+    func flushOutbox() {
+        outbox.withLock { outbox in
+            outbox.flushScheduled = false
+            guard !outbox.messages.isEmpty else { return }
+            if confined.backlog.isEmpty {
+                swap(&outbox.messages, &confined.backlog)
+            } else {
+                confined.backlog.append(contentsOf: outbox.messages)
+                outbox.messages.removeAll(keepingCapacity: true)
+            }
+        }
+        drainBacklog()
+        refreshInterest()
+    }
+
+    /// Loop thread: sends backlog messages until libzmq refuses one with `EAGAIN`.
+    ///
+    /// - Returns: whether the backlog is empty.
+    @discardableResult
+    private func drainBacklog() -> Bool {
+        guard !confined.backlog.isEmpty, let handle = confined.handle else { return confined.backlog.isEmpty }
+        var handed = 0
+        defer { if handed > 0 { outbox.withLock { $0.queued -= handed } } }
+        while let message = confined.backlog.first {
+            do {
+                guard try sendFrames(of: message, handle) else { return false }
+            } catch {
+                // The socket or context is going away (the only failures of these socket types):
+                // nobody is left to tell; the message is dropped with the rest of the socket.
+                logger.debug("a queued message was not sent", metadata: ["zmq.error": "\(error)"])
+            }
+            confined.backlog.removeFirst()
+            handed += 1
+        }
+        return true
+    }
+
+    /// Loop thread, at close: no more queueing; what is queued goes to libzmq now, so that the
+    /// linger applies to it. Messages libzmq cannot take (high-water mark) are dropped and logged.
+    func flushForClosing() {
+        guard writeBehind > 0 else { return }
+        outbox.withLock { $0.closed = true }
+        flushOutbox()
+        guard !confined.backlog.isEmpty else { return }
+        logger.warning(
+            "messages queued for sending were dropped at close: libzmq was at its high-water mark",
+            metadata: ["zmq.dropped": "\(confined.backlog.count)"]
+        )
+        outbox.withLock { $0.queued -= confined.backlog.count }
+        confined.backlog.removeAll()
     }
 
     /// Queues a sender that waits for `POLLOUT` (or its timeout, or cancellation).
@@ -67,7 +149,7 @@ extension SocketCore {
 
     /// Writable: sends waiting messages in FIFO order, a bounded number per turn.
     func serveSenders() {
-        guard let handle = confined.handle else { return }
+        guard let handle = confined.handle, drainBacklog() else { return }
         var budget = Self.servingBudget
         while budget > 0, let head = confined.senders.first {
             budget -= 1

@@ -43,6 +43,26 @@ final class SocketCore: @unchecked Sendable {
         var lentBatches = 0
     }
 
+    struct Outbox {
+        /// Messages sent from outside the loop, in order, not yet taken by the loop.
+        var messages = Deque<Message>()
+        /// Messages accepted and not yet handed to libzmq: these plus the loop's backlog. Bounded
+        /// by ``writeBehind``.
+        var queued = 0
+        var closed = false
+        /// A flush is queued on the loop (so at most one is).
+        var flushScheduled = false
+        /// Sends wait on the loop for room: later sends queue behind them, not here (keeps the
+        /// order of sends across tasks). Mirrors `Confined.senders`, set by ``refreshInterest()``.
+        var sendersWaiting = false
+    }
+
+    /// Sends from outside the loop waiting for the loop to hand them to libzmq (write-behind).
+    let outbox = Lock(Outbox())
+
+    /// How many messages ``outbox`` and the backlog may hold together; 0 when write-behind is off.
+    let writeBehind: Int
+
     /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
     /// Invariant: it is non-empty only while no receiver is waiting (broken only for a moment by
     /// ``restoreLent(_:wasLent:)``, which then serves the waiters first).
@@ -61,6 +81,11 @@ final class SocketCore: @unchecked Sendable {
         var pollSlot = -1
         var receivers = Deque<ReceiveWaiter>()
         var senders = Deque<SendWaiter>()
+        /// Write-behind messages taken from the outbox that libzmq has not accepted yet (it was at
+        /// its high-water mark). Sent before anything else.
+        var backlog = Deque<Message>()
+        /// The value last given to ``Outbox/sendersWaiting``.
+        var sendersWaitingPublished = false
         var nextWaiterID: UInt64 = 0
         /// Where read-ahead collects messages before they go to the inbox in one locked step
         /// (swapped in whole when the inbox is empty). Buffers rotate between this, the inbox
@@ -111,6 +136,8 @@ final class SocketCore: @unchecked Sendable {
         self.loop = loop
         self.context = context
         self.readAhead = type.isLockstep ? 1 : context.configuration.receiveBatchSize
+        let sendBatch = context.configuration.sendBatchSize
+        self.writeBehind = type.allowsWriteBehind && sendBatch > 1 ? sendBatch : 0
         var logger = logger
         logger[metadataKey: "zmq.socket"] = "\(label)"
         self.logger = logger
@@ -166,6 +193,7 @@ final class SocketCore: @unchecked Sendable {
     /// bounded linger. Loop thread only; idempotent.
     func close(because reason: String) {
         guard let handle = confined.handle else { return }
+        flushForClosing()
         confined.handle = nil
         confined.closeReason = reason
         inbox.withLock { inbox in
@@ -204,9 +232,14 @@ final class SocketCore: @unchecked Sendable {
 
     /// Recomputes what to poll for from the waiter queues and tells the loop.
     func refreshInterest() {
+        let sendersWaiting = !confined.senders.isEmpty
+        if writeBehind > 0, sendersWaiting != confined.sendersWaitingPublished {
+            confined.sendersWaitingPublished = sendersWaiting
+            outbox.withLock { $0.sendersWaiting = sendersWaiting }
+        }
         var events: Int16 = 0
         if !confined.receivers.isEmpty { events |= Int16(ZMQ_POLLIN) }
-        if !confined.senders.isEmpty { events |= Int16(ZMQ_POLLOUT) }
+        if !confined.senders.isEmpty || !confined.backlog.isEmpty { events |= Int16(ZMQ_POLLOUT) }
         if confined.handle == nil { events = 0 }
         guard events != confined.pollEvents || (events != 0) != (confined.pollSlot >= 0) else { return }
         confined.pollEvents = events

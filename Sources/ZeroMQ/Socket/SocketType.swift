@@ -46,6 +46,13 @@ public struct SocketType: Hashable, Sendable, CustomStringConvertible {
     /// messages ahead of the caller, since libzmq would refuse the next receive until a send.
     var isLockstep: Bool { self == .req || self == .rep }
 
+    /// Whether sends from outside the socket's loop may be queued for the loop (write-behind):
+    /// the types whose sends libzmq fails only when the socket or context goes away. Not REQ and
+    /// REP (`EFSM`), ROUTER (`EHOSTUNREACH` with `routerMandatory`) or STREAM (unknown peers).
+    var allowsWriteBehind: Bool {
+        self == .push || self == .pub || self == .xpub || self == .dealer || self == .pair || self == .xsub
+    }
+
     public var description: String { name }
 }
 

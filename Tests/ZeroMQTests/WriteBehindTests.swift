@@ -1,0 +1,92 @@
+import Testing
+@testable import ZeroMQ
+
+/// Sends from outside a socket's loop are queued for the loop (write-behind): no hop, nothing
+/// lost, order kept, bounded by `sendBatchSize`.
+@Suite("Write-behind: sends from ordinary tasks")
+struct WriteBehindTests {
+    @Test("sends from an ordinary task return without the loop, arrive in order, and wait once the queue is full")
+    func queuedInOrderAndBounded() async throws {
+        try await withDeadline {
+            let context = try makeContext { $0.sendBatchSize = 8 }
+            let push = try PushSocket(context)
+            let endpoint = try await push.bind("tcp://127.0.0.1:*")
+            // No peer yet, so libzmq takes nothing: the queue takes 8, then a send must wait.
+            var accepted = 0
+            while accepted < 100 {
+                do {
+                    try await push.send(Message(frame(accepted)), timeout: .milliseconds(200))
+                    accepted += 1
+                } catch let error as ZeroMQError where error.code == .timedOut {
+                    break
+                }
+            }
+            #expect(accepted == 8)
+            let pull = try PullSocket(context)
+            try await pull.connect(endpoint)
+            // Everything reported sent arrives, in order; then the rest flows.
+            for index in 0..<accepted {
+                #expect(number(try await pull.receive(timeout: .seconds(5)).first) == index)
+            }
+            for index in accepted..<(accepted + 50) { try await push.send(Message(frame(index))) }
+            for index in accepted..<(accepted + 50) {
+                #expect(number(try await pull.receive(timeout: .seconds(5)).first) == index)
+            }
+            await context.shutdown()
+        }
+    }
+
+    @Test("a send isolated to the socket goes out after the sends queued before it")
+    func isolatedSendAfterQueued() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://write-behind-order"))
+            for index in 0..<100 { try await push.send(Message(frame(index))) }  // queued
+            try await Self.sendIsolated(push, Message(frame(100)))
+            for index in 0...100 {
+                #expect(number(try await pull.receive(timeout: .seconds(5)).first) == index)
+            }
+            await context.shutdown()
+        }
+    }
+
+    @Test("messages still queued when the socket closes go to libzmq and arrive")
+    func closeFlushesQueue() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            let endpoint = try await pull.bind("tcp://127.0.0.1:*")
+            let push = try PushSocket(context)
+            try await push.setOption(.linger, to: .seconds(5))
+            try await push.connect(endpoint)
+            for index in 0..<200 { try await push.send(Message(frame(index))) }
+            await push.close()
+            for index in 0..<200 {
+                #expect(number(try await pull.receive(timeout: .seconds(5)).first) == index)
+            }
+            let error = await #expect(throws: ZeroMQError.self) { try await push.send("after close") }
+            #expect(error?.code == .socketClosed)
+            await context.shutdown()
+        }
+    }
+
+    @Test("REQ, REP, ROUTER and STREAM never queue sends; an empty message is refused, not queued")
+    func eligibility() async throws {
+        #expect(!SocketType.req.allowsWriteBehind && !SocketType.rep.allowsWriteBehind)
+        #expect(!SocketType.router.allowsWriteBehind && !SocketType.stream.allowsWriteBehind)
+        #expect(SocketType.push.allowsWriteBehind && SocketType.pub.allowsWriteBehind && SocketType.dealer.allowsWriteBehind)
+        try await withDeadline {
+            let context = try makeContext()
+            let push = try PushSocket(context)
+            try await push.bind("inproc://write-behind-empty")
+            let error = await #expect(throws: ZeroMQError.self) { try await push.send(Message(frames: [])) }
+            #expect(error?.code == .invalidArgument)
+            await context.shutdown()
+        }
+    }
+
+    private static func sendIsolated(_ push: isolated PushSocket, _ message: Message) async throws {
+        try await push.send(message)
+    }
+}
