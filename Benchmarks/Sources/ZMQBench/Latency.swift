@@ -11,6 +11,8 @@ import ZeroMQ
 enum ClientVariant: String, CaseIterable, Sendable {
     case raw
     case frameworkOrdinaryTask = "framework-ordinary-task"
+    /// REQ/REP only: `request(_:)` (send and receive in one call on the loop) from an ordinary task.
+    case frameworkRequest = "framework-request"
     case frameworkIsolated = "framework-isolated"
     case frameworkBothEnds = "framework-both-ends"
 
@@ -19,6 +21,7 @@ enum ClientVariant: String, CaseIterable, Sendable {
         return switch self {
         case .raw: "raw client (own thread) ↔ raw echo"
         case .frameworkOrdinaryTask: "\(client), ordinary task ↔ raw echo"
+        case .frameworkRequest: "ReqSocket.request(), ordinary task ↔ raw echo"
         case .frameworkIsolated: "\(client), isolated ↔ raw echo"
         case .frameworkBothEnds: pattern == .reqRep
             ? "ReqSocket, isolated ↔ RepSocket.serve"
@@ -38,7 +41,7 @@ enum Latency {
             for transport in transports {
                 for size in sizes {
                     var rawMean: Double?
-                    for variant in ClientVariant.allCases {
+                    for variant in ClientVariant.allCases where variant != .frameworkRequest || pattern == .reqRep {
                         let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue)"
                         Watchdog.shared.arm(step)
                         let summary = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
@@ -73,6 +76,15 @@ enum Latency {
             let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
             let context = try Context()
             samples = try await frameworkClient(pattern, context, server.endpoint, size: size, warmup: warmup, rounds: rounds, isolated: variant == .frameworkIsolated)
+            try await server.thread.value()
+            await context.shutdown()
+        case .frameworkRequest:
+            let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
+            let context = try Context()
+            let req = try ReqSocket(context)
+            try await req.connect(server.endpoint)
+            let payload = Message([UInt8](repeating: 0x2A, count: size))
+            samples = try await Task.detached { try await requests(req, payload, size: size, warmup: warmup, rounds: rounds) }.value
             try await server.thread.value()
             await context.shutdown()
         case .frameworkBothEnds:
@@ -167,6 +179,19 @@ func roundTrips<Role: SendingRole & ReceivingRole>(
         let reply = try await socket.receive()
         let elapsed = monotonicNanoseconds() - start
         guard reply.byteCount == size else { throw BenchError("round trip \(round + 1): reply of \(reply.byteCount) bytes, expected \(size)") }
+        if round >= warmup { samples[round - warmup] = elapsed }
+    }
+    return samples
+}
+
+/// `request(_:)` round trips from whatever executor the calling task runs on.
+func requests(_ req: ReqSocket, _ payload: Message, size: Int, warmup: Int, rounds: Int) async throws -> [UInt64] {
+    var samples = [UInt64](repeating: 0, count: rounds)
+    for round in 0..<(warmup + rounds) {
+        let start = monotonicNanoseconds()
+        let reply = try await req.request(payload)
+        let elapsed = monotonicNanoseconds() - start
+        guard reply.byteCount == size else { throw BenchError("request \(round + 1): reply of \(reply.byteCount) bytes, expected \(size)") }
         if round >= warmup { samples[round - warmup] = elapsed }
     }
     return samples

@@ -22,6 +22,15 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated sections to run: \(Section.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).", valueName: "a,b"))
     var only: String?
 
+    @Option(help: ArgumentHelp("Throughput only over these transports: tcp, ipc, inproc (default: all).", valueName: "a,b"))
+    var transports: String?
+
+    @Option(help: ArgumentHelp("Throughput only at these message sizes in bytes: 16, 64, 1024, 65536 (default: all).", valueName: "a,b"))
+    var sizes: String?
+
+    @Option(help: ArgumentHelp("Throughput only for these receivers: raw, ordinary-task, task-executor, isolated, async-sequence (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
+    var receivers: String?
+
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
     var python: String?
 
@@ -31,6 +40,9 @@ struct Options: ParsableArguments {
     func validate() throws {
         if let repeatCount, repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
         _ = try sections()
+        _ = try throughputTransports()
+        _ = try throughputSizes()
+        _ = try throughputReceivers()
         if let jsonPath {
             let folder = URL(fileURLWithPath: jsonPath).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
@@ -52,6 +64,36 @@ struct Options: ParsableArguments {
         guard !chosen.isEmpty else { throw ValidationError("--only names no section") }
         return Section.allCases.filter(chosen.contains)
     }
+
+    func throughputTransports() throws -> [Transport] {
+        guard let transports else { return Transport.allCases }
+        return try transports.split(separator: ",").map { name in
+            guard let transport = Transport(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown transport '\(name)' in --transports; transports: \(Transport.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return transport
+        }
+    }
+
+    func throughputReceivers() throws -> [ReceiverVariant] {
+        guard let receivers else { return ReceiverVariant.allCases }
+        return try receivers.split(separator: ",").map { name in
+            guard let variant = ReceiverVariant(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown receiver '\(name)' in --receivers; receivers: \(ReceiverVariant.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return variant
+        }
+    }
+
+    func throughputSizes() throws -> [Int] {
+        guard let sizes else { return Throughput.sizes }
+        return try sizes.split(separator: ",").map { text in
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), size > 0 else {
+                throw ValidationError("--sizes wants positive byte counts, not '\(text)'")
+            }
+            return size
+        }
+    }
 }
 
 /// What the sections need to know of the command line.
@@ -59,6 +101,10 @@ struct Settings: Sendable {
     var quick: Bool
     var repeats: Int
     var sections: [Section]
+    /// The throughput section's transports and message sizes.
+    var transports: [Transport]
+    var sizes: [Int]
+    var receivers: [ReceiverVariant]
     /// The repository's root (for git and the default python and script), if found.
     var repositoryRoot: String?
     /// The python to run the peers with: the one given, or the repository's .venv one if it exists.
@@ -69,6 +115,9 @@ struct Settings: Sendable {
         quick = options.quick
         repeats = options.repeatCount ?? (options.quick ? 1 : 3)
         sections = try options.sections()
+        transports = try options.throughputTransports()
+        sizes = try options.throughputSizes()
+        receivers = try options.throughputReceivers()
         repositoryRoot = Settings.findRepositoryRoot()
         let roots = [repositoryRoot, FileManager.default.currentDirectoryPath].compactMap { $0 }
         python = options.python ?? roots.map { $0 + "/.venv/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -54,12 +54,12 @@ enum Throughput {
 
     static func run(_ settings: Settings) async throws -> [ThroughputRow] {
         var rows: [ThroughputRow] = []
-        for transport in Transport.allCases {
-            for size in sizes {
+        for transport in settings.transports {
+            for size in settings.sizes {
                 let count = settings.count(defaultCount(size))
                 var samples: [ReceiverVariant: [Sample]] = [:]
                 for round in 1...settings.repeats {
-                    for variant in ReceiverVariant.allCases {
+                    for variant in settings.receivers {
                         let step = "throughput \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(round)/\(settings.repeats))"
                         Watchdog.shared.arm(step)
                         let sample = try await measure(variant, transport, size: size, count: count)
@@ -68,7 +68,7 @@ enum Throughput {
                     }
                 }
                 let rawRate = Statistics.median(samples[.raw, default: []].map(\.rate))
-                for variant in ReceiverVariant.allCases {
+                for variant in settings.receivers {
                     let runs = samples[variant, default: []]
                     let rates = runs.map(\.rate)
                     let rate = Statistics.median(rates)
