@@ -22,7 +22,7 @@ extension SocketCore {
     func sendImmediately(_ message: Message) throws(ZeroMQError) -> Bool {
         let handle = try liveHandle(for: "send")
         // Messages queued from outside the loop were sent first: they go to libzmq first.
-        if writeBehind > 0, !confined.backlog.isEmpty || outbox.withLock({ !$0.messages.isEmpty }) {
+        if writeBehind > 0, !confined.backlog.isEmpty || outboxCount.load(ordering: .relaxed) > 0 {
             flushOutbox()
             guard confined.backlog.isEmpty else { return false }
         }
@@ -44,6 +44,7 @@ extension SocketCore {
             guard !outbox.closed, !outbox.sendersWaiting, outbox.queued < writeBehind else { return (false, false) }
             outbox.messages.append(message)
             outbox.queued += 1
+            outboxCount.wrappingAdd(1, ordering: .relaxed)
             guard !outbox.flushScheduled else { return (true, false) }
             outbox.flushScheduled = true
             return (true, true)
@@ -58,6 +59,7 @@ extension SocketCore {
         outbox.withLock { outbox in
             outbox.flushScheduled = false
             guard !outbox.messages.isEmpty else { return }
+            outboxCount.wrappingSubtract(outbox.messages.count, ordering: .relaxed)
             if confined.backlog.isEmpty {
                 swap(&outbox.messages, &confined.backlog)
             } else {

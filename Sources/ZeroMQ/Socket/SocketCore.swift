@@ -1,6 +1,7 @@
 import CZeroMQ
 import DequeModule
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -62,6 +63,11 @@ final class SocketCore: @unchecked Sendable {
 
     /// How many messages ``outbox`` and the backlog may hold together; 0 when write-behind is off.
     let writeBehind: Int
+
+    /// Messages in ``outbox`` (changed under its lock): lets a send on the loop see without the
+    /// lock that nothing queued must go first. A send queued by the same task is visible here,
+    /// since reaching the loop passed the job queue's lock after it.
+    let outboxCount = Atomic<Int>(0)
 
     /// Messages already taken from libzmq, in order, for the next receives (read-ahead).
     /// Invariant: it is non-empty only while no receiver is waiting (broken only for a moment by
