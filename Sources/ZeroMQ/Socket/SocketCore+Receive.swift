@@ -17,8 +17,10 @@ extension SocketCore {
     /// the loop reads the next batch while the consumer works through this one.
     @inline(__always)
     func takeFromInbox() -> Message? {
+        guard inboxCount.load(ordering: .relaxed) > 0 else { return nil }
         let (message, refill) = inbox.withLock { inbox -> (Message?, Bool) in
             guard let message = inbox.messages.popFirst() else { return (nil, false) }
+            inboxCount.store(inbox.messages.count, ordering: .relaxed)
             guard inbox.messages.count == readAhead / 2, readAhead > 1, !inbox.refillScheduled else {
                 return (message, false)
             }
@@ -43,6 +45,7 @@ extension SocketCore {
             if usedUp { inbox.lentBatches -= 1 }
             guard !inbox.messages.isEmpty else { return (false, false) }
             swap(&inbox.messages, &batch)
+            inboxCount.store(0, ordering: .relaxed)
             inbox.lentBatches += 1
             guard readAhead > 1, !inbox.refillScheduled else { return (true, false) }
             inbox.refillScheduled = true
@@ -63,6 +66,7 @@ extension SocketCore {
             if wasLent { inbox.lentBatches -= 1 }
             guard !batch.isEmpty, !inbox.closed else { return false }
             inbox.messages.prepend(contentsOf: batch)
+            inboxCount.store(inbox.messages.count, ordering: .relaxed)
             return true
         }
         batch.removeAll()
@@ -190,6 +194,7 @@ extension SocketCore {
             } else {
                 inbox.messages.append(contentsOf: confined.readAheadScratch)
             }
+            inboxCount.store(inbox.messages.count, ordering: .relaxed)
         }
         confined.readAheadScratch.removeAll(keepingCapacity: true)
     }

@@ -74,6 +74,11 @@ final class SocketCore: @unchecked Sendable {
     /// ``restoreLent(_:wasLent:)``, which then serves the waiters first).
     let inbox = Lock(Inbox())
 
+    /// `inbox.messages.count`, stored under the inbox lock after each change: lets a receive see
+    /// without the lock that nothing was read ahead (the usual case on the loop). A stale zero is
+    /// harmless: the receive then asks the loop, which sees the inbox under the lock.
+    let inboxCount = Atomic<Int>(0)
+
     // MARK: Loop thread only
 
     /// The state only the loop thread may touch. It is reached through ``confined``, which checks
@@ -205,6 +210,7 @@ final class SocketCore: @unchecked Sendable {
         inbox.withLock { inbox in
             inbox.closed = true
             inbox.messages.removeAll()
+            inboxCount.store(0, ordering: .relaxed)
         }
         func closed(_ operation: String) -> ZeroMQError {
             ZeroMQError(code: .socketClosed, operation: operation, socket: label, reason: reason)
