@@ -37,19 +37,21 @@ WIDTH = 11.0
 # order they appear. The framework's receive variants share a colour with the client variants that
 # run the same way, so a colour means the same thing in every chart.
 VARIANT_ORDER = (
-    "raw", "ordinary-task", "task-executor", "isolated", "async-sequence",
-    "framework-ordinary-task", "framework-isolated", "framework-both-ends", "pyzmq-sync", "pyzmq-asyncio",
+    "raw", "ordinary-task", "task-executor", "isolated", "async-sequence", "async-sequence-task-executor",
+    "framework-ordinary-task", "framework-request", "framework-isolated", "framework-both-ends",
+    "pyzmq-sync", "pyzmq-asyncio",
 )
 VARIANT_COLORS = {
     "raw": "#4d4d4d",
     "ordinary-task": "#d62728", "framework-ordinary-task": "#d62728",
     "task-executor": "#ff7f0e",
     "isolated": "#2ca02c", "framework-isolated": "#2ca02c",
-    "async-sequence": "#1f77b4",
+    "async-sequence": "#1f77b4", "async-sequence-task-executor": "#17becf",
+    "framework-request": "#bcbd22",
     "framework-both-ends": "#9467bd",
     "pyzmq-sync": "#e377c2", "pyzmq-asyncio": "#8c564b",
 }
-SPARE_COLORS = ("#17becf", "#bcbd22", "#7f7f7f", "#aec7e8", "#98df8a")
+SPARE_COLORS = ("#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78", "#c5b0d5")
 
 # The framework's throughput goals as ratios to raw libzmq, drawn on the tcp subplot in the colour
 # of the variant each applies to.

@@ -11,7 +11,7 @@ import ZeroMQ
 
 enum Allocations {
     static let sizes = [16, 64, 1024]
-    static let variants: [ReceiverVariant] = [.raw, .asyncSequence, .ordinaryTask, .taskExecutor, .isolated]
+    static let variants: [ReceiverVariant] = [.raw, .asyncSequence, .asyncSequenceOnLoop, .ordinaryTask, .taskExecutor, .isolated]
 
     struct Measured {
         var row: AllocationRow
@@ -42,7 +42,7 @@ enum Allocations {
                 let perMessage = Double(allocations) / Double(count)
                 progress("\(step): \(Format.decimal(perMessage, 3)) allocations/msg, \(Format.integer(nanoseconds)) ns/msg")
                 measured.append(Measured(
-                    row: AllocationRow(size: size, variant: variant.rawValue, label: label(variant), perMessage: rounded(perMessage, 4)),
+                    row: AllocationRow(size: size, variant: variant.rawValue, label: label(variant), perMessage: rounded(perMessage, 4), nanosecondsPerMessage: rounded(nanoseconds, 1)),
                     nanosecondsPerMessage: nanoseconds
                 ))
             }

@@ -40,16 +40,26 @@ enum Latency {
         for pattern in EchoPattern.allCases {
             for transport in transports {
                 for size in sizes {
-                    var rawMean: Double?
-                    for variant in ClientVariant.allCases where variant != .frameworkRequest || pattern == .reqRep {
-                        let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue)"
-                        Watchdog.shared.arm(step)
-                        let summary = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
-                        progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
-                        if variant == .raw { rawMean = summary.mean }
+                    // Runs of the variants interleave (raw, v1, …, raw, v1, …) so that drift on a
+                    // shared machine hits them alike; each variant's samples are pooled.
+                    let variants = ClientVariant.allCases.filter { $0 != .frameworkRequest || pattern == .reqRep }
+                    var samples: [ClientVariant: [UInt64]] = [:]
+                    for run in 1...settings.repeats {
+                        for variant in variants {
+                            let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
+                            Watchdog.shared.arm(step)
+                            let run = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
+                            let summary = LatencySummary(nanoseconds: run)
+                            progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
+                            samples[variant, default: []].append(contentsOf: run)
+                        }
+                    }
+                    let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
+                    for variant in variants {
+                        let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                         rows.append(LatencyRow(
                             pattern: pattern.rawValue, transport: transport.rawValue, size: size, variant: variant.rawValue,
-                            label: variant.label(pattern), rounds: rounds, mean: rounded(summary.mean, 2),
+                            label: variant.label(pattern), rounds: rounds * settings.repeats, mean: rounded(summary.mean, 2),
                             p50: rounded(summary.p50, 2), p99: rounded(summary.p99, 2),
                             ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
                         ))
@@ -62,7 +72,7 @@ enum Latency {
     }
 
     /// One series of round trips.
-    static func measure(_ pattern: EchoPattern, _ transport: Transport, size: Int, variant: ClientVariant, warmup: Int, rounds: Int) async throws -> LatencySummary {
+    static func measure(_ pattern: EchoPattern, _ transport: Transport, size: Int, variant: ClientVariant, warmup: Int, rounds: Int) async throws -> [UInt64] {
         let address = try Endpoints.shared.bindAddress(transport)
         let total = warmup + rounds
         let samples: [UInt64]
@@ -107,7 +117,7 @@ enum Latency {
             await serverContext.shutdown()
             try await server.value
         }
-        return LatencySummary(nanoseconds: samples)
+        return samples
     }
 
     /// A framework REQ or DEALER client on `context`, connected to `endpoint`.
@@ -147,7 +157,8 @@ enum Latency {
     static func notes(_ settings: Settings) -> [String] {
         [
             "raw echo server: its own thread and context; clients: their own context; 1 I/O thread each",
-            "\(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed; × raw = mean / raw client's mean",
+            "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
+            "mean, p50, p99 over all timed rounds of a variant; × raw = mean / raw client's mean",
         ]
     }
 }

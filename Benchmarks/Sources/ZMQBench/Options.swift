@@ -129,7 +129,7 @@ struct Settings: Sendable {
         max(2, quick ? full / 10 : full)
     }
 
-    var latencyRounds: Int { quick ? 1_000 : 10_000 }
+    var latencyRounds: Int { quick ? 1_000 : 4_000 }
     var latencyWarmup: Int { 200 }
     var idleSeconds: Double { quick ? 1 : 5 }
 

@@ -194,7 +194,7 @@ enum Peers {
             return row.mean
         }
         Watchdog.shared.arm("peers: raw latency baseline")
-        return try await Latency.measure(.reqRep, .tcp, size: size, variant: .raw, warmup: settings.latencyWarmup, rounds: settings.latencyRounds).mean
+        return try await LatencySummary(nanoseconds: Latency.measure(.reqRep, .tcp, size: size, variant: .raw, warmup: settings.latencyWarmup, rounds: settings.latencyRounds)).mean
     }
 
     /// The section's tables and the comparison with zmq.asyncio.

@@ -116,6 +116,8 @@ struct AllocationRow: Codable, Sendable {
     var variant: String
     var label: String
     var perMessage: Double
+    /// Drain time per message (no I/O): the receive path's own cost.
+    var nanosecondsPerMessage: Double?
 }
 
 struct Memory: Codable, Sendable {

@@ -15,6 +15,7 @@ enum ReceiverVariant: String, CaseIterable, Sendable {
     case taskExecutor = "task-executor"
     case isolated
     case asyncSequence = "async-sequence"
+    case asyncSequenceOnLoop = "async-sequence-task-executor"
 
     var label: String {
         switch self {
@@ -23,6 +24,7 @@ enum ReceiverVariant: String, CaseIterable, Sendable {
         case .taskExecutor: "await receive() (task preferring the loop)"
         case .isolated: "await receive() (isolated to the socket)"
         case .asyncSequence: "AsyncSequence (ordinary task)"
+        case .asyncSequenceOnLoop: "AsyncSequence (task preferring the loop)"
         }
     }
 }
@@ -149,6 +151,8 @@ enum Throughput {
             return try await receiveIsolated(pull, count)
         case .asyncSequence:
             return try await Task.detached { try await receiveSequence(pull, count) }.value
+        case .asyncSequenceOnLoop:
+            return try await Task(executorPreference: pull.loop.taskExecutor) { try await receiveSequence(pull, count) }.value
         }
     }
 }
