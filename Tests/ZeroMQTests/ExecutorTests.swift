@@ -35,6 +35,34 @@ struct ExecutorTests {
         }
     }
 
+    @Test("a task preferring the loop iterates `messages` without a job switch per message")
+    func sequenceOnLoopWithoutJobSwitches() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://sequence-on-loop"))
+            for index in 0..<1_000 { try await push.send(Message(frame(index))) }
+            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            let loop = pull.loop
+            let consumer = Task(executorPreference: loop.taskExecutor) { () async throws -> (seen: [Int], turns: Int) in
+                let before = loop.turns.load(ordering: .relaxed)
+                var seen: [Int] = []
+                for try await message in pull.messages {
+                    #expect(loop.isCurrentThread)
+                    seen.append(number(message.first) ?? -1)
+                    if seen.count == 1_000 { break }
+                }
+                return (seen, loop.turns.load(ordering: .relaxed) - before)
+            }
+            let (seen, turns) = try await consumer.value
+            #expect(seen == Array(0..<1_000))
+            // A hop per element made a turn per message (1 000); a few turns remain for the
+            // messages that came in while the loop was busy.
+            #expect(turns < 100, "\(turns) loop turns for 1 000 messages")
+            await context.shutdown()
+        }
+    }
+
     @Test("two loops share the sockets in turn")
     func twoLoops() async throws {
         let context = try makeContext { $0.pollLoops = 2 }

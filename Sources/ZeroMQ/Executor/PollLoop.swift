@@ -28,7 +28,7 @@ import Musl
 ///
 /// ```swift
 /// Task(executorPreference: socket.loop.taskExecutor) {
-///     while let message = try? await socket.receive() { ... }   // no hop per call
+///     for try await message in socket.messages { ... }   // no hop per message
 /// }
 /// ```
 ///
@@ -55,6 +55,8 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     private let threadID = Atomic<UInt>(0)
     /// Context plus sockets using this loop; at zero the thread stops.
     private let users = Atomic<Int>(0)
+    /// Turns the loop has made (for tests that prove a path costs no job switch).
+    let turns = Atomic<Int>(0)
 
     /// Loop-thread state, reached only through `confined`, which checks the thread in debug
     /// builds. Behind a pointer so that accesses cost no dynamic exclusivity check. Freed in
@@ -207,12 +209,13 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         let task = taskExecutor.asUnownedTaskExecutor()
 
         while confined.running {
+            turns.wrappingAdd(1, ordering: .relaxed)
             // 1. Jobs queued so far.
             queue.takeAll(into: &batch)
             while let work = batch.popFirst() {
                 switch work {
                 case .serial(let job): job.runSynchronously(on: serial)
-                case .task(let job): job.runSynchronously(isolatedTo: serial, taskExecutor: task)
+                case .task(let job): job.runSynchronously(on: task)
                 case .closure(let body): body()
                 }
             }
@@ -265,8 +268,10 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 /// Runs tasks on a ``PollLoop``'s thread.
 ///
 /// Obtain it from ``PollLoop/taskExecutor`` (or `socket.loop.taskExecutor`). A task that prefers
-/// it runs between the loop's polls, isolated to the loop, so awaiting a socket on the same loop
-/// costs no thread hop.
+/// it runs on the loop's thread between polls, so `receive()`, `send(_:)` and `messages` on a
+/// socket of the same loop talk to libzmq directly: no thread hop, no job switch. (Calls that
+/// enter the socket actor, such as `bind` or a receive that must wait, switch jobs on the same
+/// thread.)
 public final class PollLoopTaskExecutor: TaskExecutor {
     private let queue: JobQueue
 
