@@ -94,7 +94,7 @@ enum Peers {
             do {
                 let result = try await request(python, script, mode, rounds: rounds, warmup: settings.latencyWarmup)
                 progress("peers \(mode.variant) req: mean \(Format.decimal(result.mean, 1)) µs")
-                results.latency.append(PeerLatencyRow(
+                results.latency.append(LatencyRow(
                     pattern: EchoPattern.reqRep.rawValue, transport: "tcp", size: size, variant: mode.variant,
                     label: mode.latencyLabel, rounds: result.rounds, mean: rounded(result.mean, 2), p50: rounded(result.p50, 2),
                     p99: rounded(result.p99, 2), ratio: roundedIfPresent(Statistics.ratio(result.mean, to: rawMean), 3)

@@ -75,7 +75,8 @@ struct LatencyRow: Codable, Sendable {
 
 struct PeerResults: Codable, Sendable {
     var throughput: [PeerThroughputRow]
-    var latency: [PeerLatencyRow]
+    /// Same shape as the latency section's rows.
+    var latency: [LatencyRow]
 }
 
 struct PeerThroughputRow: Codable, Sendable {
@@ -85,19 +86,6 @@ struct PeerThroughputRow: Codable, Sendable {
     var label: String
     var messages: Int
     var rate: Double
-    var ratio: Double?
-}
-
-struct PeerLatencyRow: Codable, Sendable {
-    var pattern: String
-    var transport: String
-    var size: Int
-    var variant: String
-    var label: String
-    var rounds: Int
-    var mean: Double
-    var p50: Double
-    var p99: Double
     var ratio: Double?
 }
 
