@@ -55,6 +55,35 @@ extension SocketCore {
         return taken
     }
 
+    /// The loop-thread counterpart of ``lendInbox(into:returning:)``, for an iterator running on
+    /// the loop (a task preferring its task executor, code isolated to one of its sockets): fills
+    /// `batch` (which must be empty) with the whole inbox when it holds messages, else with up to
+    /// ``readAhead`` messages taken from libzmq now, in one burst. The core is the caller's to
+    /// touch, and the iterator then hands them out without an `await` that could suspend: no
+    /// call into the socket per message, and no hop back to the caller's executor after one.
+    ///
+    /// - Returns: whether a batch was taken; false when the caller must go through
+    ///   ``Socket/receive()``: nothing is there, other receivers wait (they come first), or
+    ///   libzmq reports an error, which that receive then reports.
+    func lendBatchOnLoop(into batch: inout Deque<Message>, returning usedUp: Bool) -> Bool {
+        if inboxCount.load(ordering: .relaxed) > 0 {
+            return lendInbox(into: &batch, returning: usedUp)
+        }
+        if let handle = confined.handle, confined.receivers.isEmpty {
+            // An error ends the burst; the receive the caller falls back to reports it again.
+            while batch.count < readAhead, let message = try? receiveMessage(handle) {
+                batch.append(message)
+            }
+        }
+        // Streaming, a used-up batch is replaced by a new one: the lent count stays as it is, and
+        // the lock is taken only when it changes.
+        if usedUp != !batch.isEmpty {
+            let change = batch.isEmpty ? -1 : 1
+            inbox.withLock { $0.lentBatches += change }
+        }
+        return !batch.isEmpty
+    }
+
     /// Gives back what an iterator's batch still holds when the iterator is dropped (the loop
     /// was left early), so the next receive gets those messages first. Safe from any thread.
     ///

@@ -12,8 +12,9 @@ import DequeModule
 /// takes everything the socket has read ahead in one step (one lock for the whole batch, no
 /// thread hop) and the loop reads the next batch from libzmq meanwhile; only when nothing is
 /// there does it wait on the loop. On the loop (code isolated to a socket of the loop, tasks
-/// preferring its task executor) each iteration is a ``Socket/receive()``, which asks libzmq
-/// directly.
+/// preferring its task executor) the iterator takes what libzmq has in one burst, up to
+/// ``ContextConfiguration/receiveBatchSize`` messages, and hands them out without suspending;
+/// it waits for readiness only when libzmq has nothing.
 ///
 /// The sequence finishes (returns `nil`) when the socket is closed; other errors are thrown.
 /// Breaking out of the loop loses nothing: messages the iterator still holds go back to the
@@ -88,14 +89,19 @@ final class MessageBatch {
         }
     }
 
-    /// The next message of the batch; when it is used up and the caller is off the loop, the
-    /// socket's whole read-ahead inbox becomes the next batch. `nil` when the caller must go
-    /// through ``Socket/receive()`` (on the loop, or nothing read ahead).
+    /// The next message of the batch. When the batch is used up, the next one is taken in one
+    /// step: off the loop, the socket's whole read-ahead inbox
+    /// (``SocketCore/lendInbox(into:returning:)``); on the loop, what libzmq has now
+    /// (``SocketCore/lendBatchOnLoop(into:returning:)``). `nil` when the caller must go through
+    /// ``Socket/receive()`` (nothing there yet: it waits).
     @usableFromInline
     func next() -> Message? {
         if let message = messages.popFirst() { return message }
-        guard !core.loop.isCurrentThread else { return nil }
-        holdsLent = core.lendInbox(into: &messages, returning: holdsLent)
+        if core.loop.isCurrentThread {
+            holdsLent = core.lendBatchOnLoop(into: &messages, returning: holdsLent)
+        } else {
+            holdsLent = core.lendInbox(into: &messages, returning: holdsLent)
+        }
         return messages.popFirst()
     }
 }
