@@ -63,6 +63,24 @@ struct ExecutorTests {
         }
     }
 
+    @Test("a chain of jobs on the loop runs without a poll per link, within a budget per turn")
+    func jobChainsShareATurn() async throws {
+        let context = try makeContext()
+        let pull = try PullSocket(context)
+        let loop = pull.loop
+        let turns = await Task(executorPreference: loop.taskExecutor) { () async -> Int in
+            let before = loop.turns.load(ordering: .relaxed)
+            // Each yield queues the task's next job from the loop thread itself.
+            for _ in 0..<1_000 { await Task.yield() }
+            return loop.turns.load(ordering: .relaxed) - before
+        }.value
+        // A turn (with its poll) per yield made 1 000; the budget of 256 jobs per turn makes 4,
+        // plus a few for the other work of the moment.
+        #expect(turns >= 1_000 / PollLoop.jobBudget, "\(turns) loop turns for 1 000 yields")
+        #expect(turns < 50, "\(turns) loop turns for 1 000 yields")
+        await context.shutdown()
+    }
+
     @Test("two loops share the sockets in turn")
     func twoLoops() async throws {
         let context = try makeContext { $0.pollLoops = 2 }

@@ -12,7 +12,8 @@ import Musl
 /// A thread that owns libzmq sockets and runs the jobs of the socket actors pinned to it.
 ///
 /// Each turn the loop
-/// 1. takes every job queued so far and runs it (actor jobs, tasks that prefer this loop),
+/// 1. takes every job queued so far and runs it (actor jobs, tasks that prefer this loop), then
+///    the jobs those queued, up to a budget,
 /// 2. fires the timers that are due (receive and send timeouts),
 /// 3. calls `zmq_poll` on the sockets that have waiters plus an eventfd for wake-ups, with a
 ///    timeout of 0 when work is queued, else until the next timer (or forever),
@@ -86,6 +87,10 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     /// Initial capacity of the poll set.
     static let pollItemsReserve = 16
+
+    /// Jobs run per turn before the loop polls its sockets again (fairness towards sockets when
+    /// jobs keep queueing more jobs).
+    static let jobBudget = 256
 
     init(index: Int, name: String, logger: Logger) throws(ZeroMQError) {
         self.index = index
@@ -210,13 +215,20 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
         while confined.running {
             turns.wrappingAdd(1, ordering: .relaxed)
-            // 1. Jobs queued so far.
-            queue.takeAll(into: &batch)
-            while let work = batch.popFirst() {
-                switch work {
-                case .serial(let job): job.runSynchronously(on: serial)
-                case .task(let job): job.runSynchronously(on: task)
-                case .closure(let body): body()
+            // 1. Jobs queued so far, and the jobs they queue in turn (a continuation resumed, an
+            //    actor hop), up to a budget: a chain of jobs costs no poll per link, and sockets
+            //    are still served when jobs keep coming.
+            var jobs = 0
+            while jobs < Self.jobBudget {
+                queue.takeAll(into: &batch)
+                guard !batch.isEmpty else { break }
+                jobs += batch.count
+                while let work = batch.popFirst() {
+                    switch work {
+                    case .serial(let job): job.runSynchronously(on: serial)
+                    case .task(let job): job.runSynchronously(on: task)
+                    case .closure(let body): body()
+                    }
                 }
             }
 
@@ -236,6 +248,8 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             }
             now = ContinuousClock.now
             let sleeps = queue.prepareToSleep()
+            // Jobs are waiting and no socket is polled: the poll could only report the wake-up.
+            guard sleeps || !polled.isEmpty else { continue }
             let timeout = sleeps ? confined.timers.pollTimeout(now: now) : 0
             let count = items.withUnsafeMutableBufferPointer { buffer in
                 zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)

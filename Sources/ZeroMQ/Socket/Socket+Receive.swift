@@ -12,7 +12,7 @@ extension Socket where Role: ReceivingRole {
     @inlinable
     nonisolated(nonsending) public func receive() async throws -> Message {
         if let message = try receiveWithoutWaiting() { return message }
-        return try await receiveOnLoop(timeout: nil, readAhead: readAhead)
+        return try await receiveOnLoop(timeout: nil, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
 
     /// Receives the next message, waiting at most `timeout`.
@@ -22,12 +22,17 @@ extension Socket where Role: ReceivingRole {
     @inlinable
     nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
         if let message = try receiveWithoutWaiting() { return message }
-        return try await receiveOnLoop(timeout: timeout, readAhead: readAhead)
+        return try await receiveOnLoop(timeout: timeout, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
 
     /// How many messages a hop to the loop takes at once (``SocketCore/readAhead``).
     @usableFromInline
     nonisolated var readAhead: Int { core.readAhead }
+
+    /// Whether the caller runs on this socket's loop thread (where ``receiveWithoutWaiting()``
+    /// asks libzmq itself).
+    @usableFromInline
+    nonisolated var isOnLoopThread: Bool { core.loop.isCurrentThread }
 
     /// The fast path, run on the caller's executor: no suspension and no actor call.
     ///
@@ -55,13 +60,19 @@ extension Socket where Role: ReceivingRole {
 
     /// The slow path: on the loop, take a message or wait for one.
     ///
-    /// - Parameter readAhead: how many messages to take from libzmq once one is there: the first
-    ///   is returned, the rest go to the inbox, so that the next receives (which, off the loop,
-    ///   would each pay a hop) find them there.
+    /// - Parameters:
+    ///   - readAhead: how many messages to take from libzmq once one is there: the first is
+    ///     returned, the rest go to the inbox, so that the next receives (which, off the loop,
+    ///     would each pay a hop) find them there.
+    ///   - askedLibzmq: the caller found libzmq empty a moment ago, on the loop thread; it is not
+    ///     asked again (an `EAGAIN` costs libzmq a `poll` system call), only the inbox is looked
+    ///     at. A message that came in meanwhile is seen by the loop's level-triggered poll.
     @usableFromInline
-    func receiveOnLoop(timeout: Duration?, readAhead: Int) async throws -> Message {
+    func receiveOnLoop(timeout: Duration?, readAhead: Int, askedLibzmq: Bool) async throws -> Message {
         let core = self.core
-        if let message = try core.receiveImmediately(readAhead: readAhead) { return message }
+        if let message = try core.receiveImmediately(readAhead: readAhead, askingLibzmq: !askedLibzmq) {
+            return message
+        }
         let id = core.makeWaiterID()
         return try await waitOnLoop(
             register: { self.core.enqueueReceiver(id: id, continuation: $0, timeout: timeout, readAhead: readAhead) },

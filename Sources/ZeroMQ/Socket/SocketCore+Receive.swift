@@ -118,12 +118,12 @@ extension SocketCore {
     ///
     /// Keeps order: nothing is returned while other receivers wait, and read-ahead messages come
     /// before libzmq's. When `readAhead` > 1, up to `readAhead - 1` further messages are taken
-    /// into the inbox for the next receives.
-    func receiveImmediately(readAhead: Int) throws(ZeroMQError) -> Message? {
+    /// into the inbox for the next receives. With `askingLibzmq` false only the inbox is looked at.
+    func receiveImmediately(readAhead: Int, askingLibzmq: Bool = true) throws(ZeroMQError) -> Message? {
         let handle = try liveHandle(for: "receive")
         guard confined.receivers.isEmpty else { return nil }
         if let message = takeFromInbox() { return message }
-        guard let message = try receiveMessage(handle) else { return nil }
+        guard askingLibzmq, let message = try receiveMessage(handle) else { return nil }
         if readAhead > 1 { fillInbox(handle, upTo: readAhead - 1) }
         return message
     }
