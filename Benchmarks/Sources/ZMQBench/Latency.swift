@@ -42,7 +42,7 @@ enum Latency {
                 for size in sizes {
                     // Runs of the variants interleave (raw, v1, …, raw, v1, …) so that drift on a
                     // shared machine hits them alike; each variant's samples are pooled.
-                    let variants = ClientVariant.allCases.filter { $0 != .frameworkRequest || pattern == .reqRep }
+                    let variants = settings.clients.filter { $0 != .frameworkRequest || pattern == .reqRep }
                     var samples: [ClientVariant: [UInt64]] = [:]
                     for run in 1...settings.repeats {
                         for variant in variants {

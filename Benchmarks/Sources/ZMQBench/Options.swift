@@ -31,6 +31,9 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Throughput only for these receivers: raw, ordinary-task, task-executor, isolated, async-sequence (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var receivers: String?
 
+    @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
+    var clients: String?
+
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
     var python: String?
 
@@ -43,6 +46,7 @@ struct Options: ParsableArguments {
         _ = try throughputTransports()
         _ = try throughputSizes()
         _ = try throughputReceivers()
+        _ = try latencyClients()
         if let jsonPath {
             let folder = URL(fileURLWithPath: jsonPath).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
@@ -85,6 +89,16 @@ struct Options: ParsableArguments {
         }
     }
 
+    func latencyClients() throws -> [ClientVariant] {
+        guard let clients else { return ClientVariant.allCases }
+        return try clients.split(separator: ",").map { name in
+            guard let variant = ClientVariant(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown client '\(name)' in --clients; clients: \(ClientVariant.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return variant
+        }
+    }
+
     func throughputSizes() throws -> [Int] {
         guard let sizes else { return Throughput.sizes }
         return try sizes.split(separator: ",").map { text in
@@ -105,6 +119,8 @@ struct Settings: Sendable {
     var transports: [Transport]
     var sizes: [Int]
     var receivers: [ReceiverVariant]
+    /// The latency section's clients.
+    var clients: [ClientVariant]
     /// The repository's root (for git and the default python and script), if found.
     var repositoryRoot: String?
     /// The python to run the peers with: the one given, or the repository's .venv one if it exists.
@@ -118,6 +134,7 @@ struct Settings: Sendable {
         transports = try options.throughputTransports()
         sizes = try options.throughputSizes()
         receivers = try options.throughputReceivers()
+        clients = try options.latencyClients()
         repositoryRoot = Settings.findRepositoryRoot()
         let roots = [repositoryRoot, FileManager.default.currentDirectoryPath].compactMap { $0 }
         python = options.python ?? roots.map { $0 + "/.venv/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }
