@@ -102,6 +102,25 @@ struct LifecycleTests {
         }
     }
 
+    @Test("a receive that registers to wait after messages were read ahead meanwhile takes them at once")
+    func waiterTakesMessagesReadAheadMeanwhile() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://read-ahead-meanwhile"))
+            for index in 0..<10 { try await push.send(Message(frame(index))) }
+            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            // From off the loop, the first receive reads the other nine ahead into the inbox.
+            #expect(number(try await pull.receive(timeout: .seconds(10)).first) == 0)
+            #expect(pull.core.inboxCount.load(ordering: .relaxed) == 9)
+            // What a receive does when jobs ran between its last look and its registration (a
+            // refill that read ahead): it must not wait while the inbox holds messages.
+            #expect(number(try await pull.registerWaiter(timeout: .seconds(5)).first) == 1)
+            for index in 2..<10 { #expect(number(try await pull.receive(timeout: .seconds(10)).first) == index) }
+            await context.shutdown()
+        }
+    }
+
     @Test(
         "a socket whose messages loop still holds read-ahead messages cannot be handed to a device",
         arguments: IteratorPlace.allCases
@@ -217,6 +236,16 @@ struct LifecycleTests {
                 }
             }
             #expect(escaped.withLock { $0?.isShutDown } == true)
+        }
+    }
+}
+
+extension Socket where Role: ReceivingRole {
+    /// Registers a receive waiter without looking at the inbox or libzmq first.
+    func registerWaiter(timeout: Duration) async throws -> Message {
+        let id = core.makeWaiterID()
+        return try await withUnsafeThrowingContinuation { continuation in
+            core.enqueueReceiver(id: id, continuation: continuation, timeout: timeout, readAhead: readAhead)
         }
     }
 }

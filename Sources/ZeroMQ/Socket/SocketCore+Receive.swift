@@ -144,6 +144,13 @@ extension SocketCore {
             continuation.resume(throwing: ZeroMQError.closed("receive", socket: label))
             return
         }
+        // Other jobs may have run since the caller last looked (entering the wait can switch
+        // jobs), among them a refill that read messages ahead. Those come first, and the poll
+        // would never report them: waiting now would strand them (and this receiver).
+        if confined.receivers.isEmpty, let message = takeFromInbox() {
+            continuation.resume(returning: message)
+            return
+        }
         var waiter = ReceiveWaiter(id: id, continuation: continuation, readAhead: readAhead, timer: nil)
         if let timeout {
             waiter.timer = loop.schedule(after: timeout) { [self] in
@@ -152,6 +159,7 @@ extension SocketCore {
                 )
             }
         }
+        assert(inboxCount.load(ordering: .relaxed) == 0, "a receiver waits while the inbox holds messages")
         confined.receivers.append(waiter)
         refreshInterest()
     }
