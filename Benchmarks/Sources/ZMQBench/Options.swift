@@ -70,32 +70,29 @@ struct Options: ParsableArguments {
     }
 
     func throughputTransports() throws -> [Transport] {
-        guard let transports else { return Transport.allCases }
-        return try transports.split(separator: ",").map { name in
-            guard let transport = Transport(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown transport '\(name)' in --transports; transports: \(Transport.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return transport
-        }
+        try Self.choices(transports, option: "transports", noun: "transport")
     }
 
     func throughputReceivers() throws -> [ReceiverVariant] {
-        guard let receivers else { return ReceiverVariant.allCases }
-        return try receivers.split(separator: ",").map { name in
-            guard let variant = ReceiverVariant(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown receiver '\(name)' in --receivers; receivers: \(ReceiverVariant.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return variant
-        }
+        try Self.choices(receivers, option: "receivers", noun: "receiver")
     }
 
     func latencyClients() throws -> [ClientVariant] {
-        guard let clients else { return ClientVariant.allCases }
-        return try clients.split(separator: ",").map { name in
-            guard let variant = ClientVariant(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("unknown client '\(name)' in --clients; clients: \(ClientVariant.allCases.map(\.rawValue).joined(separator: ", "))")
+        try Self.choices(clients, option: "clients", noun: "client")
+    }
+
+    /// The comma-separated names in `list` (all cases when it is nil), or an error naming the
+    /// unknown one and the valid ones.
+    static func choices<Choice: CaseIterable & RawRepresentable>(
+        _ list: String?, option: String, noun: String
+    ) throws -> [Choice] where Choice.RawValue == String {
+        guard let list else { return Array(Choice.allCases) }
+        return try list.split(separator: ",").map { name in
+            guard let choice = Choice(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                let valid = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("unknown \(noun) '\(name)' in --\(option); \(option): \(valid)")
             }
-            return variant
+            return choice
         }
     }
 
