@@ -160,15 +160,7 @@ enum Scale {
 func receiveShare(_ pull: PullSocket, _ share: Int, _ warmedUp: Countdown) async throws -> Tally {
     _ = try await pull.receive()
     warmedUp.arrive()
-    var tally = Tally()
-    for try await message in pull.messages {
-        if tally.messages == 0 { tally.first = monotonicNanoseconds() }
-        tally.bytes &+= message.byteCount
-        tally.messages += 1
-        if tally.messages == share { break }
-    }
-    tally.last = monotonicNanoseconds()
-    return tally
+    return try await receiveSequence(pull, share)
 }
 
 /// One raw thread with its own context owning one PUSH per endpoint: a warm-up message on each,
