@@ -155,8 +155,11 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     // MARK: Work from other threads
 
-    /// Runs `body` on the loop thread, soon. Safe from any thread.
-    func execute(_ body: @escaping @Sendable () -> Void) {
+    /// Runs `body` on the loop thread, soon, after the jobs already queued. Safe from any thread.
+    ///
+    /// Cheaper than a `Task` for a short piece of loop work (a cancellation handler that must
+    /// touch loop-confined state, say): no task is created.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
         queue.enqueue(.closure(body))
     }
 

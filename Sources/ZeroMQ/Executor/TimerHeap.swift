@@ -7,7 +7,7 @@ import HeapModule
 /// comes up, so cancel is O(1) and firing is O(log n).
 struct TimerHeap {
     /// Identifies a scheduled timer, so it can be cancelled.
-    struct ID: Hashable {
+    struct ID: Hashable, Sendable {
         fileprivate let raw: UInt64
     }
 
