@@ -6,6 +6,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        // Typed request/reply and pub/sub over codecs, as swift-service-lifecycle services.
+        .library(name: "ZeroMQServices", targets: ["ZeroMQServices"]),
+        // A protobuf codec for ZeroMQServices (swift-protobuf's runtime), kept apart so the
+        // other products do not depend on it.
+        .library(name: "ZeroMQProtobuf", targets: ["ZeroMQProtobuf"]),
         // libzmq's C API as a Swift module, for raw baselines in benchmarks and for code that
         // needs a call this package does not wrap. Prefer `ZeroMQ`.
         .library(name: "CZeroMQ", targets: ["CZeroMQ"]),
@@ -17,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
     ],
     targets: [
         // libzmq itself, found through pkg-config, plus a header-only shim (eventfd).
@@ -33,6 +41,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        // Typed messaging on top of `ZeroMQ`: codecs, the request/reply client and service, typed
+        // pub/sub. Touches no libzmq handle: everything goes through the socket actors.
+        .target(
+            name: "ZeroMQServices",
+            dependencies: [
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ZeroMQProtobuf",
+            dependencies: [
+                "ZeroMQServices",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // The `zmq` command-line tool (product `zmq`).
@@ -106,15 +132,44 @@ let package = Package(
             dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/QueueDevice"
         ),
+        .executableTarget(
+            name: "TypedCalculator",
+            dependencies: [
+                "ZeroMQServices",
+                "ExampleSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/TypedCalculator"
+        ),
+        .executableTarget(
+            name: "WeatherServer",
+            dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/WeatherServer"
+        ),
+        .executableTarget(
+            name: "WeatherClient",
+            dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/WeatherClient"
+        ),
         .testTarget(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ", "CZeroMQ"]
+        ),
+        .testTarget(
+            name: "ZeroMQServicesTests",
+            dependencies: [
+                "ZeroMQServices",
+                "ZeroMQProtobuf",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Whole programs over the wire: the examples and `zmq` against the seed's programs in
         // Python 3 (Tests/PythonPeers, pyzmq in .venv; `make test` installs it).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["ZeroMQ"]
+            dependencies: ["ZeroMQ", "ZeroMQServices"]
         ),
     ],
     swiftLanguageModes: [.v6]
