@@ -1,0 +1,61 @@
+import CoreMetrics
+
+/// The typed client's swift-metrics instruments, made once per client.
+///
+/// - `zmq_client_requests_total{result}`: finished calls by result (`ok`, `timed_out`,
+///   `unreachable`, `cancelled`, `closed`, `remote_error`, `undecodable_reply`,
+///   `unencodable_request`).
+/// - `zmq_client_retries_total`: attempts after the first.
+/// - `zmq_client_failovers_total`: switches to the next endpoint.
+/// - `zmq_client_late_replies_total`: replies dropped because no call waited for them.
+/// - `zmq_client_in_flight`: calls started and not finished (a meter).
+/// - `zmq_client_request_duration`: time from call to result, all attempts included (a timer).
+struct ClientMetrics: Sendable {
+    let ok, timedOut, unreachable, cancelled, closed, remote, undecodable, unencodable: Counter
+    let retries: Counter
+    let failovers: Counter
+    let lateReplies: Counter
+    let inFlight: Meter
+    let duration: Timer
+
+    init(factory: any MetricsFactory, dimensions: [(String, String)]) {
+        func requests(_ result: String) -> Counter {
+            Counter(label: "zmq_client_requests_total", dimensions: dimensions + [("result", result)], factory: factory)
+        }
+        ok = requests("ok")
+        timedOut = requests("timed_out")
+        unreachable = requests("unreachable")
+        cancelled = requests("cancelled")
+        closed = requests("closed")
+        remote = requests("remote_error")
+        undecodable = requests("undecodable_reply")
+        unencodable = requests("unencodable_request")
+        retries = Counter(label: "zmq_client_retries_total", dimensions: dimensions, factory: factory)
+        failovers = Counter(label: "zmq_client_failovers_total", dimensions: dimensions, factory: factory)
+        lateReplies = Counter(label: "zmq_client_late_replies_total", dimensions: dimensions, factory: factory)
+        inFlight = Meter(label: "zmq_client_in_flight", dimensions: dimensions, factory: factory)
+        duration = Timer(label: "zmq_client_request_duration", dimensions: dimensions, factory: factory)
+    }
+
+    /// The counter for a call that ended with `code`.
+    func counter(for code: RequestError.Code) -> Counter {
+        switch code {
+        case .timedOut: timedOut
+        case .unreachable: unreachable
+        case .cancelled: cancelled
+        case .closed: closed
+        case .remote: remote
+        case .undecodableReply: undecodable
+        default: unencodable
+        }
+    }
+}
+
+extension Timer {
+    /// Records the time from `start` to now.
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let (seconds, attoseconds) = elapsed.components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

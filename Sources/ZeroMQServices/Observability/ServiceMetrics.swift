@@ -1,0 +1,31 @@
+import CoreMetrics
+
+/// The typed service's swift-metrics instruments, made once per service.
+///
+/// - `zmq_service_requests_total{result}`: handled requests by result (`ok`, `remote_error`
+///   for a ``RemoteError`` the handler threw, `internal_error` for any other error,
+///   `bad_request` for an undecodable request, `unencodable_response`).
+/// - `zmq_service_dropped_messages_total`: messages without an envelope, which cannot be
+///   answered.
+/// - `zmq_service_in_flight`: requests being handled (a meter).
+/// - `zmq_service_request_duration`: time from receiving a request to queuing its reply.
+struct ServiceMetrics: Sendable {
+    let ok, remote, internalError, badRequest, unencodable: Counter
+    let dropped: Counter
+    let inFlight: Meter
+    let duration: Timer
+
+    init(factory: any MetricsFactory, dimensions: [(String, String)]) {
+        func requests(_ result: String) -> Counter {
+            Counter(label: "zmq_service_requests_total", dimensions: dimensions + [("result", result)], factory: factory)
+        }
+        ok = requests("ok")
+        remote = requests("remote_error")
+        internalError = requests("internal_error")
+        badRequest = requests("bad_request")
+        unencodable = requests("unencodable_response")
+        dropped = Counter(label: "zmq_service_dropped_messages_total", dimensions: dimensions, factory: factory)
+        inFlight = Meter(label: "zmq_service_in_flight", dimensions: dimensions, factory: factory)
+        duration = Timer(label: "zmq_service_request_duration", dimensions: dimensions, factory: factory)
+    }
+}

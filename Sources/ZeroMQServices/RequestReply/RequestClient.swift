@@ -1,0 +1,550 @@
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// A typed request/reply client: send a `Request`, get a `Response`, from any number of tasks
+/// at once.
+///
+/// The client speaks the protocol of Docs/WireProtocol.md over one DEALER socket per endpoint:
+/// each request carries an id before the empty delimiter, so many can be in flight and each
+/// reply finds its caller. A plain REP server echoes that envelope, so the client works against
+/// any REP server too (the seed's Python echo server included), and against ``RequestService``.
+///
+/// ```swift
+/// let client = try await RequestClient<Sum, Int>(context, connectingTo: ["tcp://127.0.0.1:5555"])
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { try await client.run() }
+///     let total = try await client.request(Sum(a: 2, b: 3))
+///     client.beginGracefulShutdown()
+/// }
+/// ```
+///
+/// - Lifecycle: replies are read while ``run()`` runs (it is a swift-service-lifecycle
+///   `Service`, so it can sit in a `ServiceGroup`). Requests made before `run()` starts wait for
+///   it within their timeout. On graceful shutdown (or ``beginGracefulShutdown()``) new requests
+///   fail with ``RequestError/Code-swift.struct/closed``, calls in flight finish, then the
+///   sockets close. Cancelling `run()` fails the calls in flight at once.
+/// - Failures: a per-call timeout; a ``RetryPolicy``; several endpoints with failover (calls go
+///   to one endpoint until an attempt there times out or cannot be sent, then to the next);
+///   cancelling a call removes its pending entry. Replies that come late, twice, or for no
+///   call are dropped and counted, never given to another caller. See ``RequestError``.
+/// - Threads: the client is an actor on a poll loop, like its sockets, so sending and
+///   matching replies cost no extra thread hop. Encoding and decoding run on the caller's
+///   executor.
+public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
+    /// The loop the client and its sockets run on.
+    public nonisolated let loop: PollLoop
+    /// The endpoints, in failover order.
+    public nonisolated let endpoints: [String]
+    /// The client's configuration.
+    public nonisolated let configuration: RequestClientConfiguration
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
+
+    private nonisolated let encoder: any MessageEncoder<Request>
+    private nonisolated let decoder: any MessageDecoder<Response>
+    private nonisolated let logger: Logger
+    private nonisolated let metrics: ClientMetrics
+
+    private let sockets: [DealerSocket]
+    /// The endpoint new attempts go to.
+    private var active = 0
+    private var nextID: UInt64 = 1
+    /// Calls waiting for a reply (or sending), by request id.
+    private var pending: [UInt64: PendingCall] = [:]
+    /// Calls between their start and their result, including backoffs.
+    private var callsInProgress = 0
+    private var phase = Phase.idle
+    private var shutdownSignal: UnsafeContinuation<Void, Never>?
+    private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
+    private var random = SystemRandomNumberGenerator()
+
+    private enum Phase { case idle, running, draining, closed }
+
+    /// A call's current attempt.
+    private struct PendingCall {
+        enum State {
+            /// The request is being handed to libzmq; a reply may already come.
+            case sending
+            /// A reply came before the caller started waiting.
+            case replied(Message)
+            /// The caller waits; the timer ends the wait.
+            case waiting(UnsafeContinuation<AttemptOutcome, Never>, PollLoop.ScheduledTimer)
+        }
+
+        var state: State
+        var endpoint: Int
+    }
+
+    /// How one attempt ended.
+    private enum AttemptOutcome {
+        case replied(Message)
+        case timedOut
+        case unreachable(any Error)
+        case cancelled
+        case closed(any Error)
+    }
+
+    /// A reply to return to the caller, to decode on its executor.
+    private struct Answer: Sendable {
+        var body: [Frame]
+        var id: UInt64
+        var endpoint: String
+        var attempts: Int
+    }
+
+    // MARK: Making a client
+
+    /// Makes a client that sends to `endpoints` (in failover order) with the given codecs.
+    ///
+    /// Each endpoint gets a DEALER socket with `ZMQ_IMMEDIATE` set (requests only go to a peer
+    /// that is connected), connected now; libzmq reconnects by itself when a peer goes away.
+    ///
+    /// - Parameters:
+    ///   - context: the context whose loop runs the client.
+    ///   - endpoints: where services (or REP servers) listen, such as `tcp://10.0.0.5:5555`;
+    ///     at least one.
+    ///   - requestEncoder: how requests become frames.
+    ///   - responseDecoder: how reply frames become responses.
+    ///   - configuration: timeout, retries, metrics.
+    ///   - logger: where decisions and failures are logged (default: the context's logger).
+    /// - Throws: ``ZeroMQError`` for an endpoint libzmq refuses (`EINVAL`, `EPROTONOSUPPORT`,
+    ///   ...), or when `endpoints` is empty (``ZeroMQError/Code-swift.struct/invalidArgument``).
+    public init(
+        _ context: Context,
+        connectingTo endpoints: [String],
+        requestEncoder: some MessageEncoder<Request>,
+        responseDecoder: some MessageDecoder<Response>,
+        configuration: RequestClientConfiguration = RequestClientConfiguration(),
+        logger: Logger? = nil
+    ) async throws {
+        guard !endpoints.isEmpty else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "RequestClient.init",
+                reason: "a request client needs at least one endpoint"
+            )
+        }
+        var sockets: [DealerSocket] = []
+        do {
+            for endpoint in endpoints {
+                let socket = try DealerSocket(context, on: sockets.first?.loop)
+                sockets.append(socket)
+                try await socket.setOption(.immediate, to: true)
+                try await socket.setOption(.linger, to: .zero)
+                try await socket.connect(endpoint)
+            }
+        } catch {
+            for socket in sockets { await socket.close() }
+            throw error
+        }
+        self.loop = sockets[0].loop
+        self.sockets = sockets
+        self.endpoints = endpoints
+        self.encoder = requestEncoder
+        self.decoder = responseDecoder
+        self.configuration = configuration
+        self.logger = logger ?? context.logger
+        self.metrics = ClientMetrics(
+            factory: configuration.metricsFactory ?? MetricsSystem.factory,
+            dimensions: configuration.metricsDimensions
+        )
+    }
+
+    // MARK: Requests
+
+    /// Sends `request` and returns the service's response.
+    ///
+    /// - Parameters:
+    ///   - request: the value to send.
+    ///   - timeout: how long each attempt may take; `nil` uses
+    ///     ``RequestClientConfiguration/timeout``.
+    ///   - idempotent: whether the service may safely handle this request more than once. Only
+    ///     then is it retried after a timeout (see ``RetryPolicy``).
+    /// - Returns: the decoded response.
+    /// - Throws: ``RequestError``: timed out, unreachable, cancelled, closed, a remote error,
+    ///   an undecodable reply (its frames kept), or an unencodable request.
+    nonisolated(nonsending) public func request(
+        _ request: Request,
+        timeout: Duration? = nil,
+        idempotent: Bool = false
+    ) async throws(RequestError) -> Response {
+        let started = ContinuousClock.now
+        let body: [Frame]
+        do {
+            body = try encoder.encode(request)
+        } catch {
+            metrics.unencodable.increment()
+            throw RequestError(code: .unencodableRequest, underlying: error)
+        }
+        let answer = try await perform(
+            body, timeout: timeout ?? configuration.timeout, idempotent: idempotent, started: started
+        )
+        do {
+            let response = try decoder.decode(answer.body)
+            metrics.ok.increment()
+            metrics.duration.recordInterval(since: started)
+            return response
+        } catch {
+            metrics.undecodable.increment()
+            metrics.duration.recordInterval(since: started)
+            logger.warning(
+                "undecodable reply",
+                metadata: [
+                    "zmq.endpoint": "\(answer.endpoint)", "zmq.request_id": "\(answer.id)",
+                    "error": "\(error)",
+                ]
+            )
+            throw RequestError(
+                code: .undecodableReply, endpoint: answer.endpoint, requestID: answer.id,
+                attempts: answer.attempts, replyFrames: answer.body.map(\.bytes), underlying: error
+            )
+        }
+    }
+
+    /// Sends the encoded request, retrying as the policy allows, and returns the reply body.
+    private func perform(
+        _ body: [Frame],
+        timeout: Duration,
+        idempotent: Bool,
+        started: ContinuousClock.Instant
+    ) async throws(RequestError) -> Answer {
+        guard phase == .idle || phase == .running else {
+            metrics.closed.increment()
+            throw RequestError(code: .closed)
+        }
+        let id = nextID
+        nextID &+= 1
+        callsInProgress += 1
+        metrics.inFlight.increment()
+        defer {
+            callsInProgress -= 1
+            metrics.inFlight.decrement()
+            if callsInProgress == 0, pending.isEmpty { resumeDrainWaiters() }
+        }
+        let policy = configuration.retryPolicy
+        let deadline = policy.deadline.map { started + $0 }
+        var attempt = 1
+        while true {
+            let endpoint = active
+            var attemptDeadline = ContinuousClock.now + timeout
+            if let deadline { attemptDeadline = min(attemptDeadline, deadline) }
+            let outcome = await attemptOnce(id: id, body: body, endpoint: endpoint, until: attemptDeadline)
+            let failure: RequestError
+            switch outcome {
+            case .replied(let reply):
+                return try answer(reply, id: id, endpoint: endpoint, attempts: attempt, started: started)
+            case .cancelled:
+                failure = RequestError(code: .cancelled, endpoint: endpoints[endpoint], requestID: id, attempts: attempt)
+            case .closed(let error):
+                failure = RequestError(
+                    code: .closed, endpoint: endpoints[endpoint], requestID: id, attempts: attempt, underlying: error
+                )
+            case .timedOut, .unreachable:
+                let sent: Bool
+                if case .unreachable(let error) = outcome {
+                    sent = false
+                    failure = RequestError(
+                        code: .unreachable, endpoint: endpoints[endpoint], requestID: id, attempts: attempt,
+                        underlying: error
+                    )
+                } else {
+                    sent = true
+                    failure = RequestError(code: .timedOut, endpoint: endpoints[endpoint], requestID: id, attempts: attempt)
+                }
+                failOver(from: endpoint, because: failure)
+                if attempt < policy.maximumAttempts, idempotent || !sent, phase == .running || phase == .idle {
+                    let backoff = policy.backoff(beforeAttempt: attempt + 1, using: &random)
+                    let resume = ContinuousClock.now + backoff
+                    if deadline.map({ resume < $0 }) ?? true {
+                        logger.debug(
+                            "retrying request",
+                            metadata: [
+                                "zmq.endpoint": "\(endpoints[active])", "zmq.request_id": "\(id)",
+                                "zmq.attempt": "\(attempt + 1)", "reason": "\(failure.code)",
+                            ]
+                        )
+                        if backoff > .zero {
+                            do {
+                                try await Task.sleep(until: resume, clock: .continuous)
+                            } catch {
+                                metrics.cancelled.increment()
+                                throw RequestError(code: .cancelled, requestID: id, attempts: attempt)
+                            }
+                        }
+                        metrics.retries.increment()
+                        attempt += 1
+                        continue
+                    }
+                }
+            }
+            metrics.counter(for: failure.code).increment()
+            metrics.duration.recordInterval(since: started)
+            if failure.code != .cancelled {
+                logger.debug(
+                    "request failed",
+                    metadata: [
+                        "zmq.endpoint": "\(failure.endpoint ?? "")", "zmq.request_id": "\(id)",
+                        "zmq.attempt": "\(attempt)", "reason": "\(failure.code)",
+                    ]
+                )
+            }
+            throw failure
+        }
+    }
+
+    /// Turns a reply message into an answer or a remote error.
+    private func answer(
+        _ reply: Message, id: UInt64, endpoint: Int, attempts: Int, started: ContinuousClock.Instant
+    ) throws(RequestError) -> Answer {
+        switch WireFormat.parseReply(reply) {
+        case .success(_, let body):
+            return Answer(body: body, id: id, endpoint: endpoints[endpoint], attempts: attempts)
+        case .failure(_, let body):
+            metrics.duration.recordInterval(since: started)
+            guard body.count == 1, let remote = try? RemoteErrorJSON.decode(body[0].bytes) else {
+                metrics.undecodable.increment()
+                throw RequestError(
+                    code: .undecodableReply, endpoint: endpoints[endpoint], requestID: id, attempts: attempts,
+                    replyFrames: reply.frames.map(\.bytes)
+                )
+            }
+            metrics.remote.increment()
+            throw RequestError(
+                code: .remote, endpoint: endpoints[endpoint], requestID: id, attempts: attempts, remoteError: remote
+            )
+        case .malformed, .foreign:
+            // `deliver` only hands over replies with our id; a bad envelope still ends the call.
+            metrics.duration.recordInterval(since: started)
+            metrics.undecodable.increment()
+            throw RequestError(
+                code: .undecodableReply, endpoint: endpoints[endpoint], requestID: id, attempts: attempts,
+                replyFrames: reply.frames.map(\.bytes)
+            )
+        }
+    }
+
+    /// One attempt: hand the request to the endpoint's socket, then wait for the reply until
+    /// `deadline`.
+    private func attemptOnce(id: UInt64, body: [Frame], endpoint: Int, until deadline: ContinuousClock.Instant) async
+        -> AttemptOutcome
+    {
+        pending[id] = PendingCall(state: .sending, endpoint: endpoint)
+        do {
+            // On the loop (this actor's executor) the send goes straight to libzmq; it waits
+            // only while no peer is connected (`ZMQ_IMMEDIATE`) or libzmq is full.
+            try await sockets[endpoint].send(WireFormat.request(id: id, body: body), timeout: deadline - .now)
+        } catch {
+            pending[id] = nil
+            if error is CancellationError { return .cancelled }
+            if let error = error as? ZeroMQError, error.code == .timedOut { return .unreachable(error) }
+            return .closed(error)
+        }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
+                guard let call = pending[id] else {
+                    // Closed while sending: `closeAll` removed the entry.
+                    continuation.resume(returning: .closed(RequestError(code: .closed)))
+                    return
+                }
+                if case .replied(let reply) = call.state {
+                    pending[id] = nil
+                    continuation.resume(returning: .replied(reply))
+                    return
+                }
+                if Task.isCancelled {
+                    pending[id] = nil
+                    continuation.resume(returning: .cancelled)
+                    return
+                }
+                let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
+                    // Timers run on the loop, which is this actor's executor.
+                    self.assumeIsolated { $0.expire(id) }
+                }
+                pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
+            }
+        } onCancel: {
+            loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
+        }
+    }
+
+    private func expire(_ id: UInt64) {
+        guard let call = pending[id], case .waiting(let continuation, _) = call.state else { return }
+        pending[id] = nil
+        continuation.resume(returning: .timedOut)
+    }
+
+    private func cancelCall(_ id: UInt64) {
+        guard let call = pending[id], case .waiting(let continuation, let timer) = call.state else { return }
+        loop.cancel(timer)
+        pending[id] = nil
+        continuation.resume(returning: .cancelled)
+    }
+
+    /// Moves new attempts to the next endpoint after an attempt on `endpoint` failed (once, if
+    /// several calls fail there together).
+    private func failOver(from endpoint: Int, because failure: RequestError) {
+        guard endpoints.count > 1, active == endpoint else { return }
+        active = (endpoint + 1) % endpoints.count
+        metrics.failovers.increment()
+        logger.info(
+            "failing over to the next endpoint",
+            metadata: [
+                "zmq.endpoint": "\(endpoints[endpoint])", "zmq.next_endpoint": "\(endpoints[active])",
+                "reason": "\(failure.code)",
+            ]
+        )
+    }
+
+    // MARK: Replies
+
+    /// Reads replies from one endpoint's socket until it closes.
+    private func receiveReplies(from endpoint: Int) async {
+        do {
+            for try await message in sockets[endpoint].messages {
+                deliver(message, from: endpoint)
+            }
+        } catch {
+            if let error = error as? ZeroMQError, error.code == .socketClosed || error.code == .contextTerminated {
+                return
+            }
+            logger.error(
+                "reading replies failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// Gives a reply to the call waiting for it, or drops it.
+    private func deliver(_ message: Message, from endpoint: Int) {
+        let id: UInt64
+        switch WireFormat.parseReply(message) {
+        case .success(let replyID, _), .failure(let replyID, _), .malformed(let replyID, _):
+            id = replyID
+        case .foreign(let reason):
+            metrics.lateReplies.increment()
+            logger.warning(
+                "dropped a message that is not a reply",
+                metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "reason": "\(reason)"]
+            )
+            return
+        }
+        guard var call = pending[id] else {
+            metrics.lateReplies.increment()
+            logger.debug(
+                "dropped a late reply", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.request_id": "\(id)"]
+            )
+            return
+        }
+        switch call.state {
+        case .sending:
+            call.state = .replied(message)
+            pending[id] = call
+        case .waiting(let continuation, let timer):
+            loop.cancel(timer)
+            pending[id] = nil
+            continuation.resume(returning: .replied(message))
+        case .replied:
+            metrics.lateReplies.increment()
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Reads replies until graceful shutdown, then lets the calls in flight finish and closes
+    /// the sockets.
+    ///
+    /// Ends on graceful shutdown of its `ServiceGroup`, on ``beginGracefulShutdown()``, or when
+    /// cancelled (then calls in flight fail with ``RequestError/Code-swift.struct/closed``).
+    ///
+    /// - Throws: ``RequestError/Code-swift.struct/closed`` when the client already ran.
+    public func run() async throws {
+        guard phase == .idle else { throw RequestError(code: .closed) }
+        phase = .running
+        logger.debug("request client running", metadata: ["zmq.endpoint": "\(endpoints.joined(separator: ","))"])
+        await withDiscardingTaskGroup { group in
+            for endpoint in sockets.indices {
+                group.addTask { await self.receiveReplies(from: endpoint) }
+            }
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await waitForShutdownSignal()
+            } onCancelOrGracefulShutdown: {
+                self.beginGracefulShutdown()
+            }
+            if Task.isCancelled {
+                closeAll()
+            } else {
+                await withTaskCancellationHandler {
+                    await drained()
+                } onCancel: {
+                    loop.execute { self.assumeIsolated { $0.closeAll() } }
+                }
+                closeAll()
+            }
+        }
+        logger.debug("request client stopped")
+    }
+
+    /// Starts a graceful shutdown: new requests fail with
+    /// ``RequestError/Code-swift.struct/closed``, calls in flight finish (within their
+    /// timeouts), then ``run()`` returns. Safe to call from anywhere, more than once.
+    public nonisolated func beginGracefulShutdown() {
+        loop.execute {
+            self.assumeIsolated { client in
+                if client.phase == .running || client.phase == .idle { client.phase = .draining }
+                client.shutdownSignal?.resume()
+                client.shutdownSignal = nil
+            }
+        }
+    }
+
+    private func waitForShutdownSignal() async {
+        guard phase == .running else { return }
+        await withUnsafeContinuation(isolation: self) { shutdownSignal = $0 }
+    }
+
+    private func drained() async {
+        guard callsInProgress > 0 || !pending.isEmpty else { return }
+        await withUnsafeContinuation(isolation: self) { drainWaiters.append($0) }
+    }
+
+    private func resumeDrainWaiters() {
+        guard phase == .draining || phase == .closed else { return }
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters.removeAll()
+    }
+
+    /// Fails every pending call and closes the sockets; `run()`'s readers then end.
+    private func closeAll() {
+        phase = .closed
+        let calls = pending
+        pending.removeAll()
+        for (_, call) in calls {
+            if case .waiting(let continuation, let timer) = call.state {
+                loop.cancel(timer)
+                continuation.resume(returning: .closed(RequestError(code: .closed)))
+            }
+        }
+        resumeDrainWaiters()
+        for socket in sockets {
+            // Isolated to the same loop: closing synchronously is safe here.
+            socket.assumeIsolated { $0.close() }
+        }
+    }
+}
+
+extension RequestClient where Request: Encodable, Response: Decodable {
+    /// Makes a client that sends JSON (``JSONCodec``) to `endpoints`, in failover order.
+    ///
+    /// - Throws: as ``init(_:connectingTo:requestEncoder:responseDecoder:configuration:logger:)``.
+    public init(
+        _ context: Context,
+        connectingTo endpoints: [String],
+        configuration: RequestClientConfiguration = RequestClientConfiguration(),
+        logger: Logger? = nil
+    ) async throws {
+        try await self.init(
+            context, connectingTo: endpoints, requestEncoder: JSONCodec<Request>(),
+            responseDecoder: JSONCodec<Response>(), configuration: configuration, logger: logger
+        )
+    }
+}

@@ -1,0 +1,27 @@
+import CoreMetrics
+
+/// How a ``RequestClient`` times, retries and reports its requests.
+public struct RequestClientConfiguration: Sendable {
+    /// How long one attempt may take: to hand the request to a connected peer, and then for
+    /// the reply. A call may override it. Default: 5 seconds.
+    public var timeout: Duration = .seconds(5)
+
+    /// When to try again (default: ``RetryPolicy/none``).
+    public var retryPolicy: RetryPolicy = .none
+
+    /// Where the client's metrics go; `nil` (the default) uses `MetricsSystem.factory`, the
+    /// one the process bootstrapped.
+    public var metricsFactory: (any MetricsFactory)?
+
+    /// Dimensions added to every metric of the client, such as `[("client", "billing")]`.
+    public var metricsDimensions: [(String, String)] = []
+
+    /// Makes the default configuration.
+    public init() {}
+
+    /// Makes a configuration with the given timeout and retry policy.
+    public init(timeout: Duration, retryPolicy: RetryPolicy = .none) {
+        self.timeout = timeout
+        self.retryPolicy = retryPolicy
+    }
+}

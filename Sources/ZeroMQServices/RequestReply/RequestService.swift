@@ -1,0 +1,281 @@
+import CoreMetrics
+import Logging
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// A typed request/reply service: decodes each `Request`, runs your handler, sends back its
+/// `Response` (or its error).
+///
+/// The service reads requests on a ROUTER socket in the protocol of Docs/WireProtocol.md, so
+/// ``RequestClient``s, REQ sockets and any peer that speaks the protocol can call it. Handlers
+/// run concurrently in a task group, at most
+/// ``RequestServiceConfiguration/maximumConcurrentRequests`` at a time, on the global executor
+/// (not on the poll loop, so a slow handler delays no socket).
+///
+/// ```swift
+/// let service = try await RequestService<Sum, Int>(context, endpoints: [.bind("tcp://*:5555")]) { sum in
+///     sum.a + sum.b
+/// }
+/// try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm], logger: logger).run()
+/// ```
+///
+/// - Errors: a handler that throws a ``RemoteError`` sends it to the client as is; any other
+///   error is logged here and sent as ``RemoteError/internalErrorCode`` (its text stays here).
+///   A request that cannot be decoded gets a ``RemoteError/badRequestCode`` reply, and the
+///   service goes on serving. A message without an envelope cannot be answered: it is dropped
+///   and counted.
+/// - Lifecycle: ``run()`` serves until graceful shutdown (of its `ServiceGroup`, or
+///   ``beginGracefulShutdown()``): then it stops reading, finishes the requests in flight,
+///   sends their replies and closes the socket. Cancelling `run()` cancels the handlers.
+public final class RequestService<Request: Sendable, Response: Sendable>: Service, Sendable {
+    /// The handler's type: one request in, one response out, or an error.
+    public typealias Handler = @Sendable (Request) async throws -> Response
+
+    /// The endpoints the service binds, as libzmq resolved them (a port `*` replaced by the
+    /// port chosen), followed by those it connects to.
+    public let boundEndpoints: [String]
+    /// The service's configuration.
+    public let configuration: RequestServiceConfiguration
+
+    private let socket: RouterSocket
+    private let decoder: any MessageDecoder<Request>
+    private let encoder: any MessageEncoder<Response>
+    private let handler: Handler
+    private let logger: Logger
+    private let metrics: ServiceMetrics
+    /// The task reading requests while `run()` runs; cancelled to stop reading.
+    private let reader = Mutex<ReaderState>(.idle)
+
+    private enum ReaderState {
+        case idle
+        case reading(Task<Void, Never>)
+        case stopRequested
+        case stopped
+    }
+
+    /// Makes a service on `endpoints` that decodes requests and encodes responses with the
+    /// given codecs.
+    ///
+    /// - Parameters:
+    ///   - context: the context whose loop runs the service's socket.
+    ///   - endpoints: where to listen (``ServiceEndpoint/bind(_:)``) or whom to connect to
+    ///     (``ServiceEndpoint/connect(_:)``); at least one.
+    ///   - requestDecoder: how request frames become requests.
+    ///   - responseEncoder: how responses become frames.
+    ///   - configuration: concurrency, request size limit, metrics.
+    ///   - logger: where decisions and failures are logged (default: the context's logger).
+    ///   - handler: the work, called once per request, concurrently.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
+    ///   connected, or when `endpoints` is empty.
+    public init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        requestDecoder: some MessageDecoder<Request>,
+        responseEncoder: some MessageEncoder<Response>,
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping Handler
+    ) async throws {
+        guard !endpoints.isEmpty else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "RequestService.init",
+                reason: "a request service needs at least one endpoint"
+            )
+        }
+        let socket = try RouterSocket(context)
+        var resolved: [String] = []
+        do {
+            if let limit = configuration.maximumRequestSize {
+                try await socket.setOption(.maximumMessageSize, to: Int64(limit))
+            }
+            for endpoint in endpoints where endpoint.binds {
+                resolved.append(try await socket.bind(endpoint.endpoint))
+            }
+            for endpoint in endpoints where !endpoint.binds {
+                try await socket.connect(endpoint.endpoint)
+                resolved.append(endpoint.endpoint)
+            }
+        } catch {
+            await socket.close()
+            throw error
+        }
+        self.socket = socket
+        self.boundEndpoints = resolved
+        self.decoder = requestDecoder
+        self.encoder = responseEncoder
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger ?? context.logger
+        self.metrics = ServiceMetrics(
+            factory: configuration.metricsFactory ?? MetricsSystem.factory,
+            dimensions: configuration.metricsDimensions
+        )
+    }
+
+    /// Serves requests until graceful shutdown, then finishes those in flight and closes.
+    ///
+    /// A service runs once: called again after it returned (or after
+    /// ``beginGracefulShutdown()``), `run()` returns at once. Errors reading the socket are
+    /// logged and end the service like a shutdown.
+    public func run() async throws {
+        let limit = ConcurrencyLimit(configuration.maximumConcurrentRequests)
+        let (requests, continuation) = AsyncStream.makeStream(of: Message.self)
+        let socket = self.socket
+        let logger = self.logger
+        let endpoints = boundEndpoints.joined(separator: ",")
+        // The reader runs on the loop (where each receive is a direct libzmq call) and is its
+        // own task so that shutdown can stop it alone: cancelling it leaves the handlers be.
+        let task = Task(executorPreference: socket.loop.taskExecutor) {
+            defer { continuation.finish() }
+            do {
+                while true {
+                    await limit.acquire()
+                    if Task.isCancelled { return }
+                    let message = try await socket.receive()
+                    continuation.yield(message)
+                }
+            } catch is CancellationError {
+                return
+            } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
+                return
+            } catch {
+                logger.error("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "error": "\(error)"])
+            }
+        }
+        let stopEarly = reader.withLock { state -> Bool in
+            switch state {
+            case .idle:
+                state = .reading(task)
+                return false
+            case .stopRequested, .reading, .stopped:
+                return true
+            }
+        }
+        if stopEarly { task.cancel() }
+        logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
+
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await message in requests {
+                    group.addTask {
+                        await self.handle(message)
+                        limit.release()
+                    }
+                }
+            }
+        } onCancelOrGracefulShutdown: {
+            self.beginGracefulShutdown()
+        }
+        reader.withLock { $0 = .stopped }
+        await socket.close()
+        logger.info("request service stopped", metadata: ["zmq.endpoint": "\(endpoints)"])
+    }
+
+    /// Stops reading requests; ``run()`` then finishes those in flight and returns. Safe to
+    /// call from anywhere, more than once, before or during `run()`.
+    public func beginGracefulShutdown() {
+        let task = reader.withLock { state -> Task<Void, Never>? in
+            switch state {
+            case .idle:
+                state = .stopRequested
+                return nil
+            case .reading(let task):
+                return task
+            case .stopRequested, .stopped:
+                return nil
+            }
+        }
+        task?.cancel()
+    }
+
+    /// Decodes, handles and answers one request.
+    private func handle(_ message: Message) async {
+        guard let request = WireFormat.parseRequest(message) else {
+            metrics.dropped.increment()
+            logger.warning(
+                "dropped a message without an envelope",
+                metadata: ["zmq.endpoint": "\(boundEndpoints.joined(separator: ","))", "zmq.frames": "\(message.frameCount)"]
+            )
+            return
+        }
+        let started = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        let reply = await answer(request)
+        metrics.duration.recordInterval(since: started)
+        do {
+            try await socket.send(reply)
+        } catch {
+            logger.warning(
+                "could not send a reply",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// The reply to `request`: the handler's response, or the error to send back.
+    private func answer(_ request: WireFormat.Request) async -> Message {
+        let value: Request
+        do {
+            value = try decoder.decode(request.body)
+        } catch {
+            metrics.badRequest.increment()
+            logger.warning(
+                "undecodable request",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+            )
+            return WireFormat.failure(
+                to: request, error: RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
+            )
+        }
+        let response: Response
+        do {
+            response = try await handler(value)
+        } catch let error as RemoteError {
+            metrics.remote.increment()
+            return WireFormat.failure(to: request, error: error)
+        } catch {
+            metrics.internalError.increment()
+            logger.error(
+                "the handler failed",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+            )
+            return WireFormat.failure(
+                to: request, error: RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
+            )
+        }
+        do {
+            let body = try encoder.encode(response)
+            metrics.ok.increment()
+            return WireFormat.success(to: request, body: body)
+        } catch {
+            metrics.unencodable.increment()
+            logger.error(
+                "unencodable response",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+            )
+            return WireFormat.failure(
+                to: request, error: RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
+            )
+        }
+    }
+}
+
+extension RequestService where Request: Decodable, Response: Encodable {
+    /// Makes a service on `endpoints` that speaks JSON (``JSONCodec``).
+    ///
+    /// - Throws: as ``init(_:endpoints:requestDecoder:responseEncoder:configuration:logger:handler:)``.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping Handler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: JSONCodec<Request>(), responseEncoder: JSONCodec<Response>(),
+            configuration: configuration, logger: logger, handler: handler
+        )
+    }
+}

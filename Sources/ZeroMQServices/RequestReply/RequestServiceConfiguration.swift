@@ -1,0 +1,48 @@
+import CoreMetrics
+
+/// How a ``RequestService`` bounds and reports its work.
+public struct RequestServiceConfiguration: Sendable {
+    /// How many requests the handler may work on at once (default 64). At the limit the
+    /// service stops reading: further requests wait in libzmq, whose high-water mark then
+    /// pushes back on clients.
+    public var maximumConcurrentRequests: Int = 64
+
+    /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
+    /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.
+    public var maximumRequestSize: Int?
+
+    /// Where the service's metrics go; `nil` (the default) uses `MetricsSystem.factory`.
+    public var metricsFactory: (any MetricsFactory)?
+
+    /// Dimensions added to every metric of the service, such as `[("service", "calculator")]`.
+    public var metricsDimensions: [(String, String)] = []
+
+    /// Makes the default configuration.
+    public init() {}
+
+    /// Makes a configuration with the given concurrency limit.
+    public init(maximumConcurrentRequests: Int) {
+        self.maximumConcurrentRequests = maximumConcurrentRequests
+    }
+}
+
+/// Where a service listens: an endpoint to bind, or one to connect to (a broker's backend, as
+/// with the seed's Queue device).
+public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Whether the service binds the endpoint (`true`) or connects to it.
+    public var binds: Bool
+    /// The endpoint, such as `tcp://*:5555` or `ipc:///tmp/calculator`.
+    public var endpoint: String
+
+    /// Binds `endpoint`; port `*` lets the system choose (see ``RequestService/boundEndpoints``).
+    public static func bind(_ endpoint: String) -> ServiceEndpoint {
+        ServiceEndpoint(binds: true, endpoint: endpoint)
+    }
+
+    /// Connects to `endpoint`.
+    public static func connect(_ endpoint: String) -> ServiceEndpoint {
+        ServiceEndpoint(binds: false, endpoint: endpoint)
+    }
+
+    public var description: String { (binds ? "bind " : "connect ") + endpoint }
+}

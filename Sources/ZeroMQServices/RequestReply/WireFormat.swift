@@ -1,0 +1,106 @@
+import ZeroMQ
+
+/// The frames of the typed request/reply protocol; Docs/WireProtocol.md is the prose version.
+///
+/// ```
+/// request (client → service):        [request id] [empty] [body …]
+/// success (service → client):        [request id] [empty] [body …]
+/// error   (service → client):        [request id] ["error"] [empty] [{"code": …, "message": …}]
+/// ```
+///
+/// The request id is the client's (8 bytes, big-endian). A REP socket echoes the envelope (every
+/// frame up to the empty delimiter), so a plain REP server answers in the success form. The
+/// service echoes the envelope it received (routing ids included) and, for an error, adds the
+/// status frame `error` after it.
+enum WireFormat {
+    /// The status frame of an error reply.
+    static let errorStatus: [UInt8] = Array("error".utf8)
+
+    /// The bytes of a request id.
+    static func idFrame(_ id: UInt64) -> Frame {
+        withUnsafeBytes(of: id.bigEndian) { Frame(bytes: $0) }
+    }
+
+    /// The request id in `frame`, if it is one of ours (8 bytes).
+    static func id(in frame: Frame) -> UInt64? {
+        guard frame.count == 8 else { return nil }
+        return frame.withUnsafeBytes { buffer in
+            buffer.reduce(0) { ($0 << 8) | UInt64($1) }
+        }
+    }
+
+    /// A request message.
+    static func request(id: UInt64, body: [Frame]) -> Message {
+        var frames = [idFrame(id), Frame([])]
+        frames.append(contentsOf: body)
+        return Message(frames: frames)
+    }
+
+    /// What a reply says, as far as the client can tell without decoding the body.
+    enum Reply {
+        /// A response body.
+        case success(id: UInt64, body: [Frame])
+        /// An error reply; `body` should hold a JSON ``RemoteError``.
+        case failure(id: UInt64, body: [Frame])
+        /// A reply for request `id` whose envelope is not one of the two forms.
+        case malformed(id: UInt64, frames: [Frame])
+        /// Not a reply to any request of this client: no delimiter, or not our id.
+        case foreign(reason: String)
+    }
+
+    /// Reads a reply received on the client's DEALER.
+    static func parseReply(_ message: Message) -> Reply {
+        let frames = message.frames
+        guard let delimiter = frames.firstIndex(where: \.isEmpty) else {
+            return .foreign(reason: "no empty delimiter frame in \(frames.count) frames")
+        }
+        guard delimiter > 0, let id = id(in: frames[0]) else {
+            return .foreign(reason: "the first frame is not an 8-byte request id")
+        }
+        let body = Array(frames[(delimiter + 1)...])
+        switch delimiter {
+        case 1:
+            return .success(id: id, body: body)
+        case 2 where frames[1].bytes == errorStatus:
+            return .failure(id: id, body: body)
+        default:
+            return .malformed(id: id, frames: frames)
+        }
+    }
+
+    /// A request as the service's ROUTER received it: the envelope (routing ids, then the
+    /// client's request id if any) and the body after the delimiter.
+    struct Request {
+        var envelope: [Frame]
+        var body: [Frame]
+
+        /// The client's request id, for logs: the last envelope frame, when it is 8 bytes.
+        var requestID: UInt64? { envelope.count > 1 ? WireFormat.id(in: envelope[envelope.count - 1]) : nil }
+    }
+
+    /// Splits a message received on the service's ROUTER, or `nil` when it has no delimiter
+    /// (nothing to reply to: a REQ or DEALER peer always sends one).
+    static func parseRequest(_ message: Message) -> Request? {
+        let frames = message.frames
+        guard let delimiter = frames.firstIndex(where: \.isEmpty), delimiter > 0 else { return nil }
+        return Request(envelope: Array(frames[..<delimiter]), body: Array(frames[(delimiter + 1)...]))
+    }
+
+    /// A success reply to `request`.
+    static func success(to request: Request, body: [Frame]) -> Message {
+        var frames = request.envelope
+        frames.reserveCapacity(frames.count + 1 + body.count)
+        frames.append(Frame([]))
+        frames.append(contentsOf: body)
+        return Message(frames: frames)
+    }
+
+    /// An error reply to `request`.
+    static func failure(to request: Request, error: RemoteError) -> Message {
+        var frames = request.envelope
+        frames.append(Frame(errorStatus))
+        frames.append(Frame([]))
+        frames.append(Frame(RemoteErrorJSON.encode(error)))
+        return Message(frames: frames)
+    }
+}

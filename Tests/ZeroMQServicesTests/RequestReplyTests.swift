@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import MetricsTestKit
+import Testing
+import ZeroMQ
+@testable import ZeroMQServices
+
+@Suite("Typed request/reply")
+struct RequestReplyTests {
+    @Test("1 000 concurrent requests from 50 tasks each get their own response")
+    func concurrentRequestsAreMatched() async throws {
+        try await withDeadline(60) {
+            try await withContext { context in
+                let serviceMetrics = TestMetrics()
+                let clientMetrics = TestMetrics()
+                var serviceConfiguration = RequestServiceConfiguration(maximumConcurrentRequests: 32)
+                serviceConfiguration.metricsFactory = serviceMetrics
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: serviceConfiguration
+                ) { request in
+                    // Finish out of order, so that replies overtake each other.
+                    try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
+                    return Echo(caller: request.caller, index: request.index, text: "re: \(request.text)")
+                }
+                var clientConfiguration = RequestClientConfiguration(timeout: .seconds(20))
+                clientConfiguration.metricsFactory = clientMetrics
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: clientConfiguration
+                )
+                let mismatches = try await withServices([service, client]) {
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for caller in 0..<50 {
+                            group.addTask {
+                                var wrong = 0
+                                try await withThrowingTaskGroup(of: Bool.self) { calls in
+                                    for index in 0..<20 {
+                                        calls.addTask {
+                                            let request = Echo(caller: caller, index: index, text: "\(caller)/\(index)")
+                                            let response = try await client.request(request)
+                                            return response == Echo(caller: caller, index: index, text: "re: \(caller)/\(index)")
+                                        }
+                                    }
+                                    for try await matched in calls where !matched { wrong += 1 }
+                                }
+                                return wrong
+                            }
+                        }
+                        return try await group.reduce(0, +)
+                    }
+                }
+                #expect(mismatches == 0)
+                #expect(total(clientMetrics, "zmq_client_requests_total", result: "ok") == 1_000)
+                #expect(total(serviceMetrics, "zmq_service_requests_total", result: "ok") == 1_000)
+                #expect(try clientMetrics.expectTimer("zmq_client_request_duration").values.count == 1_000)
+                #expect(try clientMetrics.expectMeter("zmq_client_in_flight").lastValue == 0)
+                #expect(try serviceMetrics.expectMeter("zmq_service_in_flight").lastValue == 0)
+            }
+        }
+    }
+
+    @Test("A RemoteError thrown by the handler reaches the client as a typed value")
+    func remoteErrorsAreTyped() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    switch request.index {
+                    case 1: throw RemoteError(code: "not-found", message: "no echo number \(request.index)")
+                    case 2: throw CocoaError(.fileNoSuchFile)
+                    default: return request
+                    }
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    let notFound = await requestError { try await client.request(Echo(caller: 0, index: 1)) }
+                    #expect(notFound?.code == .remote)
+                    #expect(notFound?.remoteError == RemoteError(code: "not-found", message: "no echo number 1"))
+                    #expect(notFound?.endpoint == service.boundEndpoints[0])
+
+                    let internalError = await requestError { try await client.request(Echo(caller: 0, index: 2)) }
+                    #expect(internalError?.code == .remote)
+                    #expect(internalError?.remoteError?.code == RemoteError.internalErrorCode)
+
+                    // The connection is fine afterwards.
+                    let after = try await client.request(Echo(caller: 0, index: 3))
+                    #expect(after == Echo(caller: 0, index: 3))
+                }
+            }
+        }
+    }
+
+    @Test("A REQ socket can call the service; requests without an envelope are dropped and counted")
+    func plainPeers() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let service = try await RequestService<String, String>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: StringCodec(),
+                    responseEncoder: StringCodec(), configuration: configuration
+                ) { "Echo: \($0)" }
+                try await withServices([service]) {
+                    let req = try ReqSocket(context)
+                    try await req.connect(service.boundEndpoints[0])
+                    #expect(try await req.request("hello", timeout: .seconds(10)).string == "Echo: hello")
+                    await req.close()
+
+                    // A DEALER that sends no delimiter gets nothing back; the service goes on.
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    try await dealer.send(Message(frames: ["no", "delimiter"]))
+                    try await dealer.send(Message(frames: [Frame(WireFormat.idFrame(7).bytes), Frame([]), "after"]))
+                    let reply = try await dealer.receive(timeout: .seconds(10))
+                    #expect(reply.frames.map(\.bytes) == [WireFormat.idFrame(7).bytes, [], Array("Echo: after".utf8)])
+                    #expect(total(metrics, "zmq_service_dropped_messages_total") == 1)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+}
