@@ -448,6 +448,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         }
     }
 
+    /// Calls waiting for a reply or sending (for tests).
+    var pendingCount: Int { pending.count }
+
     // MARK: Lifecycle
 
     /// Reads replies until graceful shutdown, then lets the calls in flight finish and closes

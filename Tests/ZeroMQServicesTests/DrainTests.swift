@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+import ZeroMQ
+@testable import ZeroMQServices
+
+@Suite("Typed request/reply: graceful shutdown")
+struct DrainTests {
+    @Test("A service shutting down finishes the requests in flight and sends their replies")
+    func serviceDrains() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let started = Atomic<Int>(0)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    started.add(1, ordering: .relaxed)
+                    try await Task.sleep(for: .milliseconds(300))
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(1))
+                )
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await service.run() }
+                    group.addTask { try await client.run() }
+                    let replies = try await withThrowingTaskGroup(of: Echo.self) { calls in
+                        for index in 0..<20 {
+                            calls.addTask { try await client.request(Echo(caller: 0, index: index)) }
+                        }
+                        while started.load(ordering: .relaxed) < 20 { try await Task.sleep(for: .milliseconds(5)) }
+                        service.beginGracefulShutdown()
+                        return try await calls.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(Set(replies.map(\.index)) == Set(0..<20))
+                    // The service has stopped: nothing answers any more.
+                    let error = await requestError { try await client.request(Echo(caller: 1, index: 0)) }
+                    #expect(error?.code == .timedOut || error?.code == .unreachable)
+                    client.beginGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+        }
+    }
+
+    @Test("A client shutting down in a ServiceGroup lets its calls in flight finish, then refuses new ones")
+    func clientDrainsInAServiceGroup() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let started = Atomic<Int>(0)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    started.add(1, ordering: .relaxed)
+                    try await Task.sleep(for: .milliseconds(300))
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                let group = ServiceGroup(
+                    configuration: ServiceGroupConfiguration(
+                        services: [.init(service: service), .init(service: client)], logger: Logger(label: "test")
+                    )
+                )
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    let replies = try await withThrowingTaskGroup(of: Echo.self) { calls in
+                        for index in 0..<10 {
+                            calls.addTask { try await client.request(Echo(caller: 0, index: index)) }
+                        }
+                        while started.load(ordering: .relaxed) < 10 { try await Task.sleep(for: .milliseconds(5)) }
+                        // The client shuts down first (reverse order), then the service.
+                        await group.triggerGracefulShutdown()
+                        return try await calls.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(Set(replies.map(\.index)) == Set(0..<10))
+                    try await tasks.waitForAll()
+                }
+                let error = await requestError { try await client.request(Echo(caller: 1, index: 0)) }
+                #expect(error?.code == .closed)
+            }
+        }
+    }
+
+    @Test("Cancelling run() fails the calls in flight with closed")
+    func cancellingTheClient() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    try await Task.sleep(for: .seconds(2))
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service]) {
+                    let running = Task { try await client.run() }
+                    let call = Task { try await client.request(Echo(caller: 0, index: 0)) }
+                    while await client.pendingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                    running.cancel()
+                    let error = await requestError { try await call.value }
+                    #expect(error?.code == .closed)
+                    try await running.value
+                }
+            }
+        }
+    }
+}

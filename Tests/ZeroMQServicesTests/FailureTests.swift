@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import MetricsTestKit
+import Synchronization
+import Testing
+import ZeroMQ
+@testable import ZeroMQServices
+
+@Suite("Typed request/reply: timeouts, retries, failover, cancellation")
+struct FailureTests {
+    @Test("Idempotent requests are retried until a restarted service answers")
+    func retriesReachARestartedService() async throws {
+        try await withDeadline(60) {
+            try await withContext { context in
+                let endpoint = try await unusedTCPEndpoint(context)
+                let metrics = TestMetrics()
+                var configuration = RequestClientConfiguration(
+                    timeout: .milliseconds(300),
+                    retryPolicy: .exponentialBackoff(
+                        maximumAttempts: 30, initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(200),
+                        deadline: .seconds(20)
+                    )
+                )
+                configuration.metricsFactory = metrics
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint], configuration: configuration)
+                @Sendable func startService(_ generation: Int) async throws -> RequestService<Echo, Echo> {
+                    try await RequestService<Echo, Echo>(context, endpoints: [.bind(endpoint)]) { request in
+                        Echo(caller: request.caller, index: request.index, text: "generation \(generation)")
+                    }
+                }
+                try await withServices([client]) {
+                    // First life of the service.
+                    let first = try await startService(1)
+                    try await withServices([first]) {
+                        let reply = try await client.request(Echo(caller: 1, index: 1), idempotent: true)
+                        #expect(reply.text == "generation 1")
+                    }
+                    // The service is gone: an idempotent request keeps trying, and the service
+                    // comes back while it does.
+                    async let restarted: Void = {
+                        try await Task.sleep(for: .milliseconds(700))
+                        let second = try await startService(2)
+                        try await withServices([second]) {
+                            try await Task.sleep(for: .seconds(3))
+                        }
+                    }()
+                    let reply = try await client.request(Echo(caller: 1, index: 2), idempotent: true)
+                    #expect(reply.text == "generation 2")
+                    #expect(total(metrics, "zmq_client_retries_total") >= 1)
+                    try await restarted
+                }
+            }
+        }
+    }
+
+    @Test("Without the idempotent mark a timed-out request is not sent again")
+    func nonIdempotentRequestsAreNotRetried() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let handled = Atomic<Int>(0)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    handled.add(1, ordering: .relaxed)
+                    try await Task.sleep(for: .milliseconds(request.index))
+                    return request
+                }
+                let metrics = TestMetrics()
+                var configuration = RequestClientConfiguration(
+                    timeout: .milliseconds(200),
+                    retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(10))
+                )
+                configuration.metricsFactory = metrics
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: configuration
+                )
+                try await withServices([service, client]) {
+                    let slow = await requestError { try await client.request(Echo(caller: 0, index: 600)) }
+                    #expect(slow?.code == .timedOut)
+                    #expect(slow?.attempts == 1)
+                    // The same slow request, idempotent: three attempts, then it times out.
+                    let retried = await requestError { try await client.request(Echo(caller: 0, index: 2_000), idempotent: true) }
+                    #expect(retried?.code == .timedOut)
+                    #expect(retried?.attempts == 3)
+                    #expect(total(metrics, "zmq_client_retries_total") == 2)
+                    // A per-call timeout overrides the configured one.
+                    let quick = try await client.request(Echo(caller: 0, index: 300), timeout: .seconds(10))
+                    #expect(quick.index == 300)
+                    try await Task.sleep(for: .milliseconds(200))
+                    #expect(handled.load(ordering: .relaxed) == 5)
+                }
+            }
+        }
+    }
+
+    @Test("A retry policy's deadline bounds the whole call")
+    func deadlineBoundsTheCall() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let configuration = RequestClientConfiguration(
+                    timeout: .seconds(5),
+                    retryPolicy: .exponentialBackoff(maximumAttempts: 100, initialBackoff: .milliseconds(10), deadline: .milliseconds(400))
+                )
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [silentEndpoint()], configuration: configuration)
+                try await withServices([client]) {
+                    let started = ContinuousClock.now
+                    let error = await requestError { try await client.request(Echo(caller: 0, index: 0), idempotent: true) }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(error?.code == .unreachable)
+                    #expect(elapsed < .seconds(3))
+                    #expect(elapsed >= .milliseconds(350))
+                }
+            }
+        }
+    }
+
+    @Test("Calls fail over to the next endpoint when one is unreachable, and stay there")
+    func failover() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { $0 }
+                let metrics = TestMetrics()
+                var configuration = RequestClientConfiguration(
+                    timeout: .milliseconds(300), retryPolicy: .exponentialBackoff(maximumAttempts: 2, initialBackoff: .zero)
+                )
+                configuration.metricsFactory = metrics
+                let nobody = silentEndpoint()
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: [nobody, service.boundEndpoints[0]], configuration: configuration
+                )
+                try await withServices([service, client]) {
+                    // Not idempotent, but never sent to the first endpoint: it is safe to send it on.
+                    let first = try await client.request(Echo(caller: 0, index: 1))
+                    #expect(first.index == 1)
+                    #expect(total(metrics, "zmq_client_failovers_total") == 1)
+                    #expect(total(metrics, "zmq_client_retries_total") == 1)
+                    // Later calls go straight to the endpoint that works.
+                    for index in 2...5 {
+                        #expect(try await client.request(Echo(caller: 0, index: index)).index == index)
+                    }
+                    #expect(total(metrics, "zmq_client_retries_total") == 1)
+                }
+            }
+        }
+    }
+
+    @Test("A cancelled call removes its pending entry; its late reply is dropped")
+    func cancellationRemovesThePendingEntry() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+                    try await Task.sleep(for: .milliseconds(request.index))
+                    return request
+                }
+                let metrics = TestMetrics()
+                var configuration = RequestClientConfiguration(timeout: .seconds(10))
+                configuration.metricsFactory = metrics
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: configuration
+                )
+                try await withServices([service, client]) {
+                    let call = Task { try await client.request(Echo(caller: 0, index: 500)) }
+                    while await client.pendingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                    call.cancel()
+                    let error = await requestError { try await call.value }
+                    #expect(error?.code == .cancelled)
+                    #expect(await client.pendingCount == 0)
+                    // The reply comes after 500 ms, finds no caller, and is dropped; the next
+                    // call gets its own reply.
+                    try await Task.sleep(for: .milliseconds(700))
+                    #expect(total(metrics, "zmq_client_late_replies_total") == 1)
+                    #expect(try await client.request(Echo(caller: 0, index: 1)).index == 1)
+                    #expect(total(metrics, "zmq_client_requests_total", result: "cancelled") == 1)
+                }
+            }
+        }
+    }
+
+    @Test("After graceful shutdown new requests fail with closed")
+    func closedClient() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [silentEndpoint()])
+                try await withServices([client]) {}
+                let error = await requestError { try await client.request(Echo(caller: 0, index: 0)) }
+                #expect(error?.code == .closed)
+                // Running twice is refused.
+                await #expect(throws: RequestError.self) { try await client.run() }
+            }
+        }
+    }
+
+    @Test("The backoff grows by the multiplier up to the maximum, less at most the jitter share")
+    func backoff() {
+        let policy = RetryPolicy.exponentialBackoff(
+            maximumAttempts: 10, initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(1_000), multiplier: 2,
+            jitter: 0.5
+        )
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let second = policy.backoff(beforeAttempt: 2, using: &random)
+            #expect(second >= .milliseconds(50) && second <= .milliseconds(100))
+            let fourth = policy.backoff(beforeAttempt: 4, using: &random)
+            #expect(fourth >= .milliseconds(200) && fourth <= .milliseconds(400))
+            let tenth = policy.backoff(beforeAttempt: 10, using: &random)
+            #expect(tenth >= .milliseconds(500) && tenth <= .milliseconds(1_000))
+        }
+        var steady = RetryPolicy.exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(100), jitter: 0)
+        #expect(steady.backoff(beforeAttempt: 3, using: &random) == .milliseconds(200))
+        steady.jitter = 7
+        #expect(RetryPolicy(maximumAttempts: 0, jitter: 7).maximumAttempts == 1)
+        #expect(RetryPolicy(maximumAttempts: 2, jitter: 7).jitter == 1)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import MetricsTestKit
+import Testing
+import ZeroMQ
+@testable import ZeroMQServices
+
+/// Random bytes from a seeded generator, so a failure can be replayed.
+struct SeededBytes: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        // SplitMix64.
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var words = (0..<(count + 7) / 8).map { _ in next() }
+        return words.withUnsafeMutableBytes { Array($0.prefix(count)) }
+    }
+}
+
+@Suite("Typed request/reply: malformed messages")
+struct MalformedMessageTests {
+    @Test("Malformed requests get bad-request replies and the service keeps serving")
+    func malformedRequests() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { $0 }
+                try await withServices([service]) {
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    var random = SeededBytes(state: 6)
+                    let id = WireFormat.idFrame(42)
+                    let bodies: [[Frame]] = [
+                        [Frame(random.bytes(64))],  // random bytes
+                        [Frame(random.bytes(1))],
+                        [],  // no body frame
+                        [Frame(#"{"caller":1,"index":2}"#), Frame("extra")],  // wrong frame count
+                        [Frame(#"{"caller":"one"}"#)],  // JSON of the wrong shape
+                        [Frame(random.bytes(8 * 1024 * 1024))],  // huge
+                    ]
+                    for body in bodies {
+                        try await dealer.send(Message(frames: [id, Frame([])] + body))
+                        let reply = try await dealer.receive(timeout: .seconds(10))
+                        guard case .failure(let replyID, let errorBody) = WireFormat.parseReply(reply) else {
+                            Issue.record("expected an error reply, got \(reply.frameCount) frames")
+                            continue
+                        }
+                        #expect(replyID == 42)
+                        let error = try RemoteErrorJSON.decode(errorBody[0].bytes)
+                        #expect(error.code == RemoteError.badRequestCode)
+                    }
+                    // Random frames without a delimiter cannot be answered: dropped.
+                    try await dealer.send(Message(frames: [Frame(random.bytes(20)), Frame(random.bytes(3))]))
+                    // Still serving.
+                    try await dealer.send(
+                        Message(frames: [id, Frame([]), Frame(try JSONEncoder().encode(Echo(caller: 3, index: 4)))])
+                    )
+                    let reply = try await dealer.receive(timeout: .seconds(10))
+                    guard case .success(42, let body) = WireFormat.parseReply(reply) else {
+                        Issue.record("expected a success reply")
+                        return
+                    }
+                    #expect(try JSONDecoder().decode(Echo.self, from: body[0].data) == Echo(caller: 3, index: 4))
+                    #expect(total(metrics, "zmq_service_requests_total", result: "bad_request") == Int64(bodies.count))
+                    #expect(total(metrics, "zmq_service_dropped_messages_total") == 1)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+
+    @Test("A request above maximumRequestSize disconnects its sender; others are served")
+    func oversizedRequests() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                var configuration = RequestServiceConfiguration()
+                configuration.maximumRequestSize = 64 * 1024
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { $0 }
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(1))
+                )
+                try await withServices([service, client]) {
+                    let huge = Echo(caller: 0, index: 0, text: String(repeating: "x", count: 1024 * 1024))
+                    let error = await requestError { try await client.request(huge) }
+                    #expect(error?.code == .timedOut || error?.code == .unreachable)
+                    // libzmq reconnects the client; the service answers normal requests.
+                    var answered: Echo?
+                    for _ in 0..<20 where answered == nil {
+                        answered = try? await client.request(Echo(caller: 0, index: 1), idempotent: true)
+                    }
+                    #expect(answered == Echo(caller: 0, index: 1))
+                }
+            }
+        }
+    }
+
+    @Test("Malformed replies fail only their own call, with the bytes kept")
+    func malformedReplies() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                // A fake service on a raw ROUTER that answers each request in a chosen wrong way.
+                let router = try RouterSocket(context)
+                let endpoint = try await router.bind("tcp://127.0.0.1:*")
+                let metrics = TestMetrics()
+                var configuration = RequestClientConfiguration(timeout: .milliseconds(500))
+                configuration.metricsFactory = metrics
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint], configuration: configuration)
+                let fake = Task {
+                    var random = SeededBytes(state: 9)
+                    while let request = try? await router.receive() {
+                        let frames = request.frames
+                        guard frames.count == 4, let echo = try? JSONDecoder().decode(Echo.self, from: frames[3].data) else { continue }
+                        let peer = frames[0]
+                        let id = frames[1]
+                        let empty = Frame([])
+                        let reply: [Frame]
+                        switch echo.index {
+                        case 0: reply = [peer, id, empty, Frame(random.bytes(100))]  // random bytes
+                        case 1: reply = [peer, id, empty, frames[3], frames[3]]  // two body frames
+                        case 2: reply = [peer, id, empty]  // no body frame
+                        case 3: reply = [peer, id, empty, Frame(random.bytes(4 * 1024 * 1024))]  // huge
+                        case 4: reply = [peer, id, Frame("error"), empty, Frame("not json")]  // bad error body
+                        case 5: reply = [peer, id, Frame("surprise"), empty, frames[3]]  // unknown envelope
+                        case 6: reply = [peer, Frame(random.bytes(8)), empty, frames[3]]  // someone else's id
+                        case 7: reply = [peer, Frame(random.bytes(30))]  // no delimiter
+                        default: reply = [peer, id, empty, frames[3]]  // correct
+                        }
+                        try? await router.send(Message(frames: reply))
+                    }
+                }
+                try await withServices([client]) {
+                    for index in 0...5 {
+                        let error = await requestError { try await client.request(Echo(caller: 0, index: index)) }
+                        #expect(error?.code == .undecodableReply, "reply \(index)")
+                        // The body frames the decoder saw (the whole reply for a bad envelope).
+                        #expect(error?.replyFrames?.count == [1, 2, 0, 1, 4, 4][index], "reply \(index)")
+                    }
+                    #expect(
+                        (await requestError { try await client.request(Echo(caller: 0, index: 3)) })?.replyFrames?.first?.count
+                            == 4 * 1024 * 1024
+                    )
+                    for index in 6...7 {
+                        let error = await requestError { try await client.request(Echo(caller: 0, index: index)) }
+                        #expect(error?.code == .timedOut, "reply \(index)")
+                    }
+                    #expect(total(metrics, "zmq_client_late_replies_total") == 2)
+                    // Later requests are fine.
+                    let later = try await client.request(Echo(caller: 0, index: 8))
+                    #expect(later == Echo(caller: 0, index: 8))
+                }
+                await router.close()
+                _ = await fake.value
+            }
+        }
+    }
+}
