@@ -1,0 +1,101 @@
+import Logging
+import ZeroMQ
+
+/// Publishes typed events on a PUB socket, each under a topic derived from the event.
+///
+/// Each event goes out as `[topic] [body …]`: the topic frame (UTF-8) is what subscribers'
+/// prefixes match, the body is the encoder's frames (see Docs/WireProtocol.md).
+///
+/// ```swift
+/// let publisher = try await EventPublisher<Weather>(context, endpoints: [.bind("tcp://*:5556")], topic: \.zipcode)
+/// try await publisher.publish(Weather(zipcode: "10001", temperature: 21, humidity: 40))
+/// ```
+///
+/// Like any PUB socket it drops events that no subscriber has asked for, and events for a
+/// subscriber beyond its high-water mark; a subscriber that joins late misses what came before.
+public final class EventPublisher<Event: Sendable>: Sendable {
+    /// The endpoints the publisher binds, as libzmq resolved them, then those it connects to.
+    public let boundEndpoints: [String]
+
+    private let socket: PubSocket
+    private let encoder: any MessageEncoder<Event>
+    private let topic: @Sendable (Event) -> String
+
+    /// Makes a publisher on `endpoints` that encodes events with `encoder`.
+    ///
+    /// - Parameters:
+    ///   - context: the context whose loop runs the socket.
+    ///   - endpoints: where to bind (subscribers connect here) or whom to connect to (a
+    ///     Forwarder's frontend); at least one.
+    ///   - encoder: how events become frames.
+    ///   - topic: the topic of an event; a key path such as `\.zipcode` works.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, or when
+    ///   `endpoints` is empty.
+    public init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        encoder: some MessageEncoder<Event>,
+        topic: @escaping @Sendable (Event) -> String
+    ) async throws {
+        guard !endpoints.isEmpty else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "EventPublisher.init", reason: "a publisher needs at least one endpoint"
+            )
+        }
+        let socket = try PubSocket(context)
+        do {
+            self.boundEndpoints = try await socket.use(endpoints)
+        } catch {
+            await socket.close()
+            throw error
+        }
+        self.socket = socket
+        self.encoder = encoder
+        self.topic = topic
+    }
+
+    /// Publishes `event` under its topic.
+    ///
+    /// Returns once the socket has queued it; a PUB socket never waits for subscribers.
+    ///
+    /// - Throws: the encoder's error (nothing is sent), or ``ZeroMQError`` when the publisher
+    ///   is closed.
+    public func publish(_ event: Event) async throws {
+        var frames = [Frame(topic(event))]
+        frames.append(contentsOf: try encoder.encode(event))
+        try await socket.send(Message(frames: frames))
+    }
+
+    /// Closes the socket. Events already queued leave within the socket's linger.
+    public func close() async {
+        await socket.close()
+    }
+}
+
+extension EventPublisher where Event: Encodable {
+    /// Makes a publisher on `endpoints` that sends JSON (``JSONCodec``).
+    ///
+    /// - Throws: as ``init(_:endpoints:encoder:topic:)``.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        topic: @escaping @Sendable (Event) -> String
+    ) async throws {
+        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic)
+    }
+}
+
+extension Socket {
+    /// Binds and connects `endpoints`; returns the bound ones as resolved, then the connected.
+    func use(_ endpoints: [ServiceEndpoint]) throws -> [String] {
+        var resolved: [String] = []
+        for endpoint in endpoints where endpoint.binds {
+            resolved.append(try bind(endpoint.endpoint))
+        }
+        for endpoint in endpoints where !endpoint.binds {
+            try connect(endpoint.endpoint)
+            resolved.append(endpoint.endpoint)
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,199 @@
+import Logging
+import ZeroMQ
+
+/// What an ``EventSubscriber`` does with a message it cannot decode.
+public enum UndecodableEventPolicy: Sendable, Hashable {
+    /// Log it (a warning with the topic and the error) and go on with the next message.
+    case skip
+    /// End the iteration by throwing an ``UndecodableEventError``; the subscriber stays open
+    /// and a new iteration goes on after that message.
+    case fail
+}
+
+/// A message an ``EventSubscriber`` could not decode (with ``UndecodableEventPolicy/fail``).
+public struct UndecodableEventError: Error, Sendable, CustomStringConvertible {
+    /// The message's frames, the topic frame first, kept for diagnosis.
+    public var frames: [[UInt8]]
+    /// The decoder's error, or `nil` when the message had no body frame.
+    public var underlying: (any Error)?
+
+    /// The topic frame as text, when it is UTF-8.
+    public var topic: String? { frames.first.flatMap { String(validating: $0, as: UTF8.self) } }
+
+    public var description: String {
+        "undecodable event on topic \(topic.map { "\"\($0)\"" } ?? "<binary>") (\(frames.count) frames)"
+            + (underlying.map { ": \($0)" } ?? ": no body frame")
+    }
+}
+
+/// Receives typed events from publishers, filtered by topic prefix.
+///
+/// ```swift
+/// let subscriber = try await EventSubscriber<Weather>(
+///     context, endpoints: [.connect("tcp://127.0.0.1:5556")], topics: ["10001"]
+/// )
+/// for try await weather in subscriber.events {
+///     print(weather.temperature)
+/// }
+/// ```
+///
+/// The events are an `AsyncSequence` with the socket's backpressure: while you do not iterate,
+/// messages wait in libzmq up to its high-water mark (beyond it the publisher drops them for
+/// this subscriber). A message that does not decode is handled by the chosen
+/// ``UndecodableEventPolicy``, never by a crash.
+public final class EventSubscriber<Event: Sendable>: Sendable {
+    /// The endpoints the subscriber binds, as libzmq resolved them, then those it connects to.
+    public let boundEndpoints: [String]
+
+    private let socket: SubSocket
+    private let decoder: any MessageDecoder<Event>
+    private let policy: UndecodableEventPolicy
+    private let logger: Logger
+
+    /// Makes a subscriber that receives events whose topic starts with one of `topics`.
+    ///
+    /// - Parameters:
+    ///   - context: the context whose loop runs the socket.
+    ///   - endpoints: publishers to connect to (or an endpoint to bind, for publishers that
+    ///     connect); at least one.
+    ///   - topics: topic prefixes; `[""]` (the default) receives every event.
+    ///   - decoder: how frames become events.
+    ///   - onUndecodable: what to do with a message that does not decode (default: skip it).
+    ///   - logger: where skipped messages are logged (default: the context's logger).
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, or when
+    ///   `endpoints` is empty.
+    public init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        topics: [String] = [""],
+        decoder: some MessageDecoder<Event>,
+        onUndecodable: UndecodableEventPolicy = .skip,
+        logger: Logger? = nil
+    ) async throws {
+        guard !endpoints.isEmpty else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "EventSubscriber.init", reason: "a subscriber needs at least one endpoint"
+            )
+        }
+        let socket = try SubSocket(context)
+        do {
+            for topic in topics {
+                try await socket.subscribe(to: topic)
+            }
+            self.boundEndpoints = try await socket.use(endpoints)
+        } catch {
+            await socket.close()
+            throw error
+        }
+        self.socket = socket
+        self.decoder = decoder
+        self.policy = onUndecodable
+        self.logger = logger ?? context.logger
+    }
+
+    /// The decoded events, for `for try await`; the sequence ends when the subscriber closes.
+    ///
+    /// Iterate from one task at a time. Breaking out loses nothing: the next iteration goes
+    /// on where this one stopped.
+    public var events: EventSequence<Event> {
+        EventSequence(messages: socket.messages, decoder: decoder, policy: policy, logger: logger)
+    }
+
+    /// Adds the topic prefix `topic`.
+    ///
+    /// - Throws: ``ZeroMQError`` when the subscriber is closed.
+    public func subscribe(to topic: String) async throws {
+        try await socket.subscribe(to: topic)
+    }
+
+    /// Removes one earlier subscription to `topic`.
+    ///
+    /// - Throws: ``ZeroMQError`` when the subscriber is closed.
+    public func unsubscribe(from topic: String) async throws {
+        try await socket.unsubscribe(from: topic)
+    }
+
+    /// Closes the socket; iterations of ``events`` end.
+    public func close() async {
+        await socket.close()
+    }
+}
+
+/// The decoded events of an ``EventSubscriber``.
+public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
+    public typealias Element = Event
+    public typealias Failure = any Error
+
+    let messages: MessageSequence<SubRole>
+    let decoder: any MessageDecoder<Event>
+    let policy: UndecodableEventPolicy
+    let logger: Logger
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(messages: messages.makeAsyncIterator(), decoder: decoder, policy: policy, logger: logger)
+    }
+
+    /// Iterates over decoded events.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var messages: MessageSequence<SubRole>.AsyncIterator
+        let decoder: any MessageDecoder<Event>
+        let policy: UndecodableEventPolicy
+        let logger: Logger
+
+        /// The next event, or `nil` once the subscriber is closed.
+        ///
+        /// - Throws: ``UndecodableEventError`` (policy ``UndecodableEventPolicy/fail``), or the
+        ///   socket's errors.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Event? {
+            while let message = try await messages.next(isolation: actor) {
+                do {
+                    return try decode(message)
+                } catch {
+                    switch policy {
+                    case .fail:
+                        throw error
+                    case .skip:
+                        logger.warning(
+                            "skipped an undecodable event",
+                            metadata: ["zmq.topic": "\(error.topic ?? "<binary>")", "error": "\(error)"]
+                        )
+                    }
+                }
+            }
+            return nil
+        }
+
+        private func decode(_ message: Message) throws(UndecodableEventError) -> Event {
+            let frames = message.frames
+            guard frames.count > 1 else { throw UndecodableEventError(frames: frames.map(\.bytes)) }
+            do {
+                return try decoder.decode(Array(frames.dropFirst()))
+            } catch {
+                throw UndecodableEventError(frames: frames.map(\.bytes), underlying: error)
+            }
+        }
+
+        /// The next event, or `nil` once the subscriber is closed.
+        public mutating func next() async throws -> Event? {
+            try await next(isolation: nil)
+        }
+    }
+}
+
+extension EventSubscriber where Event: Decodable {
+    /// Makes a subscriber that reads JSON (``JSONCodec``).
+    ///
+    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:)``.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        topics: [String] = [""],
+        onUndecodable: UndecodableEventPolicy = .skip,
+        logger: Logger? = nil
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, topics: topics, decoder: JSONCodec<Event>(), onUndecodable: onUndecodable,
+            logger: logger
+        )
+    }
+}
