@@ -1,0 +1,157 @@
+// TypedCalculator: typed request/reply over Codable, with swift-service-lifecycle.
+//
+// A calculator service (RequestService on ROUTER) and a client (RequestClient on DEALER) that
+// talk in Swift types: `Calculation` in, `Answer` out, JSON on the wire
+// (Docs/WireProtocol.md). Dividing by zero comes back as a typed RemoteError.
+//
+//   swift run TypedCalculator                          # service and client in one ServiceGroup
+//   swift run TypedCalculator --serve                  # the service alone, until Ctrl-C or SIGTERM
+//   swift run TypedCalculator --connect 6 x 7          # a client for a running service
+//
+// With --serve, SIGTERM (or Ctrl-C) starts a graceful shutdown: the service stops reading,
+// finishes the calculations in flight, sends their answers, and exits.
+import ArgumentParser
+import ExampleSupport
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+import ZeroMQServices
+
+/// What the client asks.
+struct Calculation: Codable, Sendable, CustomStringConvertible {
+    enum Operation: String, Codable, Sendable, CaseIterable {
+        case add = "+", subtract = "-", multiply = "x", divide = "/"
+    }
+
+    var operation: Operation
+    var lhs: Double
+    var rhs: Double
+
+    var description: String { "\(format(lhs)) \(operation.rawValue) \(format(rhs))" }
+}
+
+/// What the service answers.
+struct Answer: Codable, Sendable {
+    var value: Double
+}
+
+func format(_ value: Double) -> String {
+    value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+}
+
+/// The service's handler.
+@Sendable func calculate(_ calculation: Calculation) throws -> Answer {
+    switch calculation.operation {
+    case .add: return Answer(value: calculation.lhs + calculation.rhs)
+    case .subtract: return Answer(value: calculation.lhs - calculation.rhs)
+    case .multiply: return Answer(value: calculation.lhs * calculation.rhs)
+    case .divide:
+        guard calculation.rhs != 0 else {
+            throw RemoteError(code: "division-by-zero", message: "cannot divide \(format(calculation.lhs)) by zero")
+        }
+        return Answer(value: calculation.lhs / calculation.rhs)
+    }
+}
+
+/// Asks the client for each calculation and prints the answers; a service of the group that
+/// ends, which shuts the group down.
+struct CalculatorSession: Service {
+    let client: RequestClient<Calculation, Answer>
+    let calculations: [Calculation]
+
+    func run() async throws {
+        for calculation in calculations {
+            do {
+                let answer = try await client.request(calculation, timeout: .seconds(5), idempotent: true)
+                print("\(calculation) = \(format(answer.value))")
+            } catch {
+                // `client.request` throws only RequestError: `error` has that type here.
+                guard let remote = error.remoteError else { throw error }
+                print("\(calculation) failed: \(remote)")
+            }
+        }
+    }
+}
+
+@main
+struct TypedCalculator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A typed calculator: RequestService and RequestClient in a ServiceGroup.",
+        discussion: """
+            Without --serve or --connect, runs the service and a client in one process, prints a few \
+            calculations (one divides by zero) and exits. A calculation is `<number> <+|-|x|/> <number>`.
+            """
+    )
+
+    @Option(help: "The endpoint the service binds and the client connects to.")
+    var endpoint = "tcp://127.0.0.1:5560"
+
+    @Flag(help: "Run the service alone until SIGINT or SIGTERM.")
+    var serve = false
+
+    @Flag(help: "Run a client alone, for the calculation given as arguments.")
+    var connect = false
+
+    @Argument(help: "A calculation for --connect, such as 6 x 7.")
+    var calculation: [String] = []
+
+    func validate() throws {
+        guard !(serve && connect) else { throw ValidationError("Choose --serve or --connect, not both.") }
+        if connect { _ = try parsedCalculation() }
+    }
+
+    func parsedCalculation() throws -> Calculation {
+        guard calculation.count == 3, let lhs = Double(calculation[0]), let rhs = Double(calculation[2]),
+            let operation = Calculation.Operation(rawValue: calculation[1])
+        else {
+            throw ValidationError("A calculation is <number> <+|-|x|/> <number>, such as 6 x 7.")
+        }
+        return Calculation(operation: operation, lhs: lhs, rhs: rhs)
+    }
+
+    func run() async throws {
+        useLineBufferedStandardOutput()
+        var logger = Logger(label: "TypedCalculator")
+        logger.logLevel = .warning
+        try await Context.withContext { context in
+            if serve {
+                let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger, handler: calculate)
+                announceListening(on: service.boundEndpoints[0])
+                let group = ServiceGroup(
+                    services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                )
+                try await group.run()
+            } else if connect {
+                let client = try await RequestClient<Calculation, Answer>(context, connectingTo: [endpoint], logger: logger)
+                let session = CalculatorSession(client: client, calculations: [try parsedCalculation()])
+                try await runGroup([client, session], logger: logger)
+            } else {
+                let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger, handler: calculate)
+                let client = try await RequestClient<Calculation, Answer>(context, connectingTo: service.boundEndpoints, logger: logger)
+                let session = CalculatorSession(
+                    client: client,
+                    calculations: [
+                        Calculation(operation: .add, lhs: 2, rhs: 3),
+                        Calculation(operation: .subtract, lhs: 10, rhs: 4),
+                        Calculation(operation: .multiply, lhs: 6, rhs: 7),
+                        Calculation(operation: .divide, lhs: 1, rhs: 8),
+                        Calculation(operation: .divide, lhs: 1, rhs: 0),
+                    ]
+                )
+                try await runGroup([service, client, session], logger: logger)
+            }
+        }
+    }
+
+    /// Runs `services` in a group that shuts down gracefully (in reverse order: the session,
+    /// then the client, then the service) once the last one, the session, is done.
+    func runGroup(_ services: [any Service], logger: Logger) async throws {
+        var configurations = services.dropLast().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if let session = services.last {
+            configurations.append(.init(service: session, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var configuration = ServiceGroupConfiguration(services: configurations, logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
