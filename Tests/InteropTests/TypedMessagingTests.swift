@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import ZeroMQ
+import ZeroMQServices
+
+extension Interop {
+    /// The typed request/reply protocol (Docs/WireProtocol.md) across languages, and the typed
+    /// examples.
+    @Suite("Typed messaging")
+    struct TypedMessaging {
+        @Test("a pyzmq client speaking the wire format gets answers and errors from the Swift service")
+        func pythonClientSwiftService() async throws {
+            try await withPeers { peers in
+                let service = try peers.swift("TypedCalculator", ["--serve", "--endpoint", anyLoopbackPort])
+                let endpoint = try await service.endpoint()
+                let client = try peers.python(
+                    "typed_client.py", ["--endpoint", endpoint, "--malformed", "6 x 7", "1 / 0", "10 - 4", "1 / 8"])
+                try await client.succeeded()
+                #expect(client.standardOutput.count == 5)
+                #expect(Array(client.standardOutput.prefix(4)) == [
+                    "6 x 7 = 42", "1 / 0 failed: division-by-zero: cannot divide 1 by zero", "10 - 4 = 6", "1 / 8 = 0.125",
+                ])
+                #expect(client.standardOutput.last?.hasPrefix("malformed failed: bad-request: ") == true)
+                // SIGTERM: the service's ServiceGroup shuts it down gracefully and it exits 0.
+                service.terminate()
+                let exit = try await service.exited()
+                #expect(exit.status == 0 && !exit.bySignal, "\(service.transcript())")
+            }
+        }
+
+        @Test("the typed client with the String codec talks to the seed's Python echo server (REP)")
+        func swiftClientPythonEchoServer() async throws {
+            try await withPeers { peers in
+                let server = try peers.python("server.py", ["--endpoint", anyLoopbackPort, "--count", "10"])
+                let endpoint = try await server.endpoint()
+                try await Context.withContext { context in
+                    let client = try await RequestClient(
+                        context, connectingTo: [endpoint], requestEncoder: StringCodec(), responseDecoder: StringCodec(),
+                        configuration: RequestClientConfiguration(timeout: .seconds(10))
+                    )
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await client.run() }
+                        // Ten requests in flight at once; REP answers one at a time, the ids
+                        // bring each answer to its caller.
+                        let replies = try await withThrowingTaskGroup(of: (Int, String).self) { calls in
+                            for index in 0..<10 {
+                                calls.addTask { (index, try await client.request("hello \(index)")) }
+                            }
+                            return try await calls.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+                        }
+                        #expect(replies == Dictionary(uniqueKeysWithValues: (0..<10).map { ($0, "Echo: hello \($0)") }))
+                        client.beginGracefulShutdown()
+                        try await group.waitForAll()
+                    }
+                }
+                try await server.succeeded()
+                #expect(server.standardOutput.count == 10)
+            }
+        }
+
+        @Test("TypedCalculator runs its service and client in one ServiceGroup")
+        func typedCalculator() async throws {
+            try await withPeers { peers in
+                let calculator = try peers.swift("TypedCalculator", ["--endpoint", anyLoopbackPort])
+                try await calculator.succeeded()
+                #expect(calculator.standardOutput == [
+                    "2 + 3 = 5", "10 - 4 = 6", "6 x 7 = 42", "1 / 8 = 0.125",
+                    "1 / 0 failed: division-by-zero: cannot divide 1 by zero",
+                ])
+            }
+        }
+
+        @Test("WeatherClient averages one zipcode's typed updates from WeatherServer")
+        func weather() async throws {
+            try await withPeers { peers in
+                let server = try peers.swift("WeatherServer", ["--endpoint", anyLoopbackPort])
+                let endpoint = try await server.endpoint()
+                let client = try peers.swift("WeatherClient", ["10042", "--endpoint", endpoint, "--count", "20"])
+                try await client.succeeded(timeout: .seconds(30))
+                #expect(client.standardOutput.first == "Collecting updates from weather server...")
+                let average = client.standardOutput.last ?? ""
+                #expect(average.hasPrefix("Average temperature for zipcode '10042' was "), "\(average)")
+                let degrees = Int(average.dropFirst("Average temperature for zipcode '10042' was ".count).dropLast())
+                #expect(degrees.map { (-80...134).contains($0) } == true, "\(average)")
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+"""typed_client.py: a client of the typed request/reply protocol (Docs/WireProtocol.md) in pyzmq.
+
+Sends each calculation to a TypedCalculator service as JSON on a DEALER socket, all in flight at
+once, each with its own 8-byte request id, then prints the answers in the order asked:
+
+    python3 -u typed_client.py [--endpoint EP] [--timeout S] [--malformed] "6 x 7" "1 / 0"
+
+With --malformed it also sends a request whose body is not JSON and prints the service's
+error reply for it last.
+"""
+import argparse
+import json
+import struct
+import sys
+
+import zmq
+
+parser = argparse.ArgumentParser(description="Typed calculator client speaking the documented wire format.")
+parser.add_argument("calculations", nargs="*", help='calculations such as "6 x 7" (operators + - x /)')
+parser.add_argument("--endpoint", default="tcp://127.0.0.1:5560", help="the service's endpoint (default: %(default)s)")
+parser.add_argument("--timeout", type=float, default=10, help="seconds to wait for all replies (default: %(default)s)")
+parser.add_argument("--malformed", action="store_true", help="also send a request that is not JSON")
+args = parser.parse_args()
+
+OPERATIONS = {"+": "+", "-": "-", "x": "x", "/": "/"}
+
+
+def number(text):
+    value = float(text)
+    return int(value) if value == int(value) else value
+
+
+def shown(value):
+    return str(int(value)) if value == int(value) else str(value)
+
+
+context = zmq.Context()
+sock = context.socket(zmq.DEALER)
+sock.connect(args.endpoint)
+
+# Each request: [request id (8 bytes, big-endian)] [empty delimiter] [body].
+labels = {}
+for index, calculation in enumerate(args.calculations, start=1):
+    lhs, operation, rhs = calculation.split()
+    body = json.dumps({"operation": OPERATIONS[operation], "lhs": number(lhs), "rhs": number(rhs)})
+    request_id = struct.pack(">Q", index)
+    labels[request_id] = calculation
+    sock.send_multipart([request_id, b"", body.encode()])
+if args.malformed:
+    request_id = struct.pack(">Q", len(args.calculations) + 1)
+    labels[request_id] = "malformed"
+    sock.send_multipart([request_id, b"", b"\xff not json"])
+
+# Replies come in any order: [request id] [empty] [body], or [request id] ["error"] [empty] [error].
+answers = {}
+poller = zmq.Poller()
+poller.register(sock, zmq.POLLIN)
+while len(answers) < len(labels):
+    if not poller.poll(int(args.timeout * 1000)):
+        print("typed_client.py: {n} replies missing after {s} s".format(n=len(labels) - len(answers), s=args.timeout),
+              file=sys.stderr)
+        sys.exit(1)
+    frames = sock.recv_multipart()
+    delimiter = frames.index(b"")
+    request_id, envelope, body = frames[0], frames[1:delimiter], frames[delimiter + 1:]
+    label = labels[request_id]
+    if envelope == [b"error"]:
+        error = json.loads(body[0])
+        answers[request_id] = "{l} failed: {c}: {m}".format(l=label, c=error["code"], m=error["message"])
+    else:
+        answers[request_id] = "{l} = {v}".format(l=label, v=shown(json.loads(body[0])["value"]))
+
+for request_id in labels:
+    print(answers[request_id], flush=True)
+
+sock.close()
+context.term()
