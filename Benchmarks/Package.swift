@@ -28,6 +28,7 @@ let package = Package(
             dependencies: [
                 "AllocationCounter",
                 .product(name: "ZeroMQ", package: rootIdentity),
+                .product(name: "ZeroMQServices", package: rootIdentity),
                 .product(name: "CZeroMQ", package: rootIdentity),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -65,6 +65,11 @@ struct ZMQBench: AsyncParsableCommand {
             results.latency = rows
             printSection("latency: round trips", notes: Latency.notes(settings), Latency.table(rows))
         }
+        if settings.runs(.typed) {
+            let rows = try await TypedLatency.run(settings)
+            results.typed = rows
+            printSection("typed: RequestClient round trips against raw REQ/REP", notes: TypedLatency.notes(settings), TypedLatency.table(rows))
+        }
         if settings.runs(.peers) {
             let outcome = try await Peers.run(settings, throughput: results.throughput, latency: results.latency)
             for note in outcome.notes { progress("peers: \(note)") }

@@ -11,6 +11,8 @@ struct Results: Codable, Sendable {
     var throughput: [ThroughputRow]?
     var send: [SendRow]?
     var latency: [LatencyRow]?
+    /// The typed request/reply client against raw REQ/REP (pattern "typed").
+    var typed: [LatencyRow]?
     var peers: PeerResults?
     var scale: [ScaleRow]?
     var allocations: [AllocationRow]?

@@ -1,0 +1,192 @@
+// Typed: round trips of the typed request/reply client (ZeroMQServices.RequestClient) against
+// the raw REQ/REP round trip of the same run. The raw echo is the latency section's REP thread
+// (receive, send back), which echoes the typed client's envelope like any REP server.
+//
+//   raw REQ ↔ raw REP                      the baseline (both ends libzmq on their own threads)
+//   RequestClient, frames ↔ raw REP        the client's machinery alone (PassthroughCodec, 64 B)
+//   RequestClient, JSON ↔ raw REP          plus JSON encoding and decoding (a ~64 B document)
+//   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
+//   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
+//
+// Callers are ordinary tasks unless stated; one request in flight at a time.
+import Foundation
+import ZeroMQ
+import ZeroMQServices
+
+/// The typed request: with the key names and quotes, its JSON is 64 bytes.
+struct TypedProbe: Codable, Sendable {
+    var round: Int
+    var text: String
+
+    static func make(_ round: Int) -> TypedProbe {
+        let digits = String(round).count
+        return TypedProbe(round: round, text: String(repeating: "x", count: max(0, 41 - digits)))
+    }
+}
+
+enum TypedVariant: String, CaseIterable, Sendable {
+    case raw
+    case frames = "client-frames"
+    case json = "client-json"
+    case jsonOnLoop = "client-json-on-loop"
+    case service = "client-json-service"
+
+    var label: String {
+        switch self {
+        case .raw: "raw REQ (own thread) ↔ raw REP echo"
+        case .frames: "RequestClient, PassthroughCodec ↔ raw REP echo"
+        case .json: "RequestClient, JSON ↔ raw REP echo"
+        case .jsonOnLoop: "RequestClient, JSON, task on loop ↔ raw REP echo"
+        case .service: "RequestClient ↔ RequestService, JSON"
+        }
+    }
+}
+
+enum TypedLatency {
+    static let transports: [Transport] = [.tcp, .ipc]
+    static let size = 64
+
+    static func run(_ settings: Settings) async throws -> [LatencyRow] {
+        var rows: [LatencyRow] = []
+        for transport in transports {
+            var samples: [TypedVariant: [UInt64]] = [:]
+            for run in 1...settings.repeats {
+                for variant in TypedVariant.allCases {
+                    let step = "typed \(transport.rawValue) \(variant.rawValue) (run \(run)/\(settings.repeats))"
+                    Watchdog.shared.arm(step)
+                    let measured = try await measure(variant, transport, warmup: settings.latencyWarmup, rounds: settings.latencyRounds)
+                    let summary = LatencySummary(nanoseconds: measured)
+                    progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
+                    samples[variant, default: []].append(contentsOf: measured)
+                }
+            }
+            let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
+            for variant in TypedVariant.allCases {
+                let summary = LatencySummary(nanoseconds: samples[variant, default: []])
+                rows.append(LatencyRow(
+                    pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
+                    rounds: settings.latencyRounds * settings.repeats, mean: rounded(summary.mean, 2), p50: rounded(summary.p50, 2),
+                    p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
+                ))
+            }
+        }
+        Watchdog.shared.disarm()
+        return rows
+    }
+
+    static func measure(_ variant: TypedVariant, _ transport: Transport, warmup: Int, rounds: Int) async throws -> [UInt64] {
+        let address = try Endpoints.shared.bindAddress(transport)
+        let total = warmup + rounds
+        switch variant {
+        case .raw:
+            return try await Latency.measure(.reqRep, transport, size: size, variant: .raw, warmup: warmup, rounds: rounds)
+        case .frames:
+            let server = try RawEchoServer.start(.reqRep, bindTo: address, rounds: total)
+            let context = try Context()
+            let client = try await RequestClient(
+                context, connectingTo: [server.endpoint], requestEncoder: PassthroughCodec(), responseDecoder: PassthroughCodec()
+            )
+            let payload = [Frame([UInt8](repeating: 0x2A, count: size))]
+            let samples = try await running(client) {
+                try await Task.detached {
+                    try await timedRoundTrips(size: size, warmup: warmup, rounds: rounds) {
+                        Message(frames: try await client.request(payload))
+                    }
+                }.value
+            }
+            try await server.thread.value()
+            await context.shutdown()
+            return samples
+        case .json, .jsonOnLoop:
+            let server = try RawEchoServer.start(.reqRep, bindTo: address, rounds: total)
+            let context = try Context()
+            let client = try await RequestClient<TypedProbe, TypedProbe>(context, connectingTo: [server.endpoint])
+            let samples = try await running(client) {
+                try await Task.detached(executorPreference: variant == .jsonOnLoop ? client.loop.taskExecutor : nil) {
+                    try await typedRoundTrips(client, warmup: warmup, rounds: rounds)
+                }.value
+            }
+            try await server.thread.value()
+            await context.shutdown()
+            return samples
+        case .service:
+            let serverContext = try Context()
+            let service = try await RequestService<TypedProbe, TypedProbe>(serverContext, endpoints: [.bind(address)]) { $0 }
+            let clientContext = try Context()
+            let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
+            let samples = try await running(service) {
+                try await running(client) {
+                    try await Task.detached { try await typedRoundTrips(client, warmup: warmup, rounds: rounds) }.value
+                }
+            }
+            await clientContext.shutdown()
+            await serverContext.shutdown()
+            return samples
+        }
+    }
+
+    /// Runs `service` (a client or a service) around `body`, then shuts it down gracefully.
+    static func running<T: Sendable>(
+        _ service: some GracefulService, _ body: () async throws -> T
+    ) async throws -> T {
+        let task = Task { try await service.run() }
+        do {
+            let result = try await body()
+            service.beginGracefulShutdown()
+            try await task.value
+            return result
+        } catch {
+            service.beginGracefulShutdown()
+            _ = try? await task.value
+            throw error
+        }
+    }
+
+    static func table(_ rows: [LatencyRow]) -> TextTable {
+        var table = TextTable([
+            ("transport", .left), ("size", .right), ("client ↔ server", .left), ("mean µs", .right), ("p50", .right),
+            ("p99", .right), ("× raw", .right),
+        ])
+        var previous: String?
+        for row in rows {
+            if let previous, previous != row.transport { table.addSeparator() }
+            previous = row.transport
+            table.add([
+                row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1), Format.decimal(row.p50, 1),
+                Format.decimal(row.p99, 1), Format.ratio(row.ratio),
+            ])
+        }
+        return table
+    }
+
+    static func notes(_ settings: Settings) -> [String] {
+        [
+            "typed calls from an ordinary task unless stated; 64 B bodies (JSON: a 64-byte document); one call in flight",
+            "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
+            "× raw = mean / the raw REQ ↔ raw REP mean of this section",
+        ]
+    }
+}
+
+/// What `running` needs of a client or a service.
+protocol GracefulService: Sendable {
+    func run() async throws
+    func beginGracefulShutdown()
+}
+
+extension RequestClient: GracefulService {}
+extension RequestService: GracefulService {}
+
+/// Typed round trips from the calling task; checks each reply.
+func typedRoundTrips(_ client: RequestClient<TypedProbe, TypedProbe>, warmup: Int, rounds: Int) async throws -> [UInt64] {
+    var samples = [UInt64](repeating: 0, count: rounds)
+    for round in 0..<(warmup + rounds) {
+        let probe = TypedProbe.make(round)
+        let start = monotonicNanoseconds()
+        let reply = try await client.request(probe)
+        let elapsed = monotonicNanoseconds() - start
+        guard reply.round == round else { throw BenchError("typed round trip \(round + 1): reply for round \(reply.round)") }
+        if round >= warmup { samples[round - warmup] = elapsed }
+    }
+    return samples
+}
