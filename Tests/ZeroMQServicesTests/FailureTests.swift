@@ -194,18 +194,19 @@ struct FailureTests {
             maximumAttempts: 10, initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(1_000), multiplier: 2,
             jitter: 0.5
         )
-        var random = SystemRandomNumberGenerator()
+        // No jitter taken off, all of it, and some in between.
+        #expect(policy.backoff(beforeAttempt: 2, randomFraction: 0) == .milliseconds(100))
+        #expect(policy.backoff(beforeAttempt: 2, randomFraction: 1) == .milliseconds(50))
+        #expect(policy.backoff(beforeAttempt: 4, randomFraction: 0) == .milliseconds(400))
+        #expect(policy.backoff(beforeAttempt: 4, randomFraction: 0.5) == .milliseconds(300))
+        #expect(policy.backoff(beforeAttempt: 10, randomFraction: 0) == .milliseconds(1_000))
+        #expect(policy.backoff(beforeAttempt: 10, randomFraction: 1) == .milliseconds(500))
         for _ in 0..<100 {
-            let second = policy.backoff(beforeAttempt: 2, using: &random)
-            #expect(second >= .milliseconds(50) && second <= .milliseconds(100))
-            let fourth = policy.backoff(beforeAttempt: 4, using: &random)
+            let fourth = policy.backoff(beforeAttempt: 4, randomFraction: .random(in: 0...1))
             #expect(fourth >= .milliseconds(200) && fourth <= .milliseconds(400))
-            let tenth = policy.backoff(beforeAttempt: 10, using: &random)
-            #expect(tenth >= .milliseconds(500) && tenth <= .milliseconds(1_000))
         }
-        var steady = RetryPolicy.exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(100), jitter: 0)
-        #expect(steady.backoff(beforeAttempt: 3, using: &random) == .milliseconds(200))
-        steady.jitter = 7
+        let steady = RetryPolicy.exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(100), jitter: 0)
+        #expect(steady.backoff(beforeAttempt: 3, randomFraction: 1) == .milliseconds(200))
         #expect(RetryPolicy(maximumAttempts: 0, jitter: 7).maximumAttempts == 1)
         #expect(RetryPolicy(maximumAttempts: 2, jitter: 7).jitter == 1)
     }

@@ -58,7 +58,6 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private var phase = Phase.idle
     private var shutdownSignal: UnsafeContinuation<Void, Never>?
     private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
-    private var random = SystemRandomNumberGenerator()
 
     private enum Phase { case idle, running, draining, closed }
 
@@ -254,7 +253,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 }
                 failOver(from: endpoint, because: failure)
                 if attempt < policy.maximumAttempts, idempotent || !sent, phase == .running || phase == .idle {
-                    let backoff = policy.backoff(beforeAttempt: attempt + 1, using: &random)
+                    let backoff = policy.backoff(beforeAttempt: attempt + 1, randomFraction: .random(in: 0...1))
                     let resume = ContinuousClock.now + backoff
                     if deadline.map({ resume < $0 }) ?? true {
                         logger.debug(

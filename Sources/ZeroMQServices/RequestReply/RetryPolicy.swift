@@ -60,8 +60,12 @@ public struct RetryPolicy: Sendable, Hashable {
         )
     }
 
-    /// The wait before attempt `attempt` (2 for the first retry), with jitter from `random`.
-    func backoff(beforeAttempt attempt: Int, using random: inout some RandomNumberGenerator) -> Duration {
+    /// The wait before attempt `attempt` (2 for the first retry); `randomFraction` (0...1) picks
+    /// how much of the jitter share is taken off.
+    ///
+    /// (A fraction rather than an `inout` generator: ThreadSanitizer's instrumentation of an
+    /// `inout` access to the zero-sized `SystemRandomNumberGenerator` crashed in Swift 6.3.1.)
+    func backoff(beforeAttempt attempt: Int, randomFraction: Double) -> Duration {
         var wait = initialBackoff
         var step = 2
         while step < attempt, wait < maximumBackoff {
@@ -69,6 +73,6 @@ public struct RetryPolicy: Sendable, Hashable {
             step += 1
         }
         guard jitter > 0, wait > .zero else { return wait }
-        return wait * (1 - jitter * Double.random(in: 0...1, using: &random))
+        return wait * (1 - jitter * min(1, max(0, randomFraction)))
     }
 }
