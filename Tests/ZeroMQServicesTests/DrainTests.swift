@@ -19,7 +19,7 @@ struct DrainTests {
                     return request
                 }
                 let client = try await RequestClient<Echo, Echo>(
-                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(1))
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(20))
                 )
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await service.run() }
@@ -34,7 +34,7 @@ struct DrainTests {
                     }
                     #expect(Set(replies.map(\.index)) == Set(0..<20))
                     // The service has stopped: nothing answers any more.
-                    let error = await requestError { try await client.request(Echo(caller: 1, index: 0)) }
+                    let error = await requestError { try await client.request(Echo(caller: 1, index: 0), timeout: .milliseconds(500)) }
                     #expect(error?.code == .timedOut || error?.code == .unreachable)
                     client.beginGracefulShutdown()
                     try await group.waitForAll()

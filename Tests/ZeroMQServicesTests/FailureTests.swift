@@ -119,7 +119,7 @@ struct FailureTests {
                 let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { $0 }
                 let metrics = TestMetrics()
                 var configuration = RequestClientConfiguration(
-                    timeout: .milliseconds(300), retryPolicy: .exponentialBackoff(maximumAttempts: 2, initialBackoff: .zero)
+                    timeout: .seconds(20), retryPolicy: .exponentialBackoff(maximumAttempts: 2, initialBackoff: .zero)
                 )
                 configuration.metricsFactory = metrics
                 let nobody = silentEndpoint()
@@ -128,7 +128,7 @@ struct FailureTests {
                 )
                 try await withServices([service, client]) {
                     // Not idempotent, but never sent to the first endpoint: it is safe to send it on.
-                    let first = try await client.request(Echo(caller: 0, index: 1))
+                    let first = try await client.request(Echo(caller: 0, index: 1), timeout: .seconds(3))
                     #expect(first.index == 1)
                     #expect(total(metrics, "zmq_client_failovers_total") == 1)
                     #expect(total(metrics, "zmq_client_retries_total") == 1)
@@ -165,7 +165,7 @@ struct FailureTests {
                     #expect(await client.pendingCount == 0)
                     // The reply comes after 500 ms, finds no caller, and is dropped; the next
                     // call gets its own reply.
-                    try await Task.sleep(for: .milliseconds(700))
+                    while total(metrics, "zmq_client_late_replies_total") == 0 { try await Task.sleep(for: .milliseconds(10)) }
                     #expect(total(metrics, "zmq_client_late_replies_total") == 1)
                     #expect(try await client.request(Echo(caller: 0, index: 1)).index == 1)
                     #expect(total(metrics, "zmq_client_requests_total", result: "cancelled") == 1)

@@ -115,7 +115,7 @@ struct MalformedMessageTests {
                 let router = try RouterSocket(context)
                 let endpoint = try await router.bind("tcp://127.0.0.1:*")
                 let metrics = TestMetrics()
-                var configuration = RequestClientConfiguration(timeout: .milliseconds(500))
+                var configuration = RequestClientConfiguration(timeout: .seconds(10))
                 configuration.metricsFactory = metrics
                 let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint], configuration: configuration)
                 let fake = Task {
@@ -153,7 +153,8 @@ struct MalformedMessageTests {
                             == 4 * 1024 * 1024
                     )
                     for index in 6...7 {
-                        let error = await requestError { try await client.request(Echo(caller: 0, index: index)) }
+                        // No reply will match: a short timeout.
+                        let error = await requestError { try await client.request(Echo(caller: 0, index: index), timeout: .milliseconds(500)) }
                         #expect(error?.code == .timedOut, "reply \(index)")
                     }
                     #expect(total(metrics, "zmq_client_late_replies_total") == 2)

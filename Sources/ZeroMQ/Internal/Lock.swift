@@ -12,14 +12,16 @@ import Darwin
 /// is invisible to ThreadSanitizer, which then reports every hand-off through it as a race;
 /// pthread mutexes are understood by TSan, so the suite can prove the executor race-free.
 /// Uncontended, both cost one atomic instruction pair.
-final class Lock<State>: @unchecked Sendable {
+///
+/// `package`: the other modules of this package (ZeroMQServices) use it too; it is not public API.
+package final class Lock<State>: @unchecked Sendable {
     // @unchecked Sendable: `state` is only reached inside `withLock`, under `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Kept behind a pointer rather than in a stored `var`, so that reaching it costs no dynamic
     /// exclusivity check (the mutex already guarantees exclusive access).
     private let state: UnsafeMutablePointer<State>
 
-    init(_ state: State) {
+    package init(_ state: State) {
         self.state = .allocate(capacity: 1)
         self.state.initialize(to: state)
         mutex = .allocate(capacity: 1)
@@ -37,7 +39,7 @@ final class Lock<State>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the state.
     @inline(__always)
-    func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state.pointee)

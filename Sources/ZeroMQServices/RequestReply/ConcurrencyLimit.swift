@@ -1,6 +1,9 @@
-import Synchronization
+import ZeroMQ
 
 /// A counting semaphore for async code: at most `limit` holders at once; others wait in order.
+///
+/// Guarded by ZeroMQ's `Lock` (a pthread mutex) rather than `Synchronization.Mutex`, whose
+/// futex-based Linux implementation ThreadSanitizer cannot see.
 final class ConcurrencyLimit: Sendable {
     private struct State {
         var available: Int
@@ -8,10 +11,10 @@ final class ConcurrencyLimit: Sendable {
         var next = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Lock<State>
 
     init(_ limit: Int) {
-        state = Mutex(State(available: max(1, limit)))
+        state = Lock(State(available: max(1, limit)))
     }
 
     /// Takes a slot, waiting for one if all are held.

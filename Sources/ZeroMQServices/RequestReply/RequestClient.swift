@@ -67,7 +67,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             /// The request is being handed to libzmq; a reply may already come.
             case sending
             /// A reply came before the caller started waiting.
-            case replied(Message)
+            case replied(Reply)
             /// The caller waits; the timer ends the wait.
             case waiting(UnsafeContinuation<AttemptOutcome, Never>, PollLoop.ScheduledTimer)
         }
@@ -78,11 +78,17 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// How one attempt ended.
     private enum AttemptOutcome {
-        case replied(Message)
+        case replied(Reply)
         case timedOut
         case unreachable(any Error)
         case cancelled
         case closed(any Error)
+    }
+
+    /// A reply for a pending call, parsed once by `deliver`.
+    private struct Reply {
+        var message: Message
+        var parsed: WireFormat.Reply
     }
 
     /// A reply to return to the caller, to decode on its executor.
@@ -294,9 +300,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Turns a reply message into an answer or a remote error.
     private func answer(
-        _ reply: Message, id: UInt64, endpoint: Int, attempts: Int, started: ContinuousClock.Instant
+        _ reply: Reply, id: UInt64, endpoint: Int, attempts: Int, started: ContinuousClock.Instant
     ) throws(RequestError) -> Answer {
-        switch WireFormat.parseReply(reply) {
+        switch reply.parsed {
         case .success(_, let body):
             return Answer(body: body, id: id, endpoint: endpoints[endpoint], attempts: attempts)
         case .failure(_, let body):
@@ -305,7 +311,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 metrics.undecodable.increment()
                 throw RequestError(
                     code: .undecodableReply, endpoint: endpoints[endpoint], requestID: id, attempts: attempts,
-                    replyFrames: reply.frames.map(\.bytes)
+                    replyFrames: reply.message.frames.map(\.bytes)
                 )
             }
             metrics.remote.increment()
@@ -318,7 +324,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             metrics.undecodable.increment()
             throw RequestError(
                 code: .undecodableReply, endpoint: endpoints[endpoint], requestID: id, attempts: attempts,
-                replyFrames: reply.frames.map(\.bytes)
+                replyFrames: reply.message.frames.map(\.bytes)
             )
         }
     }
@@ -416,7 +422,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Gives a reply to the call waiting for it, or drops it.
     private func deliver(_ message: Message, from endpoint: Int) {
         let id: UInt64
-        switch WireFormat.parseReply(message) {
+        let parsed = WireFormat.parseReply(message)
+        switch parsed {
         case .success(let replyID, _), .failure(let replyID, _), .malformed(let replyID, _):
             id = replyID
         case .foreign(let reason):
@@ -436,12 +443,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         }
         switch call.state {
         case .sending:
-            call.state = .replied(message)
+            call.state = .replied(Reply(message: message, parsed: parsed))
             pending[id] = call
         case .waiting(let continuation, let timer):
             loop.cancel(timer)
             pending[id] = nil
-            continuation.resume(returning: .replied(message))
+            continuation.resume(returning: .replied(Reply(message: message, parsed: parsed)))
         case .replied:
             metrics.lateReplies.increment()
         }

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Logging
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 
 /// A typed request/reply service: decodes each `Request`, runs your handler, sends back its
@@ -45,7 +44,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private let logger: Logger
     private let metrics: ServiceMetrics
     /// The task reading requests while `run()` runs; cancelled to stop reading.
-    private let reader = Mutex<ReaderState>(.idle)
+    private let reader = Lock<ReaderState>(.idle)
 
     private enum ReaderState {
         case idle
