@@ -43,6 +43,46 @@ struct DrainTests {
         }
     }
 
+    @Test("Replies that arrive together with the service's disconnect still reach the client")
+    func repliesJustBeforeCloseArrive() async throws {
+        try await withDeadline(60) {
+            try await withContext { context in
+                let endpoint = try await unusedTCPEndpoint(context)
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: [endpoint], configuration: RequestClientConfiguration(timeout: .seconds(3))
+                )
+                try await withServices([client]) {
+                    for round in 0..<3 {
+                        // A raw ROUTER on a context of its own answers every request, then closes.
+                        let serverContext = try Context()
+                        let router = try RouterSocket(serverContext)
+                        try await router.setOption(.linger, to: .seconds(5))
+                        _ = try await router.bind(endpoint)
+                        let calls = Task {
+                            try await withThrowingTaskGroup(of: Int.self) { group in
+                                for index in 0..<20 {
+                                    group.addTask { try await client.request(Echo(caller: round, index: index)).index }
+                                }
+                                return try await group.reduce(into: [Int]()) { $0.append($1) }
+                            }
+                        }
+                        var requests: [Message] = []
+                        while requests.count < 20 { requests.append(try await router.receive()) }
+                        // Hold the client's loop, so that the replies and the disconnect both
+                        // reach libzmq before the client reads anything. (With ZMQ_IMMEDIATE,
+                        // libzmq would then drop the unread replies with the connection.)
+                        client.loop.execute { usleep(200_000) }
+                        for request in requests { try await router.send(request) }
+                        await router.close()
+                        await serverContext.shutdown()
+                        let answered = try await calls.value
+                        #expect(answered.sorted() == Array(0..<20), "round \(round)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("A client shutting down in a ServiceGroup lets its calls in flight finish, then refuses new ones")
     func clientDrainsInAServiceGroup() async throws {
         try await withDeadline {

@@ -11,31 +11,35 @@ import ZeroMQ
 /// The codec encodes when `Value` is `Encodable`, decodes when it is `Decodable`, and is a
 /// ``MessageCodec`` when it is both.
 public struct JSONCodec<Value>: Sendable {
-    private let makeEncoder: @Sendable () -> JSONEncoder
-    private let makeDecoder: @Sendable () -> JSONDecoder
+    // One encoder and one decoder for all calls: Foundation's are `Sendable`, and encoding or
+    // decoding only reads their settings, which nothing changes after `init`. (Making one per
+    // call cost more than the encoding of a small value.)
+    private let encoder: JSONEncoder
+    private let decoder: JSONDecoder
 
     /// Makes a codec with Foundation's default JSON settings (keys unsorted, dates as seconds
     /// since 2001, `Data` as base64).
     public init() {
-        self.makeEncoder = { JSONEncoder() }
-        self.makeDecoder = { JSONDecoder() }
+        self.encoder = JSONEncoder()
+        self.decoder = JSONDecoder()
     }
 
     /// Makes a codec whose encoder and decoder are set up by the given closures (date strategy,
-    /// key strategy, sorted keys, and so on). Each call gets a fresh encoder or decoder.
+    /// key strategy, sorted keys, and so on). Each closure is called once, here; do not change
+    /// the encoder or decoder it returns afterwards.
     public init(
-        encoder makeEncoder: @escaping @Sendable () -> JSONEncoder,
-        decoder makeDecoder: @escaping @Sendable () -> JSONDecoder
+        encoder makeEncoder: () -> JSONEncoder,
+        decoder makeDecoder: () -> JSONDecoder
     ) {
-        self.makeEncoder = makeEncoder
-        self.makeDecoder = makeDecoder
+        self.encoder = makeEncoder()
+        self.decoder = makeDecoder()
     }
 }
 
 extension JSONCodec: MessageEncoder where Value: Encodable {
     /// Encodes `value` as a JSON document in one frame.
     public func encode(_ value: Value) throws -> [Frame] {
-        [Frame(try makeEncoder().encode(value))]
+        [Frame(try encoder.encode(value))]
     }
 }
 
@@ -45,7 +49,7 @@ extension JSONCodec: MessageDecoder where Value: Decodable {
     /// - Throws: ``FrameCountError`` for any other frame count, or Foundation's
     ///   `DecodingError` for bytes that are not a JSON `Value`.
     public func decode(_ frames: [Frame]) throws -> Value {
-        try makeDecoder().decode(Value.self, from: frames.single().data)
+        try decoder.decode(Value.self, from: frames.single().data)
     }
 }
 

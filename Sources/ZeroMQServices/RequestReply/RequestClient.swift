@@ -48,6 +48,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private nonisolated let metrics: ClientMetrics
 
     private let sockets: [DealerSocket]
+    /// Each socket's monitor: whether its connection is up.
+    private let monitors: [SocketMonitor]
+    /// Whether each endpoint's connection has completed its handshake and not broken since.
+    private var connected: [Bool]
+    /// Attempts waiting for an endpoint to connect, by endpoint, then by request id.
+    private var connectionWaiters: [[UInt64: ConnectionWaiter]]
     /// The endpoint new attempts go to.
     private var active = 0
     private var nextID: UInt64 = 1
@@ -76,11 +82,17 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         var endpoint: Int
     }
 
+    /// An attempt waiting for its endpoint's connection; resumed with `true` when it is up.
+    private struct ConnectionWaiter {
+        var continuation: UnsafeContinuation<Bool, Never>
+        var timer: PollLoop.ScheduledTimer
+    }
+
     /// How one attempt ended.
     private enum AttemptOutcome {
         case replied(Reply)
         case timedOut
-        case unreachable(any Error)
+        case unreachable((any Error)?)
         case cancelled
         case closed(any Error)
     }
@@ -103,8 +115,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Makes a client that sends to `endpoints` (in failover order) with the given codecs.
     ///
-    /// Each endpoint gets a DEALER socket with `ZMQ_IMMEDIATE` set (requests only go to a peer
-    /// that is connected), connected now; libzmq reconnects by itself when a peer goes away.
+    /// Each endpoint gets a DEALER socket, monitored (an attempt is only sent while its
+    /// endpoint's connection is up) and connected now; libzmq reconnects by itself when a peer
+    /// goes away.
     ///
     /// - Parameters:
     ///   - context: the context whose loop runs the client.
@@ -131,20 +144,28 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             )
         }
         var sockets: [DealerSocket] = []
+        var monitors: [SocketMonitor] = []
         do {
             for endpoint in endpoints {
                 let socket = try DealerSocket(context, on: sockets.first?.loop)
                 sockets.append(socket)
-                try await socket.setOption(.immediate, to: true)
                 try await socket.setOption(.linger, to: .zero)
+                // Not `ZMQ_IMMEDIATE`: with it, libzmq drops replies that arrived but were not
+                // read yet when a connection breaks (a service that answers, then restarts).
+                // The monitor tells instead whether the connection is up.
+                monitors.append(try await socket.monitor([.handshakeSucceeded, .disconnected]))
                 try await socket.connect(endpoint)
             }
         } catch {
             for socket in sockets { await socket.close() }
+            for monitor in monitors { monitor.close() }
             throw error
         }
         self.loop = sockets[0].loop
         self.sockets = sockets
+        self.monitors = monitors
+        self.connected = Array(repeating: false, count: sockets.count)
+        self.connectionWaiters = Array(repeating: [:], count: sockets.count)
         self.endpoints = endpoints
         self.encoder = requestEncoder
         self.decoder = responseDecoder
@@ -334,10 +355,20 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private func attemptOnce(id: UInt64, body: [Frame], endpoint: Int, until deadline: ContinuousClock.Instant) async
         -> AttemptOutcome
     {
+        if !connected[endpoint] {
+            // Nothing is queued for a peer that is not there: wait for the connection, or
+            // give up without sending.
+            let up = await waitForConnection(of: endpoint, id: id, until: deadline)
+            if Task.isCancelled { return .cancelled }
+            guard up else {
+                if phase == .closed { return .closed(RequestError(code: .closed)) }
+                return .unreachable(nil)
+            }
+        }
         pending[id] = PendingCall(state: .sending, endpoint: endpoint)
         do {
             // On the loop (this actor's executor) the send goes straight to libzmq; it waits
-            // only while no peer is connected (`ZMQ_IMMEDIATE`) or libzmq is full.
+            // only while libzmq is at its high-water mark.
             try await sockets[endpoint].send(WireFormat.request(id: id, body: body), timeout: deadline - .now)
         } catch {
             pending[id] = nil
@@ -345,31 +376,88 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             if let error = error as? ZeroMQError, error.code == .timedOut { return .unreachable(error) }
             return .closed(error)
         }
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
-                guard let call = pending[id] else {
-                    // Closed while sending: `closeAll` removed the entry.
-                    continuation.resume(returning: .closed(RequestError(code: .closed)))
-                    return
+        // Under a preference for the loop's task executor the resumed call continues on the loop
+        // directly; without it Swift would resume it on the global executor first and hop back
+        // (two more thread hand-offs per call; see `Socket.waitOnLoop`).
+        return await withTaskExecutorPreference(loop.taskExecutor, isolation: self) {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
+                    guard let call = pending[id] else {
+                        // Closed while sending: `closeAll` removed the entry.
+                        continuation.resume(returning: .closed(RequestError(code: .closed)))
+                        return
+                    }
+                    if case .replied(let reply) = call.state {
+                        pending[id] = nil
+                        continuation.resume(returning: .replied(reply))
+                        return
+                    }
+                    if Task.isCancelled {
+                        pending[id] = nil
+                        continuation.resume(returning: .cancelled)
+                        return
+                    }
+                    let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
+                        // Timers run on the loop, which is this actor's executor.
+                        self.assumeIsolated { $0.expire(id) }
+                    }
+                    pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
                 }
-                if case .replied(let reply) = call.state {
-                    pending[id] = nil
-                    continuation.resume(returning: .replied(reply))
-                    return
-                }
-                if Task.isCancelled {
-                    pending[id] = nil
-                    continuation.resume(returning: .cancelled)
-                    return
-                }
-                let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
-                    // Timers run on the loop, which is this actor's executor.
-                    self.assumeIsolated { $0.expire(id) }
-                }
-                pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
+            } onCancel: {
+                loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
             }
-        } onCancel: {
-            loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
+        }
+    }
+
+    /// Waits until `endpoint` is connected (`true`), or until `deadline`, cancellation or
+    /// closing (`false`).
+    private func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
+        await withTaskExecutorPreference(loop.taskExecutor, isolation: self) {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
+                    if connected[endpoint] || phase == .closed || Task.isCancelled {
+                        continuation.resume(returning: connected[endpoint] && phase != .closed)
+                        return
+                    }
+                    let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
+                        self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) }
+                    }
+                    connectionWaiters[endpoint][id] = ConnectionWaiter(continuation: continuation, timer: timer)
+                }
+            } onCancel: {
+                loop.execute { self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) } }
+            }
+        }
+    }
+
+    private func endConnectionWait(of endpoint: Int, id: UInt64, connected: Bool) {
+        guard let waiter = connectionWaiters[endpoint].removeValue(forKey: id) else { return }
+        loop.cancel(waiter.timer)
+        waiter.continuation.resume(returning: connected)
+    }
+
+    /// Follows one endpoint's connection through its monitor until the socket closes.
+    private func watchConnection(of endpoint: Int) async {
+        do {
+            for try await event in monitors[endpoint].events {
+                switch event.kind {
+                case .handshakeSucceeded:
+                    connected[endpoint] = true
+                    logger.debug("connected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
+                    for id in Array(connectionWaiters[endpoint].keys) {
+                        endConnectionWait(of: endpoint, id: id, connected: true)
+                    }
+                case .disconnected:
+                    connected[endpoint] = false
+                    logger.debug("disconnected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
+                default:
+                    break
+                }
+            }
+        } catch {
+            logger.error(
+                "monitoring the connection failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "error": "\(error)"]
+            )
         }
     }
 
@@ -473,6 +561,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         await withDiscardingTaskGroup { group in
             for endpoint in sockets.indices {
                 group.addTask { await self.receiveReplies(from: endpoint) }
+                group.addTask { await self.watchConnection(of: endpoint) }
             }
             await withTaskCancellationOrGracefulShutdownHandler {
                 await waitForShutdownSignal()
@@ -533,11 +622,18 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 continuation.resume(returning: .closed(RequestError(code: .closed)))
             }
         }
+        for endpoint in connectionWaiters.indices {
+            for id in Array(connectionWaiters[endpoint].keys) {
+                endConnectionWait(of: endpoint, id: id, connected: false)
+            }
+        }
         resumeDrainWaiters()
         for socket in sockets {
             // Isolated to the same loop: closing synchronously is safe here.
             socket.assumeIsolated { $0.close() }
         }
+        // Their watchers (`watchConnection`) end with them.
+        for monitor in monitors { monitor.close() }
     }
 }
 

@@ -20,9 +20,10 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         /// The request was sent, but no reply came within the timeout (per attempt), or the
         /// retry policy's deadline passed. The service may still have handled it.
         public static let timedOut = Code(.timedOut)
-        /// No endpoint took the request within the timeout: no connected peer (the client sets
-        /// `ZMQ_IMMEDIATE`, so nothing waits in a queue for a peer that is not there). The
-        /// request never left this process.
+        /// The request could not be handed to a connected peer within the timeout: the
+        /// endpoint's connection was down the whole time (the client queues nothing for a peer
+        /// that is not there), or libzmq stayed at its high-water mark. The request never left
+        /// this process.
         public static let unreachable = Code(.unreachable)
         /// The calling task was cancelled. The pending entry is gone; a late reply is dropped.
         public static let cancelled = Code(.cancelled)

@@ -154,17 +154,22 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         if stopEarly { task.cancel() }
         logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
 
-        await withTaskCancellationOrGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for await message in requests {
-                    group.addTask {
-                        await self.handle(message)
-                        limit.release()
+        // The group and its tasks prefer the loop: a request goes from the reader to its task,
+        // and its reply to libzmq, without a thread hop. Only decoding, the handler and encoding
+        // leave the loop (see `handle`).
+        await withTaskExecutorPreference(socket.loop.taskExecutor) {
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for await message in requests {
+                        group.addTask {
+                            await self.handle(message)
+                            limit.release()
+                        }
                     }
                 }
+            } onCancelOrGracefulShutdown: {
+                self.beginGracefulShutdown()
             }
-        } onCancelOrGracefulShutdown: {
-            self.beginGracefulShutdown()
         }
         reader.withLock { $0 = .stopped }
         await socket.close()
@@ -188,7 +193,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         task?.cancel()
     }
 
-    /// Decodes, handles and answers one request.
+    /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
+    /// global executor, so that a slow handler delays no socket.
     private func handle(_ message: Message) async {
         guard let request = WireFormat.parseRequest(message) else {
             metrics.dropped.increment()
@@ -201,7 +207,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
-        let reply = await answer(request)
+        let reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request) }
         metrics.duration.recordInterval(since: started)
         do {
             try await socket.send(reply)

@@ -1,0 +1,110 @@
+import CZeroMQ
+import Synchronization
+
+extension Socket {
+    /// Starts libzmq's monitor on this socket and returns its events.
+    ///
+    /// ```swift
+    /// let monitor = try await dealer.monitor([.handshakeSucceeded, .disconnected])
+    /// try await dealer.connect(endpoint)
+    /// for try await event in monitor.events { print(event) }
+    /// ```
+    ///
+    /// Start monitoring before `bind` or `connect` to see their events. libzmq sends the events
+    /// over an inproc PAIR socket; the monitor's own PAIR socket reads them on this socket's
+    /// loop. A socket has at most one monitor at a time.
+    ///
+    /// - Parameter kinds: which events to report (default: all).
+    /// - Returns: the monitor; ``SocketMonitor/close()`` it when done (its events end then, and
+    ///   after this socket is closed).
+    /// - Throws: ``ZeroMQError`` when the socket is closed or libzmq refuses (`EINVAL`).
+    public func monitor(_ kinds: SocketEvent.Kinds = .all) throws(ZeroMQError) -> SocketMonitor {
+        let handle = try core.liveHandle(for: "monitor")
+        let number = monitorNumbers.wrappingAdd(1, ordering: .relaxed).newValue
+        let endpoint = "inproc://swift-zeromq.monitor.\(number)"
+        guard zmq_socket_monitor(handle, endpoint, Int32(kinds.rawValue)) == 0 else {
+            throw ZeroMQError.libzmq("monitor", socket: core.label, endpoint: endpoint)
+        }
+        let pair: PairSocket
+        do throws(ZeroMQError) {
+            pair = try PairSocket(storage: core.context, loop: core.loop, logger: core.logger)
+            // The pair is on this socket's loop, which runs this code: its core is ours to touch.
+            guard zmq_connect(try pair.core.liveHandle(for: "connect"), endpoint) == 0 else {
+                throw ZeroMQError.endpoint("connect", endpoint, socket: pair.core.label)
+            }
+        } catch {
+            zmq_socket_monitor(handle, nil, 0)
+            throw error
+        }
+        return SocketMonitor(pair: pair, socketLabel: core.label)
+    }
+}
+
+/// Numbers for the monitors' inproc endpoints, unique in the process.
+private let monitorNumbers = Atomic<UInt64>(0)
+
+/// The events of a monitored socket (``Socket/monitor(_:)``).
+public final class SocketMonitor: Sendable {
+    private let pair: PairSocket
+    private let socketLabel: String
+
+    init(pair: PairSocket, socketLabel: String) {
+        self.pair = pair
+        self.socketLabel = socketLabel
+    }
+
+    /// The poll loop the monitor reads on (the monitored socket's).
+    public var loop: PollLoop { pair.loop }
+
+    /// The events, for `for try await`; the sequence ends after the monitored socket closes
+    /// (its ``SocketEvent/Kinds-swift.struct/monitorStopped`` event) or when the monitor is closed.
+    public var events: SocketEventSequence {
+        SocketEventSequence(messages: pair.messages)
+    }
+
+    /// Stops reading events: ``events`` ends. Safe to call from anywhere, more than once; it
+    /// takes effect on the loop (at once when called there).
+    public func close() {
+        let pair = self.pair
+        if pair.loop.isCurrentThread {
+            pair.assumeIsolated { $0.close() }
+        } else {
+            pair.loop.execute { pair.assumeIsolated { $0.close() } }
+        }
+    }
+}
+
+/// The events of a ``SocketMonitor``.
+public struct SocketEventSequence: AsyncSequence, Sendable {
+    public typealias Element = SocketEvent
+    public typealias Failure = any Error
+
+    let messages: MessageSequence<PairRole>
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(messages: messages.makeAsyncIterator())
+    }
+
+    /// Iterates over a monitor's events.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var messages: MessageSequence<PairRole>.AsyncIterator
+        var stopped = false
+
+        /// The next event, or `nil` once monitoring has stopped.
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> SocketEvent? {
+            guard !stopped else { return nil }
+            while let message = try await messages.next(isolation: actor) {
+                // libzmq only sends well-formed events; anything else is skipped.
+                guard let event = SocketEvent(message) else { continue }
+                if event.kind == .monitorStopped { stopped = true }
+                return event
+            }
+            return nil
+        }
+
+        /// The next event, or `nil` once monitoring has stopped.
+        public mutating func next() async throws -> SocketEvent? {
+            try await next(isolation: nil)
+        }
+    }
+}
