@@ -34,6 +34,9 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var clients: String?
 
+    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop (default: all).", valueName: "a,b"))
+    var typed: String?
+
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
     var python: String?
 
@@ -81,6 +84,10 @@ struct Options: ParsableArguments {
         try Self.choices(clients, option: "clients", noun: "client")
     }
 
+    func typedVariants() throws -> [TypedVariant] {
+        try Self.choices(typed, option: "typed", noun: "typed variant")
+    }
+
     /// The comma-separated names in `list` (all cases when it is nil), or an error naming the
     /// unknown one and the valid ones.
     static func choices<Choice: CaseIterable & RawRepresentable>(
@@ -118,6 +125,8 @@ struct Settings: Sendable {
     var receivers: [ReceiverVariant]
     /// The latency section's clients.
     var clients: [ClientVariant]
+    /// The typed section's variants.
+    var typedVariants: [TypedVariant]
     /// The repository's root (for git and the default python and script), if found.
     var repositoryRoot: String?
     /// The python to run the peers with: the one given, or the repository's .venv one if it exists.
@@ -132,6 +141,7 @@ struct Settings: Sendable {
         sizes = try options.throughputSizes()
         receivers = try options.throughputReceivers()
         clients = try options.latencyClients()
+        typedVariants = try options.typedVariants()
         repositoryRoot = Settings.findRepositoryRoot()
         let roots = [repositoryRoot, FileManager.default.currentDirectoryPath].compactMap { $0 }
         python = options.python ?? roots.map { $0 + "/.venv/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -7,6 +7,7 @@
 //   RequestClient, JSON ↔ raw REP          plus JSON encoding and decoding (a ~64 B document)
 //   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
+//   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
 //
 // Callers are ordinary tasks unless stated; one request in flight at a time.
 import Foundation
@@ -30,6 +31,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
     case json = "client-json"
     case jsonOnLoop = "client-json-on-loop"
     case service = "client-json-service"
+    case serviceOnLoop = "client-json-service-on-loop"
 
     var label: String {
         switch self {
@@ -38,6 +40,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
         case .json: "RequestClient, JSON ↔ raw REP echo"
         case .jsonOnLoop: "RequestClient, JSON, task on loop ↔ raw REP echo"
         case .service: "RequestClient ↔ RequestService, JSON"
+        case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
         }
     }
 }
@@ -51,7 +54,7 @@ enum TypedLatency {
         for transport in transports {
             var samples: [TypedVariant: [UInt64]] = [:]
             for run in 1...settings.repeats {
-                for variant in TypedVariant.allCases {
+                for variant in settings.typedVariants {
                     let step = "typed \(transport.rawValue) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                     Watchdog.shared.arm(step)
                     let measured = try await measure(variant, transport, warmup: settings.latencyWarmup, rounds: settings.latencyRounds)
@@ -61,7 +64,7 @@ enum TypedLatency {
                 }
             }
             let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
-            for variant in TypedVariant.allCases {
+            for variant in settings.typedVariants {
                 let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                 rows.append(LatencyRow(
                     pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
@@ -109,9 +112,13 @@ enum TypedLatency {
             try await server.thread.value()
             await context.shutdown()
             return samples
-        case .service:
+        case .service, .serviceOnLoop:
             let serverContext = try Context()
-            let service = try await RequestService<TypedProbe, TypedProbe>(serverContext, endpoints: [.bind(address)]) { $0 }
+            var configuration = RequestServiceConfiguration()
+            configuration.runsHandlersOnLoop = variant == .serviceOnLoop
+            let service = try await RequestService<TypedProbe, TypedProbe>(
+                serverContext, endpoints: [.bind(address)], configuration: configuration
+            ) { $0 }
             let clientContext = try Context()
             let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
             let samples = try await running(service) {

@@ -10,7 +10,8 @@ import ZeroMQ
 /// ``RequestClient``s, REQ sockets and any peer that speaks the protocol can call it. Handlers
 /// run concurrently in a task group, at most
 /// ``RequestServiceConfiguration/maximumConcurrentRequests`` at a time, on the global executor
-/// (not on the poll loop, so a slow handler delays no socket).
+/// (not on the poll loop, so a slow handler delays no socket; quick handlers may opt in with
+/// ``RequestServiceConfiguration/runsHandlersOnLoop``).
 ///
 /// ```swift
 /// let service = try await RequestService<Sum, Int>(context, endpoints: [.bind("tcp://*:5555")]) { sum in
@@ -194,7 +195,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     }
 
     /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
-    /// global executor, so that a slow handler delays no socket.
+    /// global executor, so that a slow handler delays no socket (unless
+    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
     private func handle(_ message: Message) async {
         guard let request = WireFormat.parseRequest(message) else {
             metrics.dropped.increment()
@@ -207,7 +209,12 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
-        let reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request) }
+        let reply: Message
+        if configuration.runsHandlersOnLoop {
+            reply = await answer(request)
+        } else {
+            reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request) }
+        }
         metrics.duration.recordInterval(since: started)
         do {
             try await socket.send(reply)

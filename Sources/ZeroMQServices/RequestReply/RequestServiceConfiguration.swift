@@ -7,6 +7,16 @@ public struct RequestServiceConfiguration: Sendable {
     /// pushes back on clients.
     public var maximumConcurrentRequests: Int = 64
 
+    /// Whether the handler runs on the service's poll loop instead of the global executor
+    /// (default `false`).
+    ///
+    /// On the loop a request costs no thread hop: decoding, the handler, encoding and the reply
+    /// all run where the request was read, which cuts the service's share of a round trip by
+    /// two thread wake-ups (see Docs/Performance.md). But the loop runs every socket on it one
+    /// job at a time, so turn this on only for handlers that are quick and never block: a
+    /// handler that computes for a millisecond delays every socket of the loop by as much.
+    public var runsHandlersOnLoop = false
+
     /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
     /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.
     public var maximumRequestSize: Int?
