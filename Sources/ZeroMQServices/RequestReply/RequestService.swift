@@ -47,6 +47,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     /// The task reading requests while `run()` runs; cancelled to stop reading.
     private let reader = Lock<ReaderState>(.idle)
 
+    private enum ReaderStart { case now, stopped, alreadyRan }
+
     private enum ReaderState {
         case idle
         case reading(Task<Void, Never>)
@@ -143,16 +145,28 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                 logger.error("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "error": "\(error)"])
             }
         }
-        let stopEarly = reader.withLock { state -> Bool in
+        let start = reader.withLock { state -> ReaderStart in
             switch state {
             case .idle:
                 state = .reading(task)
-                return false
-            case .stopRequested, .reading, .stopped:
-                return true
+                return .now
+            case .stopRequested:
+                return .stopped
+            case .reading, .stopped:
+                return .alreadyRan
             }
         }
-        if stopEarly { task.cancel() }
+        switch start {
+        case .now:
+            break
+        case .stopped:
+            // Shut down before it ran: read nothing, close.
+            task.cancel()
+        case .alreadyRan:
+            task.cancel()
+            logger.warning("run() called on a service that runs or ran already", metadata: ["zmq.endpoint": "\(endpoints)"])
+            return
+        }
         logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
 
         // The group and its tasks prefer the loop: a request goes from the reader to its task,
