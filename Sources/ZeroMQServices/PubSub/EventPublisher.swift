@@ -84,18 +84,3 @@ extension EventPublisher where Event: Encodable {
         try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic)
     }
 }
-
-extension Socket {
-    /// Binds and connects `endpoints`; returns the bound ones as resolved, then the connected.
-    func use(_ endpoints: [ServiceEndpoint]) throws -> [String] {
-        var resolved: [String] = []
-        for endpoint in endpoints where endpoint.binds {
-            resolved.append(try bind(endpoint.endpoint))
-        }
-        for endpoint in endpoints where !endpoint.binds {
-            try connect(endpoint.endpoint)
-            resolved.append(endpoint.endpoint)
-        }
-        return resolved
-    }
-}

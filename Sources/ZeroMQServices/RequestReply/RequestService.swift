@@ -86,18 +86,12 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             )
         }
         let socket = try RouterSocket(context)
-        var resolved: [String] = []
+        let resolved: [String]
         do {
             if let limit = configuration.maximumRequestSize {
                 try await socket.setOption(.maximumMessageSize, to: Int64(limit))
             }
-            for endpoint in endpoints where endpoint.binds {
-                resolved.append(try await socket.bind(endpoint.endpoint))
-            }
-            for endpoint in endpoints where !endpoint.binds {
-                try await socket.connect(endpoint.endpoint)
-                resolved.append(endpoint.endpoint)
-            }
+            resolved = try await socket.use(endpoints)
         } catch {
             await socket.close()
             throw error

@@ -35,24 +35,3 @@ public struct RequestServiceConfiguration: Sendable {
         self.maximumConcurrentRequests = maximumConcurrentRequests
     }
 }
-
-/// Where a service listens: an endpoint to bind, or one to connect to (a broker's backend, as
-/// with the seed's Queue device).
-public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
-    /// Whether the service binds the endpoint (`true`) or connects to it.
-    public var binds: Bool
-    /// The endpoint, such as `tcp://*:5555` or `ipc:///tmp/calculator`.
-    public var endpoint: String
-
-    /// Binds `endpoint`; port `*` lets the system choose (see ``RequestService/boundEndpoints``).
-    public static func bind(_ endpoint: String) -> ServiceEndpoint {
-        ServiceEndpoint(binds: true, endpoint: endpoint)
-    }
-
-    /// Connects to `endpoint`.
-    public static func connect(_ endpoint: String) -> ServiceEndpoint {
-        ServiceEndpoint(binds: false, endpoint: endpoint)
-    }
-
-    public var description: String { (binds ? "bind " : "connect ") + endpoint }
-}
