@@ -240,13 +240,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         do {
             value = try decoder.decode(request.body)
         } catch {
-            metrics.badRequest.increment()
-            logger.warning(
-                "undecodable request",
-                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
-            )
-            return WireFormat.failure(
-                to: request, error: RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
+            return failure(
+                to: request, counter: metrics.badRequest, level: .warning, log: "undecodable request", error: error,
+                RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
             )
         }
         let response: Response
@@ -256,13 +252,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             metrics.remote.increment()
             return WireFormat.failure(to: request, error: error)
         } catch {
-            metrics.internalError.increment()
-            logger.error(
-                "the handler failed",
-                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
-            )
-            return WireFormat.failure(
-                to: request, error: RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
+            return failure(
+                to: request, counter: metrics.internalError, level: .error, log: "the handler failed", error: error,
+                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
             )
         }
         do {
@@ -270,15 +262,29 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             metrics.ok.increment()
             return WireFormat.success(to: request, body: body)
         } catch {
-            metrics.unencodable.increment()
-            logger.error(
-                "unencodable response",
-                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
-            )
-            return WireFormat.failure(
-                to: request, error: RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
+            return failure(
+                to: request, counter: metrics.unencodable, level: .error, log: "unencodable response", error: error,
+                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
             )
         }
+    }
+
+    /// Counts and logs a failure of the service's own (the error stays here), and makes the
+    /// error reply that tells the client.
+    private func failure(
+        to request: WireFormat.Request,
+        counter: Counter,
+        level: Logger.Level,
+        log message: Logger.Message,
+        error: any Error,
+        _ reply: RemoteError
+    ) -> Message {
+        counter.increment()
+        logger.log(
+            level: level, message,
+            metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+        )
+        return WireFormat.failure(to: request, error: reply)
     }
 }
 
