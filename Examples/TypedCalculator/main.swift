@@ -9,7 +9,11 @@
 //   swift run TypedCalculator --connect 6 x 7          # a client for a running service
 //
 // With --serve, SIGTERM (or Ctrl-C) starts a graceful shutdown: the service stops reading,
-// finishes the calculations in flight, sends their answers, and exits.
+// finishes the calculations in flight, sends their answers, and exits. To watch it, make each
+// calculation take a while (--delay) and stop the service while a client waits:
+//
+//   swift run TypedCalculator --serve --delay 2   # prints "calculating ..." to stderr per request
+//   swift run TypedCalculator --connect 6 x 7     # then Ctrl-C the service: the answer still comes
 import ArgumentParser
 import ExampleSupport
 import Logging
@@ -89,6 +93,9 @@ struct TypedCalculator: AsyncParsableCommand {
     @Flag(help: "Run the service alone until SIGINT or SIGTERM.")
     var serve = false
 
+    @Option(help: "With --serve: seconds each calculation takes, to watch a graceful shutdown finish it.")
+    var delay = 0.0
+
     @Flag(help: "Run a client alone, for the calculation given as arguments.")
     var connect = false
 
@@ -97,6 +104,7 @@ struct TypedCalculator: AsyncParsableCommand {
 
     func validate() throws {
         guard !(serve && connect) else { throw ValidationError("Choose --serve or --connect, not both.") }
+        guard delay >= 0 else { throw ValidationError("--delay must be 0 or more seconds.") }
         if connect { _ = try parsedCalculation() }
     }
 
@@ -115,7 +123,14 @@ struct TypedCalculator: AsyncParsableCommand {
         logger.logLevel = .warning
         try await Context.withContext { context in
             if serve {
-                let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger, handler: calculate)
+                let delay = self.delay
+                let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger) {
+                    (calculation: Calculation) async throws -> Answer in
+                    guard delay > 0 else { return try calculate(calculation) }
+                    printToStandardError("calculating \(calculation)")
+                    try await Task.sleep(for: .seconds(delay))
+                    return try calculate(calculation)
+                }
                 announceListening(on: service.boundEndpoints[0])
                 let group = ServiceGroup(
                     services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

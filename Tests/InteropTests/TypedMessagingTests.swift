@@ -28,6 +28,28 @@ extension Interop {
             }
         }
 
+        @Test("SIGTERM while calculations are in flight: the service answers them all, then exits 0")
+        func serviceDrainsOnSIGTERM() async throws {
+            try await withPeers { peers in
+                let service = try peers.swift("TypedCalculator", ["--serve", "--delay", "1", "--endpoint", anyLoopbackPort])
+                let endpoint = try await service.endpoint()
+                let client = try peers.python("typed_client.py", ["--endpoint", endpoint, "6 x 7", "1 / 0", "10 - 4"])
+                // Every request is in a handler (each takes a second), then the signal comes.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while service.standardError.filter({ $0.hasPrefix("calculating ") }).count < 3 {
+                    guard ContinuousClock.now < deadline else { throw HarnessError("3 calculations did not start") }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                service.terminate()
+                try await client.succeeded()
+                #expect(client.standardOutput == [
+                    "6 x 7 = 42", "1 / 0 failed: division-by-zero: cannot divide 1 by zero", "10 - 4 = 6",
+                ])
+                let exit = try await service.exited()
+                #expect(exit.status == 0 && !exit.bySignal, "\(service.transcript())")
+            }
+        }
+
         @Test("the typed client with the String codec talks to the seed's Python echo server (REP)")
         func swiftClientPythonEchoServer() async throws {
             try await withPeers { peers in
