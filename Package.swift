@@ -152,15 +152,23 @@ let package = Package(
             dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/WeatherClient"
         ),
+        // What the test targets share: deadlines that end a hung test process with a report,
+        // transports, contexts, a manual clock, the process's threads, fds and memory.
+        .target(
+            name: "ZeroMQTestSupport",
+            dependencies: ["ZeroMQ"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "ZeroMQTests",
-            dependencies: ["ZeroMQ", "CZeroMQ"]
+            dependencies: ["ZeroMQ", "CZeroMQ", "ZeroMQTestSupport"]
         ),
         .testTarget(
             name: "ZeroMQServicesTests",
             dependencies: [
                 "ZeroMQServices",
                 "ZeroMQProtobuf",
+                "ZeroMQTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -169,7 +177,7 @@ let package = Package(
         // Python 3 (Tests/PythonPeers, pyzmq in .venv; `make test` installs it).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["ZeroMQ", "ZeroMQServices"]
+            dependencies: ["ZeroMQ", "ZeroMQServices", "ZeroMQTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

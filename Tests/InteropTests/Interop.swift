@@ -7,5 +7,5 @@ import Testing
 /// waits for output lines (never for a fixed time), and ends its processes when it is over.
 /// Serialized: each test starts a few processes, and on a small machine running them all at once
 /// would make startup times, not the code under test, decide the outcome.
-@Suite("Interoperability with the seed's programs", .serialized)
+@Suite("Interoperability with the seed's programs", .serialized, .timeLimit(.minutes(10)))
 struct Interop {}

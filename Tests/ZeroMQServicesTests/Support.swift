@@ -5,44 +5,8 @@ import ServiceLifecycle
 import Testing
 import ZeroMQ
 @testable import ZeroMQServices
-
-/// Fails the test (instead of hanging it) when `body` takes longer than `seconds`.
-func withDeadline<T: Sendable>(
-    _ seconds: Double = 30,
-    _ body: @escaping @Sendable () async throws -> T,
-    sourceLocation: SourceLocation = #_sourceLocation
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            Issue.record("deadline of \(seconds) s exceeded", sourceLocation: sourceLocation)
-            throw DeadlineExceeded()
-        }
-        return value
-    }
-}
-
-struct DeadlineExceeded: Error {}
-
-/// A context with a short linger, shut down after `body`.
-func withContext<T: Sendable>(_ body: @escaping @Sendable (Context) async throws -> T) async throws -> T {
-    var configuration = ContextConfiguration()
-    configuration.shutdownLinger = .milliseconds(100)
-    let context = try Context(configuration: configuration)
-    do {
-        let result = try await body(context)
-        await context.shutdown()
-        return result
-    } catch {
-        await context.shutdown()
-        throw error
-    }
-}
+// What every test target shares (Tests/Support): withDeadline, withContext, Locked, ...
+@_exported import ZeroMQTestSupport
 
 /// Runs `services` in a `ServiceGroup` around `body`, then shuts the group down gracefully
 /// (in reverse order: list the service before its clients) and waits for it.

@@ -154,6 +154,9 @@ func withPeers<T>(_ body: (Peers) async throws -> T) async throws -> T {
     } catch let error as HarnessError {
         await peers.stopAll()
         throw HarnessError("\(error.description)\n\nAll programs of this test:\n\(peers.transcripts())")
+    } catch let error as ConditionTimedOut {
+        await peers.stopAll()
+        throw HarnessError("\(error.description)\n\nAll programs of this test:\n\(peers.transcripts())")
     } catch {
         await peers.stopAll()
         throw error
@@ -220,19 +223,4 @@ enum Locations {
         }
         return .success(interpreter)
     }()
-}
-
-/// Waits until `condition` holds, checking every few milliseconds, or throws after `timeout`.
-func waitUntil(
-    _ what: @autoclosure () -> String,
-    timeout: Duration = .seconds(10),
-    _ condition: () -> Bool
-) async throws {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
-    while !condition() {
-        if ContinuousClock.now >= deadline {
-            throw HarnessError("timed out after \(timeout) waiting until \(what())")
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
 }
