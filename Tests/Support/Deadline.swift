@@ -180,6 +180,13 @@ enum HangReport {
     }
 
     private static func runGDB(_ gdb: String) -> Bool {
+        // gdb writes to a file, copied to stderr afterwards: gdb stops every thread of this
+        // process while it reads them, the one waiting for it included.
+        let output = "\(FileManager.default.temporaryDirectory.path)/zmq-hang-\(getpid()).txt"
+        guard FileManager.default.createFile(atPath: output, contents: nil),
+            let file = FileHandle(forWritingAtPath: output)
+        else { return false }
+        defer { try? FileManager.default.removeItem(atPath: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gdb)
         process.arguments = [
@@ -188,16 +195,18 @@ enum HangReport {
             "-ex", "thread apply all bt 40",
         ]
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.nullDevice
+        process.standardOutput = file
+        process.standardError = file
         do { try process.run() } catch { return false }
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning, Date() < deadline { usleep(100_000) }
-        if process.isRunning {
-            process.terminate()
+        if process.isRunning { process.terminate() }
+        try? file.close()
+        guard let text = try? String(contentsOfFile: output, encoding: .utf8), text.contains("LWP") else {
             return false
         }
-        return process.terminationStatus == 0
+        FileHandle.standardError.write(Data(text.utf8))
+        return true
     }
 
     /// One line per thread: id, name, state and wait channel.

@@ -35,6 +35,7 @@ public struct ConditionTimedOut: Error, CustomStringConvertible {
 public func waitUntil(
     _ what: @autoclosure () -> String,
     timeout: Duration = .seconds(10),
+    isolation: isolated (any Actor)? = #isolation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now.advanced(by: timeout)

@@ -1,16 +1,18 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("The poll-loop executor")
+@Suite("The poll-loop executor", .timeLimit(.minutes(5)))
 struct ExecutorTests {
     @Test("socket actors run on their loop thread; other threads are not it")
     func isolation() async throws {
-        let context = try makeContext()
-        let pull = try PullSocket(context)
-        #expect(!pull.loop.isCurrentThread)
-        let onLoop = await pull.runOnLoop()
-        #expect(onLoop)
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            #expect(!pull.loop.isCurrentThread)
+            let onLoop = await pull.runOnLoop()
+            #expect(onLoop)
+            await context.shutdown()
+        }
     }
 
     @Test("a task preferring the loop's task executor runs on the loop and receives without hops")
@@ -42,7 +44,7 @@ struct ExecutorTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("inproc://sequence-on-loop"))
             for index in 0..<1_000 { try await push.send(Message(frame(index))) }
-            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            try await push.handedToLibzmq()  // all queued in libzmq
             let loop = pull.loop
             let consumer = Task(executorPreference: loop.taskExecutor) { () async throws -> (seen: [Int], turns: Int) in
                 let before = loop.turns.load(ordering: .relaxed)
@@ -65,31 +67,35 @@ struct ExecutorTests {
 
     @Test("a chain of jobs on the loop runs without a poll per link, within a budget per turn")
     func jobChainsShareATurn() async throws {
-        let context = try makeContext()
-        let pull = try PullSocket(context)
-        let loop = pull.loop
-        let turns = await Task(executorPreference: loop.taskExecutor) { () async -> Int in
-            let before = loop.turns.load(ordering: .relaxed)
-            // Each yield queues the task's next job from the loop thread itself.
-            for _ in 0..<1_000 { await Task.yield() }
-            return loop.turns.load(ordering: .relaxed) - before
-        }.value
-        // A turn (with its poll) per yield made 1 000; the budget of 256 jobs per turn makes 4,
-        // plus a few for the other work of the moment.
-        #expect(turns >= 1_000 / PollLoop.jobBudget, "\(turns) loop turns for 1 000 yields")
-        #expect(turns < 50, "\(turns) loop turns for 1 000 yields")
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            let loop = pull.loop
+            let turns = await Task(executorPreference: loop.taskExecutor) { () async -> Int in
+                let before = loop.turns.load(ordering: .relaxed)
+                // Each yield queues the task's next job from the loop thread itself.
+                for _ in 0..<1_000 { await Task.yield() }
+                return loop.turns.load(ordering: .relaxed) - before
+            }.value
+            // A turn (with its poll) per yield made 1 000; the budget of 256 jobs per turn makes 4,
+            // plus a few for the other work of the moment.
+            #expect(turns >= 1_000 / PollLoop.jobBudget, "\(turns) loop turns for 1 000 yields")
+            #expect(turns < 50, "\(turns) loop turns for 1 000 yields")
+            await context.shutdown()
+        }
     }
 
     @Test("two loops share the sockets in turn")
     func twoLoops() async throws {
-        let context = try makeContext { $0.pollLoops = 2 }
-        let a = try PairSocket(context), b = try PairSocket(context)
-        #expect(a.loop !== b.loop)
-        try await b.connect(try await a.bind("inproc://two-loops"))
-        try await a.send("across")
-        #expect(try await b.receive(timeout: .seconds(5)).string == "across")
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext { $0.pollLoops = 2 }
+            let a = try PairSocket(context), b = try PairSocket(context)
+            #expect(a.loop !== b.loop)
+            try await b.connect(try await a.bind("inproc://two-loops"))
+            try await a.send("across")
+            #expect(try await b.receive(timeout: .seconds(5)).string == "across")
+            await context.shutdown()
+        }
     }
 
     @Test("timers fire in deadline order and can be cancelled")

@@ -1,8 +1,9 @@
+import Foundation
 import CZeroMQ
 import Testing
 @testable import ZeroMQ
 
-@Suite("Closing and shutdown")
+@Suite("Closing and shutdown", .timeLimit(.minutes(5)))
 struct LifecycleTests {
     @Test("a receive waiting on a socket that gets closed ends with socketClosed")
     func closeWakesReceiver() async throws {
@@ -11,7 +12,7 @@ struct LifecycleTests {
             let pull = try PullSocket(context)
             try await pull.bind("inproc://close-me")
             let waiting = Task { try await pull.receive() }
-            try await Task.sleep(for: .milliseconds(20))
+            try await pull.receivesWaiting(1)
             await pull.close()
             let error = await #expect(throws: ZeroMQError.self) { try await waiting.value }
             #expect(error?.code == .socketClosed)
@@ -28,18 +29,16 @@ struct LifecycleTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("inproc://sequence-end"))
             for index in 0..<3 { try await push.send(Message(frame(index))) }
+            let seen = Locked<[Int]>([])
             let consumer = Task {
-                var seen: [Int] = []
-                for try await message in pull.messages { seen.append(number(message.first) ?? -1) }
-                return seen
+                for try await message in pull.messages {
+                    seen.withLock { $0.append(number(message.first) ?? -1) }
+                }
             }
-            while await !pull.isClosed {
-                try await Task.sleep(for: .milliseconds(20))
-                await pull.close()
-            }
-            let seen = try await consumer.value
-            #expect(seen.count <= 3)
-            #expect(seen == Array(0..<seen.count))
+            try await waitUntil("the consumer saw the three messages") { seen.withLock { $0.count } == 3 }
+            await pull.close()
+            try await consumer.value  // the loop ends, without an error
+            #expect(seen.withLock { $0 } == [0, 1, 2])
             await context.shutdown()
         }
     }
@@ -78,7 +77,7 @@ struct LifecycleTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("inproc://sequence-restore"))
             for index in 0..<100 { try await push.send(Message(frame(index))) }
-            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            try await push.handedToLibzmq()  // all queued in libzmq
             let (seen, waiting) = try await place.run(on: pull.loop) {
                 () async throws -> ([Int], Task<Message, any Error>) in
                 var seen: [Int] = []
@@ -89,7 +88,7 @@ struct LifecycleTests {
                     seen.append(number(message.first) ?? -1)
                 }
                 let waiting = Task { try await pull.receive(timeout: .seconds(10)) }
-                try await Task.sleep(for: .milliseconds(50))
+                try await pull.receivesWaiting(1)
                 _ = consume iterator
                 return (seen, waiting)
             }
@@ -109,7 +108,7 @@ struct LifecycleTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("inproc://read-ahead-meanwhile"))
             for index in 0..<10 { try await push.send(Message(frame(index))) }
-            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            try await push.handedToLibzmq()  // all queued in libzmq
             // From off the loop, the first receive reads the other nine ahead into the inbox.
             #expect(number(try await pull.receive(timeout: .seconds(10)).first) == 0)
             #expect(pull.core.inboxCount.load(ordering: .relaxed) == 9)
@@ -131,7 +130,7 @@ struct LifecycleTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("inproc://sequence-lent"))
             for index in 0..<20 { try await push.send(Message(frame(index))) }
-            try await Task.sleep(for: .milliseconds(50))  // all queued in libzmq
+            try await push.handedToLibzmq()  // all queued in libzmq
             let (first, error) = try await place.run(on: pull.loop) { () async throws -> ([Int?], ZeroMQError?) in
                 var iterator = pull.messages.makeAsyncIterator()
                 let first = [number(try await iterator.next()?.first), number(try await iterator.next()?.first)]
@@ -188,7 +187,7 @@ struct LifecycleTests {
             let blocked = Task {
                 for _ in 0..<2_000 { try await push.send("undeliverable") }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await push.sendsWaiting(1)  // at the high-water mark
             let start = ContinuousClock.now
             await context.shutdown()
             let elapsed = ContinuousClock.now - start
@@ -203,16 +202,41 @@ struct LifecycleTests {
         }
     }
 
-    @Test("dropping sockets and the context without shutdown releases everything")
+    @Test("dropping sockets and the context without shutdown releases every thread, fd and byte")
     func dropWithoutShutdown() async throws {
         try await withDeadline {
-            for _ in 0..<20 {
-                let context = try makeContext()
-                let pull = try PullSocket(context), push = try PushSocket(context)
-                try await push.connect(try await pull.bind("inproc://drop"))
-                try await push.send("x")
-                #expect(try await pull.receive(timeout: .seconds(5)).string == "x")
+            // In a process of its own (an exit test): other tests' threads and fds would blur the figures.
+            let result = try await #require(processExitsWith: .success, observing: [\.standardErrorContent]) {
+                func cycle() async throws {
+                    let context = try makeContext()
+                    let pull = try PullSocket(context), push = try PushSocket(context)
+                    try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
+                    try await push.send(Message(frames: ["x", Frame(bytes: [UInt8](repeating: 7, count: 100_000))]))
+                    guard try await pull.receive(timeout: .seconds(5)).first?.string == "x" else { exit(2) }
+                }
+                // The first cycle starts the runtime's own threads and libzmq's one-time allocations.
+                try await cycle()
+                let before = ProcessFigures.current()
+                for _ in 0..<50 { try await cycle() }
+                // Dropped contexts terminate in the background: wait for their threads and fds to go.
+                let settled: Bool
+                do {
+                    try await waitUntil("the dropped contexts' threads and fds are gone", timeout: .seconds(10)) {
+                        let now = ProcessFigures.current()
+                        return now.threads <= before.threads && now.fileDescriptors <= before.fileDescriptors
+                    }
+                    settled = true
+                } catch {
+                    settled = false
+                }
+                let after = ProcessFigures.current()
+                let grown = after.residentKiB - before.residentKiB
+                FileHandle.standardError.write(Data("before: \(before)\nafter 50 dropped contexts: \(after)\n".utf8))
+                // 50 contexts, 100 sockets and 5 MB of messages leaked would add far more than 8 MiB.
+                guard settled, grown < 8_192 else { exit(1) }
             }
+            let figures = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(figures.contains("after 50 dropped contexts"), "\(figures)")
         }
     }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("Devices: Streamer, Forwarder and Queue on zmq_proxy_steerable")
+@Suite("Devices: Streamer, Forwarder and Queue on zmq_proxy_steerable", .timeLimit(.minutes(5)))
 struct ProxyTests {
     @Test("Streamer moves every message in order; statistics count them; terminate ends run()")
     func streamer() async throws {
@@ -185,7 +185,7 @@ struct ProxyTests {
             #expect(notRunning?.reason == "the proxy is not running")
 
             let waiting = Task { try await frontend.receive() }
-            try await Task.sleep(for: .milliseconds(50))  // let the receive start waiting
+            try await frontend.receivesWaiting(1)
             let refused = await #expect(throws: ZeroMQError.self) { try await proxy.run() }
             #expect(refused?.code == .invalidArgument)
             #expect(refused?.reason.contains("waiting") == true)
@@ -267,6 +267,9 @@ struct ProxyTests {
             let producer = try PushSocket(context)
             try await producer.connect(frontendEndpoint)
             for index in 0..<10 { try await producer.send(Message(frame(index))) }
+            try await producer.handedToLibzmq()
+            // Nothing can show that a message is *not* taken; a window in which the proxy could
+            // have taken them, had it wrongly read its frontend, has to do.
             try await Task.sleep(for: .milliseconds(100))
             let waiting = try await proxy.statistics()
             #expect(waiting.frontend.messagesReceived == 0)

@@ -1,27 +1,29 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("Every socket type over every transport")
+@Suite("Every socket type over every transport", .timeLimit(.minutes(5)))
 struct SocketTypeTests {
     @Test("each socket type binds and is connected to", arguments: Transport.allCases)
     func everyTypeBindsAndConnects(transport: Transport) async throws {
-        let context = try makeContext()
-        try await bindAndConnect(PairSocket.self, context, transport)
-        try await bindAndConnect(PubSocket.self, context, transport)
-        try await bindAndConnect(SubSocket.self, context, transport)
-        try await bindAndConnect(XPubSocket.self, context, transport)
-        try await bindAndConnect(XSubSocket.self, context, transport)
-        try await bindAndConnect(ReqSocket.self, context, transport)
-        try await bindAndConnect(RepSocket.self, context, transport)
-        try await bindAndConnect(DealerSocket.self, context, transport)
-        try await bindAndConnect(RouterSocket.self, context, transport)
-        try await bindAndConnect(PushSocket.self, context, transport)
-        try await bindAndConnect(PullSocket.self, context, transport)
-        if transport == .tcp {
-            // ZMQ_STREAM speaks raw TCP only.
-            try await bindAndConnect(StreamSocket.self, context, transport)
+        try await withDeadline {
+            let context = try makeContext()
+            try await bindAndConnect(PairSocket.self, context, transport)
+            try await bindAndConnect(PubSocket.self, context, transport)
+            try await bindAndConnect(SubSocket.self, context, transport)
+            try await bindAndConnect(XPubSocket.self, context, transport)
+            try await bindAndConnect(XSubSocket.self, context, transport)
+            try await bindAndConnect(ReqSocket.self, context, transport)
+            try await bindAndConnect(RepSocket.self, context, transport)
+            try await bindAndConnect(DealerSocket.self, context, transport)
+            try await bindAndConnect(RouterSocket.self, context, transport)
+            try await bindAndConnect(PushSocket.self, context, transport)
+            try await bindAndConnect(PullSocket.self, context, transport)
+            if transport == .tcp {
+                // ZMQ_STREAM speaks raw TCP only.
+                try await bindAndConnect(StreamSocket.self, context, transport)
+            }
+            await context.shutdown()
         }
-        await context.shutdown()
     }
 
     private func bindAndConnect<Role>(_: Socket<Role>.Type, _ context: Context, _ transport: Transport) async throws {
@@ -95,13 +97,7 @@ struct SocketTypeTests {
             let pub = try PubSocket(context), sub = try SubSocket(context)
             try await sub.connect(try await pub.bind(transport.endpoint()))
             try await sub.subscribe(to: "1")
-            // Wait until the subscription has reached the publisher.
-            var settled = false
-            while !settled {
-                try await pub.send("1-probe")
-                settled = (try? await sub.receive(timeout: .milliseconds(50))) != nil
-            }
-            while (try? await sub.receive(timeout: .milliseconds(20))) != nil {}
+            try await settleSubscription(pub, sub, topic: "1")
             for index in 0..<10 {
                 try await pub.send("2-Update! >> #\(index)")
                 try await pub.send("1-Update! >> #\(index)")

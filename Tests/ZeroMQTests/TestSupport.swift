@@ -4,6 +4,43 @@ import Testing
 // What every test target shares (Tests/Support): withDeadline, Transport, makeContext, Locked, ...
 @_exported import ZeroMQTestSupport
 
+extension Socket {
+    /// Waits until every message sent from outside the loop has been handed to libzmq (the
+    /// write-behind queue is empty): over inproc the peer can then read them all.
+    func handedToLibzmq(timeout: Duration = .seconds(10)) async throws {
+        try await waitUntil("\(self) handed its queued sends to libzmq", timeout: timeout) {
+            core.outbox.withLock { $0.queued } == 0
+        }
+    }
+
+    /// Waits until at least `count` receives are waiting on this socket.
+    func receivesWaiting(_ count: Int = 1, timeout: Duration = .seconds(10)) async throws {
+        try await waitUntil("\(count) receives wait on \(self)", timeout: timeout) {
+            waitingCalls.receives >= count
+        }
+    }
+
+    /// Waits until at least `count` sends are waiting on this socket (at its high-water mark).
+    func sendsWaiting(_ count: Int = 1, timeout: Duration = .seconds(10)) async throws {
+        try await waitUntil("\(count) sends wait on \(self)", timeout: timeout) {
+            waitingCalls.sends >= count
+        }
+    }
+}
+
+/// Waits until `sub`'s subscription to `topic` has reached `pub`, and leaves nothing of the wait
+/// for `sub` to read: sends probes until one arrives, then a fence, and reads up to the fence (one
+/// PUB→SUB pipe keeps order, so every probe comes before it).
+func settleSubscription(_ pub: PubSocket, _ sub: SubSocket, topic: String) async throws {
+    var arrived = false
+    while !arrived {
+        try await pub.send("\(topic)-probe")
+        arrived = (try? await sub.receive(timeout: .milliseconds(50))) != nil
+    }
+    try await pub.send("\(topic)-fence")
+    while try await sub.receive(timeout: .seconds(10)).string != "\(topic)-fence" {}
+}
+
 /// Encodes an integer as a 4-byte big-endian frame.
 func frame(_ value: Int) -> Frame {
     let v = UInt32(value)

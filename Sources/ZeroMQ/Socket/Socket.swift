@@ -81,6 +81,12 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     public func close() {
         core.close(because: "the socket was closed")
     }
+
+    /// Receives and sends waiting on this socket now: lets a test wait until a call it started
+    /// is really waiting, instead of sleeping.
+    var waitingCalls: (receives: Int, sends: Int) {
+        (core.confined.receivers.count, core.confined.senders.count)
+    }
 }
 
 extension Socket {
