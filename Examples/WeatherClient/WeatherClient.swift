@@ -7,7 +7,7 @@
 //   swift run WeatherClient 10001                  # another terminal
 //
 // Messages that do not decode as `Weather` are skipped and logged (--strict: the client stops
-// with an error instead).
+// with an error instead). --verbose prints each update as it arrives.
 import ArgumentParser
 import ExampleSupport
 import ZeroMQ
@@ -38,6 +38,9 @@ struct WeatherClient: AsyncParsableCommand {
     @Flag(help: "Stop with an error on a message that does not decode, instead of skipping it.")
     var strict = false
 
+    @Flag(help: "Print each update as it arrives: `update: <zipcode> <temperature>F <humidity>%`.")
+    var verbose = false
+
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be 1 or more.") }
     }
@@ -52,6 +55,7 @@ struct WeatherClient: AsyncParsableCommand {
             var total = 0
             var received = 0
             for try await update in subscriber.events {
+                if verbose { print("update: \(update.zipcode) \(update.temperature)F \(update.relativeHumidity)%") }
                 total += update.temperature
                 received += 1
                 if received == count { break }

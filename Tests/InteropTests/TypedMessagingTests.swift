@@ -92,18 +92,24 @@ extension Interop {
             }
         }
 
-        @Test("WeatherClient averages one zipcode's typed updates from WeatherServer")
+        @Test("WeatherClient averages one zipcode's typed updates from WeatherServer, and gets no other zipcode")
         func weather() async throws {
             try await withPeers { peers in
-                let server = try peers.swift("WeatherServer", ["--endpoint", anyLoopbackPort])
+                // 100 zipcodes: without topic filtering, 99 % of the updates would be others'.
+                let server = try peers.swift("WeatherServer", ["--endpoint", anyLoopbackPort, "--zipcodes", "100"])
                 let endpoint = try await server.endpoint()
-                let client = try peers.swift("WeatherClient", ["10042", "--endpoint", endpoint, "--count", "20"])
+                let client = try peers.swift("WeatherClient", ["10042", "--endpoint", endpoint, "--count", "20", "--verbose"])
                 try await client.succeeded(timeout: .seconds(30))
                 #expect(client.standardOutput.first == "Collecting updates from weather server...")
-                let average = client.standardOutput.last ?? ""
-                #expect(average.hasPrefix("Average temperature for zipcode '10042' was "), "\(average)")
-                let degrees = Int(average.dropFirst("Average temperature for zipcode '10042' was ".count).dropLast())
-                #expect(degrees.map { (-80...134).contains($0) } == true, "\(average)")
+                let updates = client.standardOutput.compactMap { line -> (zipcode: Substring, degrees: Int)? in
+                    guard let match = line.wholeMatch(of: #/update: (\d+) (-?\d+)F \d+%/#) else { return nil }
+                    return (match.1, Int(match.2) ?? .min)
+                }
+                #expect(updates.count == 20, "\(client.standardOutput)")
+                let others = updates.filter { $0.zipcode != "10042" }
+                #expect(others.isEmpty, "updates for other zipcodes arrived: \(others.map(\.zipcode))")
+                let expected = updates.map(\.degrees).reduce(0, +) / max(1, updates.count)
+                #expect(client.standardOutput.last == "Average temperature for zipcode '10042' was \(expected)F")
             }
         }
     }

@@ -5,12 +5,13 @@ import Testing
 import ZeroMQ
 @testable import ZeroMQServices
 
-@Suite("Typed request/reply")
+@Suite("Typed request/reply", .timeLimit(.minutes(5)))
 struct RequestReplyTests {
-    @Test("1 000 concurrent requests from 50 tasks each get their own response")
+    @Test("1 000 concurrent requests from 50 tasks each get their own response, at most 32 handled at once")
     func concurrentRequestsAreMatched() async throws {
         try await withDeadline(60) {
             try await withContext { context in
+                let concurrency = Locked((now: 0, most: 0))
                 let serviceMetrics = TestMetrics()
                 let clientMetrics = TestMetrics()
                 var serviceConfiguration = RequestServiceConfiguration(maximumConcurrentRequests: 32)
@@ -18,6 +19,8 @@ struct RequestReplyTests {
                 let service = try await RequestService<Echo, Echo>(
                     context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: serviceConfiguration
                 ) { request in
+                    concurrency.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                    defer { concurrency.withLock { $0.now -= 1 } }
                     // Finish out of order, so that replies overtake each other.
                     try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
                     return Echo(caller: request.caller, index: request.index, text: "re: \(request.text)")
@@ -49,6 +52,9 @@ struct RequestReplyTests {
                     }
                 }
                 #expect(mismatches == 0)
+                // The bound held, and was reached: handlers really ran concurrently.
+                let most = concurrency.withLock { $0.most }
+                #expect(most <= 32 && most > 1, "at most \(most) handlers ran at once")
                 #expect(total(clientMetrics, "zmq_client_requests_total", result: "ok") == 1_000)
                 #expect(total(serviceMetrics, "zmq_service_requests_total", result: "ok") == 1_000)
                 #expect(try clientMetrics.expectTimer("zmq_client_request_duration").values.count == 1_000)
@@ -115,6 +121,32 @@ struct RequestReplyTests {
                     #expect(total(metrics, "zmq_service_dropped_messages_total") == 1)
                     await dealer.close()
                 }
+            }
+        }
+    }
+
+    @Test("Handlers run on the service's poll loop exactly when runsHandlersOnLoop is set", arguments: [false, true])
+    func handlersOnLoop(runsHandlersOnLoop: Bool) async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let places = Locked<[Bool]>([])
+                var configuration = RequestServiceConfiguration()
+                configuration.runsHandlersOnLoop = runsHandlersOnLoop
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { request in
+                    let onLoop = context.loops.contains { $0.isCurrentThread }
+                    places.withLock { $0.append(onLoop) }
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    for index in 0..<20 {
+                        let response = try await client.request(Echo(caller: 0, index: index))
+                        #expect(response == Echo(caller: 0, index: index))
+                    }
+                }
+                #expect(places.withLock { $0 } == Array(repeating: runsHandlersOnLoop, count: 20))
             }
         }
     }
