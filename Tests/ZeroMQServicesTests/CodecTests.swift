@@ -5,7 +5,7 @@ import ZeroMQ
 import ZeroMQProtobuf
 @testable import ZeroMQServices
 
-@Suite("Codecs")
+@Suite("Codecs", .timeLimit(.minutes(5)))
 struct CodecTests {
     @Test("JSON round-trips a value in one frame and refuses other shapes")
     func json() throws {

@@ -6,7 +6,7 @@ import Testing
 import ZeroMQ
 @testable import ZeroMQServices
 
-@Suite("Typed request/reply: graceful shutdown")
+@Suite("Typed request/reply: graceful shutdown", .timeLimit(.minutes(5)))
 struct DrainTests {
     @Test("A service shutting down finishes the requests in flight and sends their replies")
     func serviceDrains() async throws {

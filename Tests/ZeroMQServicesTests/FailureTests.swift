@@ -6,7 +6,7 @@ import Testing
 import ZeroMQ
 @testable import ZeroMQServices
 
-@Suite("Typed request/reply: timeouts, retries, failover, cancellation")
+@Suite("Typed request/reply: timeouts, retries, failover, cancellation", .timeLimit(.minutes(5)))
 struct FailureTests {
     @Test("Idempotent requests are retried until a restarted service answers")
     func retriesReachARestartedService() async throws {

@@ -24,7 +24,7 @@ struct SeededBytes: RandomNumberGenerator {
     }
 }
 
-@Suite("Typed request/reply: malformed messages")
+@Suite("Typed request/reply: malformed messages", .timeLimit(.minutes(5)))
 struct MalformedMessageTests {
     @Test("Malformed requests get bad-request replies and the service keeps serving")
     func malformedRequests() async throws {

@@ -19,7 +19,7 @@ final class Flag: Sendable {
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
-@Suite("Typed pub/sub")
+@Suite("Typed pub/sub", .timeLimit(.minutes(5)))
 struct PubSubTests {
     /// A probe event: PUB drops what it publishes before a subscription arrives, so the
     /// publisher sends probes until the subscriber has seen one.
@@ -134,11 +134,13 @@ struct PubSubTests {
 
     @Test("An event that cannot be encoded is not sent and the error is thrown")
     func unencodableEvent() async throws {
-        try await withContext { context in
-            let publisher = try await EventPublisher<Double>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { _ in "numbers" }
-            await #expect(throws: EncodingError.self) { try await publisher.publish(.nan) }
-            try await publisher.publish(1.5)
-            await publisher.close()
+        try await withDeadline {
+            try await withContext { context in
+                let publisher = try await EventPublisher<Double>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { _ in "numbers" }
+                await #expect(throws: EncodingError.self) { try await publisher.publish(.nan) }
+                try await publisher.publish(1.5)
+                await publisher.close()
+            }
         }
     }
 }

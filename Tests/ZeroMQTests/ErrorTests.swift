@@ -1,7 +1,7 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("Errors say what failed, where and why")
+@Suite("Errors say what failed, where and why", .timeLimit(.minutes(5)))
 struct ErrorTests {
     @Test(
         "malformed endpoints fail before libzmq",
@@ -11,61 +11,71 @@ struct ErrorTests {
         ]
     )
     func malformedEndpoint(endpoint: String) async throws {
-        let context = try makeContext()
-        let socket = try PullSocket(context)
-        let error = await #expect(throws: ZeroMQError.self) { try await socket.bind(endpoint) }
-        #expect(error?.code == .invalidEndpoint || error?.code == .unsupportedTransport)
-        #expect(error?.endpoint == endpoint)
-        #expect(error?.description.hasPrefix("bind \(endpoint) on PULL#") == true)
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let socket = try PullSocket(context)
+            let error = await #expect(throws: ZeroMQError.self) { try await socket.bind(endpoint) }
+            #expect(error?.code == .invalidEndpoint || error?.code == .unsupportedTransport)
+            #expect(error?.endpoint == endpoint)
+            #expect(error?.description.hasPrefix("bind \(endpoint) on PULL#") == true)
+            await context.shutdown()
+        }
     }
 
     @Test("wildcards cannot be connected to")
     func wildcardConnect() async throws {
-        let context = try makeContext()
-        let socket = try PushSocket(context)
-        for endpoint in ["tcp://127.0.0.1:*", "tcp://*:5555", "tcp://127.0.0.1:0"] {
-            let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
-            #expect(error?.code == .invalidEndpoint)
+        try await withDeadline {
+            let context = try makeContext()
+            let socket = try PushSocket(context)
+            for endpoint in ["tcp://127.0.0.1:*", "tcp://*:5555", "tcp://127.0.0.1:0"] {
+                let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
+                #expect(error?.code == .invalidEndpoint)
+            }
+            await context.shutdown()
         }
-        await context.shutdown()
     }
 
     @Test("unknown and draft-only transports are unsupported", arguments: ["foo://bar", "udp://127.0.0.1:5555", "ws://127.0.0.1:80"])
     func unsupportedTransport(endpoint: String) async throws {
-        let context = try makeContext()
-        let socket = try PubSocket(context)
-        let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
-        #expect(error?.code == .unsupportedTransport)
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let socket = try PubSocket(context)
+            let error = await #expect(throws: ZeroMQError.self) { try await socket.connect(endpoint) }
+            #expect(error?.code == .unsupportedTransport)
+            await context.shutdown()
+        }
     }
 
     @Test("binding a port twice reports EADDRINUSE with the endpoint")
     func addressInUse() async throws {
-        let context = try makeContext()
-        let first = try PullSocket(context), second = try PullSocket(context)
-        let endpoint = try await first.bind("tcp://127.0.0.1:*")
-        let error = await #expect(throws: ZeroMQError.self) { try await second.bind(endpoint) }
-        #expect(error?.code == .libzmq)
-        #expect(error?.errnoName == "EADDRINUSE")
-        #expect(error?.description == "bind \(endpoint) on \(second.description): EADDRINUSE (Address already in use)")
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let first = try PullSocket(context), second = try PullSocket(context)
+            let endpoint = try await first.bind("tcp://127.0.0.1:*")
+            let error = await #expect(throws: ZeroMQError.self) { try await second.bind(endpoint) }
+            #expect(error?.code == .libzmq)
+            #expect(error?.errnoName == "EADDRINUSE")
+            #expect(error?.description == "bind \(endpoint) on \(second.description): EADDRINUSE (Address already in use)")
+            await context.shutdown()
+        }
     }
 
     @Test("REQ cannot send twice; REP cannot reply before a request (EFSM)")
     func wrongState() async throws {
-        let context = try makeContext()
-        let req = try ReqSocket(context), rep = try RepSocket(context)
-        try await req.connect(try await rep.bind("inproc://efsm"))
-        try await req.send("first")
-        let twice = await #expect(throws: ZeroMQError.self) { try await req.send("second") }
-        #expect(twice?.errnoName == "EFSM")
-        #expect(twice?.operation == "send")
-        let early = await #expect(throws: ZeroMQError.self) { try await rep.send("reply") }
-        #expect(early?.errnoName == "EFSM")
-        // The REQ is still usable: the request goes through.
-        #expect(try await rep.receive(timeout: .seconds(5)).string == "first")
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let req = try ReqSocket(context), rep = try RepSocket(context)
+            try await req.connect(try await rep.bind("inproc://efsm"))
+            try await req.send("first")
+            let twice = await #expect(throws: ZeroMQError.self) { try await req.send("second") }
+            #expect(twice?.errnoName == "EFSM")
+            #expect(twice?.operation == "send")
+            let early = await #expect(throws: ZeroMQError.self) { try await rep.send("reply") }
+            #expect(early?.errnoName == "EFSM")
+            // The REQ is still usable: the request goes through.
+            #expect(try await rep.receive(timeout: .seconds(5)).string == "first")
+            await context.shutdown()
+        }
     }
 
     @Test("unknown errno values still read well")
@@ -75,43 +85,49 @@ struct ErrorTests {
     }
 }
 
-@Suite("Context and socket misuse")
+@Suite("Context and socket misuse", .timeLimit(.minutes(5)))
 struct MisuseTests {
     @Test("a context needs at least one loop and a positive batch size")
-    func badConfiguration() {
-        let loops = #expect(throws: ZeroMQError.self) { try makeContext { $0.pollLoops = 0 } }
-        #expect(loops?.code == .invalidArgument)
-        let batch = #expect(throws: ZeroMQError.self) { try makeContext { $0.receiveBatchSize = 0 } }
-        #expect(batch?.code == .invalidArgument)
+    func badConfiguration() async throws {
+        try await withDeadline {
+            let loops = #expect(throws: ZeroMQError.self) { try makeContext { $0.pollLoops = 0 } }
+            #expect(loops?.code == .invalidArgument)
+            let batch = #expect(throws: ZeroMQError.self) { try makeContext { $0.receiveBatchSize = 0 } }
+            #expect(batch?.code == .invalidArgument)
+        }
     }
 
     @Test("a socket cannot be pinned to another context's loop")
     func foreignLoop() async throws {
-        let first = try makeContext(), second = try makeContext()
-        let error = #expect(throws: ZeroMQError.self) { try PullSocket(second, on: first.loops[0]) }
-        #expect(error?.code == .invalidArgument)
-        await first.shutdown()
-        await second.shutdown()
+        try await withDeadline {
+            let first = try makeContext(), second = try makeContext()
+            let error = #expect(throws: ZeroMQError.self) { try PullSocket(second, on: first.loops[0]) }
+            #expect(error?.code == .invalidArgument)
+            await first.shutdown()
+            await second.shutdown()
+        }
     }
 
     @Test("every operation on a closed socket says it is closed")
     func closedSocket() async throws {
-        let context = try makeContext()
-        let pair = try PairSocket(context)
-        await pair.close()
-        await pair.close()  // closing twice is fine
-        for attempt in 0..<4 {
-            let error = await #expect(throws: ZeroMQError.self) {
-                switch attempt {
-                case 0: try await pair.send("x")
-                case 1: _ = try await pair.receive(timeout: .milliseconds(10))
-                case 2: try await pair.bind("inproc://closed")
-                default: _ = try await pair.option(.linger)
+        try await withDeadline {
+            let context = try makeContext()
+            let pair = try PairSocket(context)
+            await pair.close()
+            await pair.close()  // closing twice is fine
+            for attempt in 0..<4 {
+                let error = await #expect(throws: ZeroMQError.self) {
+                    switch attempt {
+                    case 0: try await pair.send("x")
+                    case 1: _ = try await pair.receive(timeout: .milliseconds(10))
+                    case 2: try await pair.bind("inproc://closed")
+                    default: _ = try await pair.option(.linger)
+                    }
                 }
+                #expect(error?.code == .socketClosed)
+                #expect(error?.socket == pair.description)
             }
-            #expect(error?.code == .socketClosed)
-            #expect(error?.socket == pair.description)
+            await context.shutdown()
         }
-        await context.shutdown()
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ZeroMQ
 
-@Suite("Messages and frames")
+@Suite("Messages and frames", .timeLimit(.minutes(5)))
 struct MessageTests {
     @Test("frames of any size and origin arrive intact", arguments: [0, 1, 33, 64, 65, 2_048, 2_049, 8_192, 65_536, 1 << 20])
     func sizes(size: Int) async throws {

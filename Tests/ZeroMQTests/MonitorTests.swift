@@ -1,7 +1,7 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("Socket monitor")
+@Suite("Socket monitor", .timeLimit(.minutes(5)))
 struct MonitorTests {
     @Test("a monitor reports the handshake and the disconnect, and ends when closed")
     func handshakeAndDisconnect() async throws {
@@ -40,10 +40,12 @@ struct MonitorTests {
 
     @Test("a closed socket cannot be monitored")
     func closedSocket() async throws {
-        let context = try makeContext()
-        let dealer = try DealerSocket(context)
-        await dealer.close()
-        await #expect(throws: ZeroMQError.self) { try await dealer.monitor() }
-        await context.shutdown()
+        try await withDeadline {
+            let context = try makeContext()
+            let dealer = try DealerSocket(context)
+            await dealer.close()
+            await #expect(throws: ZeroMQError.self) { try await dealer.monitor() }
+            await context.shutdown()
+        }
     }
 }

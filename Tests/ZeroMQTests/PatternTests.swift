@@ -1,7 +1,7 @@
 import Testing
 @testable import ZeroMQ
 
-@Suite("Pattern helpers: request/reply, publish/subscribe, routing envelopes")
+@Suite("Pattern helpers: request/reply, publish/subscribe, routing envelopes", .timeLimit(.minutes(5)))
 struct PatternTests {
     @Test("request(_:) round-trips against a serve loop", arguments: Transport.allCases)
     func requestAndServe(transport: Transport) async throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Sends from outside a socket's loop are queued for the loop (write-behind): no hop, nothing
 /// lost, order kept, bounded by `sendBatchSize`.
-@Suite("Write-behind: sends from ordinary tasks")
+@Suite("Write-behind: sends from ordinary tasks", .timeLimit(.minutes(5)))
 struct WriteBehindTests {
     @Test("sends from an ordinary task return without the loop, arrive in order, and wait once the queue is full")
     func queuedInOrderAndBounded() async throws {
