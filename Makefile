@@ -5,7 +5,7 @@
 SWIFT ?= swift
 TSAN_BUILD ?= .build-tsan
 
-.PHONY: all dependencies test-peers build demo test test-debug test-tsan bench bench-quick bench-charts clean
+.PHONY: all dependencies test-peers build demo test test-debug test-tsan test-release bench bench-quick bench-charts clean
 
 all: build
 
@@ -34,6 +34,11 @@ test-debug: dependencies test-peers
 test-tsan: dependencies test-peers
 	TSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/tsan-suppressions.txt $$TSAN_OPTIONS" \
 		$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
+
+## The library's own tests once more, optimised (CI runs this after `make test`): optimisation
+## changes timing and inlining. `-enable-testing` lets the tests' `@testable import` work.
+test-release: dependencies
+	$(SWIFT) test -c release -Xswiftc -enable-testing --filter 'ZeroMQTests|ZeroMQServicesTests'
 
 BENCH_JSON ?= bench-results/latest.json
 BENCH_FLAGS ?=
