@@ -62,7 +62,7 @@ extension Interop {
                     try await log.expectReconnectSequence(endpoint: endpoint)
                     report(
                         "PUSH → PULL", account: account,
-                        recovery: restart.started.duration(to: firstDelivery),
+                        recovery: restart.started.duration(to: firstDelivery), handshake: log.reconnected.map(restart.started.duration(to:)),
                         note: "\(log.sentWhileDown) sent while no peer was there waited in the pipe and were delivered"
                     )
                     await push.close()
@@ -121,7 +121,7 @@ extension Interop {
                     report(
                         "SUB ← PUB (publisher killed)",
                         sent: sentByFirst + fromSecond.count, delivered: fromFirst.count + fromSecond.count, lost: lost,
-                        recovery: restart.started.duration(to: firstOfSecond),
+                        recovery: restart.started.duration(to: firstOfSecond), handshake: log.reconnected.map(restart.started.duration(to:)),
                         note: "lost: run 1's last updates, dead with its process; run 2 lost 0 (publishes after the re-sent subscription)"
                     )
                     await sub.close()
@@ -177,7 +177,7 @@ extension Interop {
                     report(
                         "REQ → REP (server killed holding a request)",
                         sent: all.count, delivered: all.count - unanswered.count, lost: unanswered.count,
-                        recovery: restart.started.duration(to: firstAfter),
+                        recovery: restart.started.duration(to: firstAfter), handshake: log.reconnected.map(restart.started.duration(to:)),
                         note: "timed out: \(unanswered.map(\.number)) (the held one, 2 s; then the socket went on: REQ_RELAXED + REQ_CORRELATE)"
                     )
                     await req.close()
@@ -274,7 +274,7 @@ extension Interop {
                     let firstEcho = echoes.instants[replies.firstIndex { $0 >= account.firstAfter } ?? 0]
                     report(
                         pattern, sent: lastSent, delivered: replies.count, lost: lastSent - replies.count,
-                        recovery: restart.started.duration(to: firstEcho),
+                        recovery: restart.started.duration(to: firstEcho), handshake: log.reconnected.map(restart.started.duration(to:)),
                         note: "\(account.lost) requests lost on the way in, \(lostReplies) echoes lost on the way back; \(log.sentWhileDown) sent while no peer was there waited in the pipe and were delivered"
                     )
                     await socket.close()
@@ -293,12 +293,12 @@ extension Interop {
                     let plain = try await RequestClient<Sum, Value>(
                         context, connectingTo: [endpoint],
                         configuration: RequestClientConfiguration(
-                            timeout: .milliseconds(500), retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(50))))
+                            timeout: .seconds(1), retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(50))))
                     // Idempotent, with enough retries to outlast the outage.
                     let retrying = try await RequestClient<Sum, Value>(
                         context, connectingTo: [endpoint],
                         configuration: RequestClientConfiguration(
-                            timeout: .milliseconds(500),
+                            timeout: .seconds(1),
                             retryPolicy: .exponentialBackoff(
                                 maximumAttempts: 40, initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(200))))
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -350,7 +350,7 @@ extension Interop {
                             "RequestClient → RequestService (TypedCalculator killed)",
                             sent: plainCalls.count + retryingCalls.count,
                             delivered: plainCalls.count - plainErrors.count + retryingCalls.count, lost: plainErrors.count,
-                            recovery: recovery,
+                            recovery: recovery, handshake: nil,
                             note: "not idempotent: \(timedOut.count) timed out (in the dead handler, not retried), \(unreachable.count) unreachable after 3 attempts; idempotent with retries: \(retryingCalls.count) calls all answered, longest \(millisecondsIn(retryingCalls.longest)) ms"
                         )
                     }
@@ -391,7 +391,7 @@ extension Interop {
                         "EventSubscriber ← publisher (killed)",
                         sent: sentByFirst + fromSecond.count, delivered: fromFirst.count + fromSecond.count,
                         lost: sentByFirst - fromFirst.count,
-                        recovery: restart.started.duration(to: received.instants[index]),
+                        recovery: restart.started.duration(to: received.instants[index]), handshake: nil,
                         note: "as SUB ← PUB: the subscriber's socket sent its topic again, run 2 lost 0"
                     )
                 }
@@ -663,11 +663,17 @@ fileprivate final class CallLog: Sendable {
 }
 
 /// Prints one row of the reconnect table.
-fileprivate func report(_ pattern: String, account: Account, recovery: Duration, note: String) {
-    report(pattern, sent: account.sent, delivered: account.delivered, lost: account.lost, recovery: recovery, note: note)
+fileprivate func report(_ pattern: String, account: Account, recovery: Duration, handshake: Duration?, note: String) {
+    report(
+        pattern, sent: account.sent, delivered: account.delivered, lost: account.lost, recovery: recovery, handshake: handshake,
+        note: note)
 }
 
-fileprivate func report(_ pattern: String, sent: Int, delivered: Int, lost: Int, recovery: Duration, note: String) {
+/// Prints one row of the reconnect table: `recovery` runs from starting the new peer process to
+/// the first message delivered after it, `handshake` to the new connection's handshake (as the
+/// monitor reported it), when known.
+fileprivate func report(_ pattern: String, sent: Int, delivered: Int, lost: Int, recovery: Duration, handshake: Duration?, note: String) {
     #expect(sent == delivered + lost, "\(pattern): sent \(sent) != delivered \(delivered) + lost \(lost)")
-    print("| \(pattern) | \(sent) | \(delivered) | \(lost) | \(millisecondsIn(recovery)) ms | \(note) |")
+    let reconnect = handshake.map { " (handshake \(millisecondsIn($0)) ms)" } ?? ""
+    print("| \(pattern) | \(sent) | \(delivered) | \(lost) | \(millisecondsIn(recovery)) ms\(reconnect) | \(note) |")
 }
