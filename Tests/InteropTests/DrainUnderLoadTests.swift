@@ -21,10 +21,12 @@ extension Interop {
                 let total = 10_000
                 // 50 ms a calculation, 64 at a time: about 1 300 a second, so most are still
                 // queued when the signal comes after the first 1 000 answers.
-                let service = try peers.swift("TypedCalculator", ["--serve", "--delay", "0.05", "--endpoint", anyLoopbackPort])
+                let service = try peers.swift(
+                    "TypedCalculator", ["--serve", "--delay", "0.05", "--endpoint", anyLoopbackPort])
                 let endpoint = try await service.endpoint()
                 let client = try peers.python(
-                    "flood_client.py", ["--endpoint", endpoint, "--count", "\(total)", "--announce", "1000", "--timeout", "150"])
+                    "flood_client.py",
+                    ["--endpoint", endpoint, "--count", "\(total)", "--announce", "1000", "--timeout", "150"])
                 _ = try await client.line(startingWith: "answered 1000", on: .stdout, timeout: .seconds(120))
                 let signalled = ContinuousClock.now
                 service.terminate()

@@ -35,7 +35,9 @@ extension Interop {
                     let push = try PushSocket(context)
                     let log = try await EventLog(push)
                     try await push.connect(endpoint)
-                    let stream = PacedSender(counting: log.sent) { try await push.send(Message("\($0)"), timeout: .seconds(5)) }
+                    let stream = PacedSender(counting: log.sent) {
+                        try await push.send(Message("\($0)"), timeout: .seconds(5))
+                    }
 
                     try await waitUntil("the first PULL got \(Self.phase) messages", timeout: .seconds(20)) {
                         numbers(first, "got ").count >= Self.phase
@@ -58,11 +60,14 @@ extension Interop {
                     let account = try Account(before: before, after: after, lastSent: lastSent)
                     // What was queued after the disconnect was seen waited in the pipe: not lost.
                     let sentAtDisconnect = try log.sentWhenDisconnected()
-                    #expect(account.firstAfter <= sentAtDisconnect + 1, "message \(sentAtDisconnect + 1) was sent after the disconnect was reported and still lost")
+                    #expect(
+                        account.firstAfter <= sentAtDisconnect + 1,
+                        "message \(sentAtDisconnect + 1) was sent after the disconnect was reported and still lost")
                     try await log.expectReconnectSequence(endpoint: endpoint)
                     report(
                         "PUSH → PULL", account: account,
-                        recovery: restart.started.duration(to: firstDelivery), handshake: log.reconnected.map(restart.started.duration(to:)),
+                        recovery: restart.started.duration(to: firstDelivery),
+                        handshake: log.reconnected.map(restart.started.duration(to:)),
                         note: "\(log.sentWhileDown) sent while no peer was there waited in the pipe and were delivered"
                     )
                     await push.close()
@@ -70,10 +75,13 @@ extension Interop {
             }
         }
 
-        @Test("SUB ← PUB: the publisher dies; the subscription is sent again and updates resume, none lost after it arrives")
+        @Test(
+            "SUB ← PUB: the publisher dies; the subscription is sent again and updates resume, none lost after it arrives"
+        )
         func pubSub() async throws {
             try await withPeers { peers in
-                let first = try peers.python("reconnect_peer.py", ["--role", "xpub", "--run", "1", "--endpoint", anyLoopbackPort])
+                let first = try peers.python(
+                    "reconnect_peer.py", ["--role", "xpub", "--run", "1", "--endpoint", anyLoopbackPort])
                 let endpoint = try await first.endpoint()
                 try await Context.withContext { context in
                     let sub = try SubSocket(context)
@@ -85,7 +93,8 @@ extension Interop {
                         while !Task.isCancelled {
                             let message = try await sub.receive(timeout: .seconds(20))
                             let topic = message.frameCount == 2 ? message[0].string : nil
-                            let tick = try JSONDecoder().decode(Tick.self, from: Data(message[message.frameCount - 1].bytes))
+                            let tick = try JSONDecoder().decode(
+                                Tick.self, from: Data(message[message.frameCount - 1].bytes))
                             received.append(tick, topic: topic ?? "<not two frames>")
                         }
                     }
@@ -94,7 +103,8 @@ extension Interop {
                     try await waitUntil("\(Self.phase) updates of run 1", timeout: .seconds(20)) {
                         received.values.filter { $0.run == 1 }.count >= Self.phase
                     }
-                    let restart = try await crashAndRestart(first, peers, ["--role", "xpub", "--run", "2"], endpoint: endpoint)
+                    let restart = try await crashAndRestart(
+                        first, peers, ["--role", "xpub", "--run", "2"], endpoint: endpoint)
                     // The subscription reaches the new publisher with no call of ours.
                     _ = try await restart.peer.line(startingWith: "subscribed A", on: .stdout)
                     try await waitUntil("\(Self.phase) updates of run 2", timeout: .seconds(20)) {
@@ -105,7 +115,9 @@ extension Interop {
                     let sentByFirst = numbers(first, "sent ").last ?? 0
                     let sentBySecond = numbers(restart.peer, "sent ")
 
-                    #expect(received.topics.allSatisfy { $0 == "A" }, "topic B or a malformed message arrived: \(Set(received.topics))")
+                    #expect(
+                        received.topics.allSatisfy { $0 == "A" },
+                        "topic B or a malformed message arrived: \(Set(received.topics))")
                     let fromFirst = received.values.filter { $0.run == 1 }.map(\.sequence)
                     let fromSecond = received.values.filter { $0.run == 2 }.map(\.sequence)
                     let firstIndexOfSecond = received.values.firstIndex { $0.run == 2 } ?? 0
@@ -121,10 +133,85 @@ extension Interop {
                     report(
                         "SUB ← PUB (publisher killed)",
                         sent: sentByFirst + fromSecond.count, delivered: fromFirst.count + fromSecond.count, lost: lost,
-                        recovery: restart.started.duration(to: firstOfSecond), handshake: log.reconnected.map(restart.started.duration(to:)),
-                        note: "lost: run 1's last updates, dead with its process; run 2 lost 0 (publishes after the re-sent subscription)"
+                        recovery: restart.started.duration(to: firstOfSecond),
+                        handshake: log.reconnected.map(restart.started.duration(to:)),
+                        note:
+                            "lost: run 1's last updates, dead with its process; run 2 lost 0 (publishes after the re-sent subscription)"
                     )
                     await sub.close()
+                }
+            }
+        }
+
+        @Test(
+            "PUB → SUB: the subscriber process dies; what is published while no one subscribes is lost, all after the new subscription arrives"
+        )
+        func subscriberKilled() async throws {
+            try await withPeers { peers in
+                try await Context.withContext { context in
+                    let xpub = try XPubSocket(context)
+                    let log = try await EventLog(xpub)
+                    let endpoint = try await xpub.bind(anyLoopbackPort)
+                    // Each subscription message with the count published when it was read.
+                    let subscriptions = Locked<[(subscription: SubscriptionMessage, sent: Int)]>([])
+                    let counter = log.sent
+                    let watcher = Task {
+                        for try await subscription in xpub.subscriptions {
+                            subscriptions.withLock { $0.append((subscription, counter.withLock { $0 })) }
+                        }
+                    }
+                    defer { watcher.cancel() }
+                    let first = try peers.python("reconnect_peer.py", ["--role", "sub", "--endpoint", endpoint])
+                    try await waitUntil("the first subscription", timeout: .seconds(20)) {
+                        subscriptions.withLock { $0.count } >= 1
+                    }
+                    let stream = PacedSender(counting: log.sent) {
+                        try await xpub.send(Message("A \($0)"), timeout: .seconds(5))
+                    }
+                    try await waitUntil("the first SUB got \(Self.phase) updates", timeout: .seconds(20)) {
+                        numbers(first, "got ").count >= Self.phase
+                    }
+                    first.crash()
+                    try await first.exited()
+                    try await waitUntil("the monitor's disconnect") { log.hasSeen(.disconnected) }
+                    // Published from now on with no subscriber at all: lost by design.
+                    let sentAtRestart = log.sent.withLock { $0 }
+                    let started = ContinuousClock.now
+                    let second = try peers.python("reconnect_peer.py", ["--role", "sub", "--endpoint", endpoint])
+                    try await waitUntil("the new SUB got an update", timeout: .seconds(20)) {
+                        !numbers(second, "got ").isEmpty
+                    }
+                    let firstDelivery = ContinuousClock.now  // seen within the 5 ms of a poll
+                    try await waitUntil("the new SUB got \(Self.phase) updates", timeout: .seconds(20)) {
+                        numbers(second, "got ").count >= Self.phase
+                    }
+                    let lastSent = try await stream.stop()
+                    try await waitUntil("the new SUB got update \(lastSent)") {
+                        numbers(second, "got ").last == lastSent
+                    }
+                    watcher.cancel()
+
+                    let account = try Account(
+                        before: numbers(first, "got "), after: numbers(second, "got "), lastSent: lastSent)
+                    let seen = subscriptions.withLock { $0 }
+                    // libzmq tells the XPUB that the last subscriber of A left, then the new one came.
+                    #expect(seen.map(\.subscription.description) == ["+A", "-A", "+A"], "\(seen)")
+                    let sentAtNewSubscription = seen.count == 3 ? seen[2].sent : 0
+                    #expect(
+                        account.firstAfter > sentAtRestart,
+                        "update \(account.firstAfter) came, published before the new subscriber started")
+                    #expect(
+                        account.firstAfter <= sentAtNewSubscription + 1,
+                        "update \(sentAtNewSubscription + 1) was published after the subscription came and lost")
+                    try await log.expectAcceptedAgain()
+                    report(
+                        "PUB → SUB (subscriber killed)", account: account,
+                        recovery: started.duration(to: firstDelivery),
+                        handshake: log.reconnected.map(started.duration(to:)),
+                        note:
+                            "lost: the updates published between the kill and the new subscription; all published after it delivered"
+                    )
+                    await xpub.close()
                 }
             }
         }
@@ -133,13 +220,16 @@ extension Interop {
         func reqRep() async throws {
             try await withPeers { peers in
                 let held = Self.phase
-                let first = try peers.python("reconnect_peer.py", ["--role", "rep", "--hold", "\(held)", "--endpoint", anyLoopbackPort])
+                let first = try peers.python(
+                    "reconnect_peer.py", ["--role", "rep", "--hold", "\(held)", "--endpoint", anyLoopbackPort])
                 let endpoint = try await first.endpoint()
                 try await Context.withContext { context in
                     let req = try ReqSocket(context)
                     let log = try await EventLog(req)
                     try await req.connect(endpoint)
-                    let outcomes = Locked<[(number: Int, answered: Bool, started: ContinuousClock.Instant, at: ContinuousClock.Instant)]>([])
+                    let outcomes = Locked<
+                        [(number: Int, answered: Bool, started: ContinuousClock.Instant, at: ContinuousClock.Instant)]
+                    >([])
                     let stop = Locked(false)
                     let client = Task {
                         var number = 0
@@ -177,8 +267,10 @@ extension Interop {
                     report(
                         "REQ → REP (server killed holding a request)",
                         sent: all.count, delivered: all.count - unanswered.count, lost: unanswered.count,
-                        recovery: restart.started.duration(to: firstAfter), handshake: log.reconnected.map(restart.started.duration(to:)),
-                        note: "timed out: \(unanswered.map(\.number)) (the held one, 2 s; then the socket went on: REQ_RELAXED + REQ_CORRELATE)"
+                        recovery: restart.started.duration(to: firstAfter),
+                        handshake: log.reconnected.map(restart.started.duration(to:)),
+                        note:
+                            "timed out: \(unanswered.map(\.number)) (the held one, 2 s; then the socket went on: REQ_RELAXED + REQ_CORRELATE)"
                     )
                     await req.close()
                 }
@@ -232,7 +324,9 @@ extension Interop {
         }
 
         /// The DEALER and PAIR cases: numbers sent every 5 ms, echoed by the peer process.
-        func echoStream(role: String, pattern: String, _ makeSocket: @Sendable (Context) async throws -> EchoSocket) async throws {
+        func echoStream(role: String, pattern: String, _ makeSocket: @Sendable (Context) async throws -> EchoSocket)
+            async throws
+        {
             try await withPeers { peers in
                 let first = try peers.python("reconnect_peer.py", ["--role", role, "--endpoint", anyLoopbackPort])
                 let endpoint = try await first.endpoint()
@@ -250,11 +344,14 @@ extension Interop {
                     defer { receiver.cancel() }
                     let stream = PacedSender(counting: log.sent) { try await socket.send($0) }
 
-                    try await waitUntil("\(Self.phase) echoes", timeout: .seconds(20)) { echoes.values.count >= Self.phase }
+                    try await waitUntil("\(Self.phase) echoes", timeout: .seconds(20)) {
+                        echoes.values.count >= Self.phase
+                    }
                     let restart = try await crashAndRestart(first, peers, ["--role", role], endpoint: endpoint)
                     let echoedByFirst = numbers(first, "got ")
                     try await waitUntil("\(Self.phase) echoes from the new peer", timeout: .seconds(20)) {
-                        numbers(restart.peer, "got ").count >= Self.phase && echoes.values.count >= echoedByFirst.count + Self.phase / 2
+                        numbers(restart.peer, "got ").count >= Self.phase
+                            && echoes.values.count >= echoedByFirst.count + Self.phase / 2
                     }
                     let lastSent = try await stream.stop()
                     try await waitUntil("the echo of \(lastSent)") { echoes.values.last == lastSent }
@@ -262,27 +359,36 @@ extension Interop {
                     _ = await receiver.result
 
                     // Requests that reached each peer, and the echoes that came back.
-                    let account = try Account(before: echoedByFirst, after: numbers(restart.peer, "got "), lastSent: lastSent)
+                    let account = try Account(
+                        before: echoedByFirst, after: numbers(restart.peer, "got "), lastSent: lastSent)
                     let replies = echoes.values
                     let gaps = zip(replies, replies.dropFirst()).filter { pair in pair.1 != pair.0 + 1 }
                     #expect(replies.first == 1 && replies.last == lastSent)
-                    #expect(gaps.count <= 1 && gaps.allSatisfy { gap in gap.1 > gap.0 }, "echoes out of order, duplicated or with more than one gap: \(gaps)")
+                    #expect(
+                        gaps.count <= 1 && gaps.allSatisfy { gap in gap.1 > gap.0 },
+                        "echoes out of order, duplicated or with more than one gap: \(gaps)")
                     let lostReplies = echoedByFirst.filter { !Set(replies).contains($0) }.count
                     let sentAtDisconnect = try log.sentWhenDisconnected()
-                    #expect(account.firstAfter <= sentAtDisconnect + 1, "message \(sentAtDisconnect + 1) was sent after the disconnect was reported and still lost")
+                    #expect(
+                        account.firstAfter <= sentAtDisconnect + 1,
+                        "message \(sentAtDisconnect + 1) was sent after the disconnect was reported and still lost")
                     try await log.expectReconnectSequence(endpoint: endpoint)
                     let firstEcho = echoes.instants[replies.firstIndex { $0 >= account.firstAfter } ?? 0]
                     report(
                         pattern, sent: lastSent, delivered: replies.count, lost: lastSent - replies.count,
-                        recovery: restart.started.duration(to: firstEcho), handshake: log.reconnected.map(restart.started.duration(to:)),
-                        note: "\(account.lost) requests lost on the way in, \(lostReplies) echoes lost on the way back; \(log.sentWhileDown) sent while no peer was there waited in the pipe and were delivered"
+                        recovery: restart.started.duration(to: firstEcho),
+                        handshake: log.reconnected.map(restart.started.duration(to:)),
+                        note:
+                            "\(account.lost) requests lost on the way in, \(lostReplies) echoes lost on the way back; \(log.sentWhileDown) sent while no peer was there waited in the pipe and were delivered"
                     )
                     await socket.close()
                 }
             }
         }
 
-        @Test("RequestClient ↔ TypedCalculator: the service dies; calls fail clearly (timedOut once, then unreachable), retried idempotent calls succeed, all work after the restart")
+        @Test(
+            "RequestClient ↔ TypedCalculator: the service dies; calls fail clearly (timedOut once, then unreachable), retried idempotent calls succeed, all work after the restart"
+        )
         func typedClient() async throws {
             try await withPeers { peers in
                 let arguments = ["--serve", "--delay", "0.2"]
@@ -293,14 +399,16 @@ extension Interop {
                     let plain = try await RequestClient<Sum, Value>(
                         context, connectingTo: [endpoint],
                         configuration: RequestClientConfiguration(
-                            timeout: .seconds(1), retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(50))))
+                            timeout: .seconds(1),
+                            retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(50))))
                     // Idempotent, with enough retries to outlast the outage.
                     let retrying = try await RequestClient<Sum, Value>(
                         context, connectingTo: [endpoint],
                         configuration: RequestClientConfiguration(
                             timeout: .seconds(1),
                             retryPolicy: .exponentialBackoff(
-                                maximumAttempts: 40, initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(200))))
+                                maximumAttempts: 40, initialBackoff: .milliseconds(100),
+                                maximumBackoff: .milliseconds(200))))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await plain.run() }
                         group.addTask { try await retrying.run() }
@@ -308,8 +416,18 @@ extension Interop {
                         let retryingCalls = CallLog()
                         let stop = Locked(false)
                         let callers = [
-                            Task { try await plainCalls.call(until: stop, offset: 0) { (sum: Sum) async throws(RequestError) -> Value in try await plain.request(sum, idempotent: false) } },
-                            Task { try await retryingCalls.call(until: stop, offset: 1_000_000) { (sum: Sum) async throws(RequestError) -> Value in try await retrying.request(sum, idempotent: true) } },
+                            Task {
+                                try await plainCalls.call(until: stop, offset: 0) {
+                                    (sum: Sum) async throws(RequestError) -> Value in
+                                    try await plain.request(sum, idempotent: false)
+                                }
+                            },
+                            Task {
+                                try await retryingCalls.call(until: stop, offset: 1_000_000) {
+                                    (sum: Sum) async throws(RequestError) -> Value in
+                                    try await retrying.request(sum, idempotent: true)
+                                }
+                            },
                         ]
 
                         // Kill the service while a calculation is in its 200 ms handler.
@@ -338,20 +456,28 @@ extension Interop {
                         try await group.waitForAll()
 
                         let plainErrors = plainCalls.errors
-                        #expect(retryingCalls.errors.isEmpty, "idempotent calls with retries failed: \(retryingCalls.errors)")
-                        #expect(plainErrors.allSatisfy { $0.code == .timedOut || $0.code == .unreachable }, "\(plainErrors)")
+                        #expect(
+                            retryingCalls.errors.isEmpty,
+                            "idempotent calls with retries failed: \(retryingCalls.errors)")
+                        #expect(
+                            plainErrors.allSatisfy { $0.code == .timedOut || $0.code == .unreachable }, "\(plainErrors)"
+                        )
                         let timedOut = plainErrors.filter { $0.code == .timedOut }
                         let unreachable = plainErrors.filter { $0.code == .unreachable }
-                        #expect(timedOut.count == 1 && timedOut.allSatisfy { $0.attempts == 1 }, "the call in the dead handler: \(timedOut)")
+                        #expect(
+                            timedOut.count == 1 && timedOut.allSatisfy { $0.attempts == 1 },
+                            "the call in the dead handler: \(timedOut)")
                         #expect(!unreachable.isEmpty && unreachable.allSatisfy { $0.attempts == 3 }, "\(unreachable)")
                         #expect(plainCalls.failuresAreOneRun, "failed calls are not one run between answers")
                         let recovery = started.duration(to: plainCalls.firstAnswer(after: started) ?? .now)
                         report(
                             "RequestClient → RequestService (TypedCalculator killed)",
                             sent: plainCalls.count + retryingCalls.count,
-                            delivered: plainCalls.count - plainErrors.count + retryingCalls.count, lost: plainErrors.count,
+                            delivered: plainCalls.count - plainErrors.count + retryingCalls.count,
+                            lost: plainErrors.count,
                             recovery: recovery, handshake: nil,
-                            note: "not idempotent: \(timedOut.count) timed out (in the dead handler, not retried), \(unreachable.count) unreachable after 3 attempts; idempotent with retries: \(retryingCalls.count) calls all answered, longest \(millisecondsIn(retryingCalls.longest)) ms"
+                            note:
+                                "not idempotent: \(timedOut.count) timed out (in the dead handler, not retried), \(unreachable.count) unreachable after 3 attempts; idempotent with retries: \(retryingCalls.count) calls all answered, longest \(millisecondsIn(retryingCalls.longest)) ms"
                         )
                     }
                 }
@@ -361,10 +487,12 @@ extension Interop {
         @Test("EventSubscriber ← publisher process: the publisher dies; typed events resume with no call of ours")
         func eventSubscriber() async throws {
             try await withPeers { peers in
-                let first = try peers.python("reconnect_peer.py", ["--role", "xpub", "--run", "1", "--endpoint", anyLoopbackPort])
+                let first = try peers.python(
+                    "reconnect_peer.py", ["--role", "xpub", "--run", "1", "--endpoint", anyLoopbackPort])
                 let endpoint = try await first.endpoint()
                 try await Context.withContext { context in
-                    let subscriber = try await EventSubscriber<Tick>(context, endpoints: [.connect(endpoint)], topics: ["A"])
+                    let subscriber = try await EventSubscriber<Tick>(
+                        context, endpoints: [.connect(endpoint)], topics: ["A"])
                     let received = Received<Tick>()
                     let reader = Task {
                         for try await tick in subscriber.events {
@@ -374,7 +502,8 @@ extension Interop {
                     try await waitUntil("\(Self.phase) events of run 1", timeout: .seconds(20)) {
                         received.values.filter { $0.run == 1 }.count >= Self.phase
                     }
-                    let restart = try await crashAndRestart(first, peers, ["--role", "xpub", "--run", "2"], endpoint: endpoint)
+                    let restart = try await crashAndRestart(
+                        first, peers, ["--role", "xpub", "--run", "2"], endpoint: endpoint)
                     _ = try await restart.peer.line(startingWith: "subscribed A", on: .stdout)
                     try await waitUntil("\(Self.phase) events of run 2", timeout: .seconds(20)) {
                         received.values.filter { $0.run == 2 }.count >= Self.phase
@@ -428,7 +557,8 @@ fileprivate func numbers(_ child: Child, _ prefix: String) -> [Int] {
 /// How many calculations TypedCalculator (with `--delay`) has started: its `calculating` lines.
 fileprivate func calculating(_ child: Child, below limit: Int = .max) -> Int {
     child.standardError.filter { line in
-        guard line.hasPrefix("calculating "), let lhs = line.dropFirst("calculating ".count).split(separator: " ").first.flatMap({ Int($0) })
+        guard line.hasPrefix("calculating "),
+            let lhs = line.dropFirst("calculating ".count).split(separator: " ").first.flatMap({ Int($0) })
         else { return false }
         return lhs < limit
     }.count
@@ -451,7 +581,9 @@ fileprivate struct Restart {
 
 /// SIGKILLs `child`, waits for its end, and starts reconnect_peer.py again with `arguments` on
 /// the same `endpoint`.
-fileprivate func crashAndRestart(_ child: Child, _ peers: Peers, _ arguments: [String], endpoint: String) async throws -> Restart {
+fileprivate func crashAndRestart(_ child: Child, _ peers: Peers, _ arguments: [String], endpoint: String) async throws
+    -> Restart
+{
     child.crash()
     let exit = try await child.exited()
     guard exit == Child.Exit(status: SIGKILL, bySignal: true) else {
@@ -480,7 +612,8 @@ fileprivate struct Account {
             throw HarnessError("the first peer got a gap or disorder: \(before.prefix(20))...")
         }
         guard let firstAfter = after.first, after == Array(firstAfter...lastSent) else {
-            throw HarnessError("the new peer got a gap or disorder, or did not end at \(lastSent): \(after.prefix(20))...")
+            throw HarnessError(
+                "the new peer got a gap or disorder, or did not end at \(lastSent): \(after.prefix(20))...")
         }
         guard firstAfter > before.count else {
             throw HarnessError("duplicates: the new peer got \(firstAfter), the first got up to \(before.count)")
@@ -594,6 +727,26 @@ fileprivate final class EventLog: Sendable {
         return sent
     }
 
+    /// Whether the monitor has reported an event of `kind`.
+    func hasSeen(_ kind: SocketEvent.Kinds) -> Bool {
+        events.withLock { $0.contains { $0.event.kind == kind } }
+    }
+
+    /// For a socket that binds: waits (bounded) for accepted, handshake, disconnected,
+    /// accepted, handshake.
+    func expectAcceptedAgain() async throws {
+        try await waitUntil("the monitor's second handshake", timeout: .seconds(5)) { reconnected != nil }
+        let all = events.withLock { $0.map(\.event) }
+        let text = all.map(\.description).joined(separator: ", ")
+        let milestones = all.filter { [.accepted, .handshakeSucceeded, .disconnected].contains($0.kind) }
+        #expect(
+            milestones.map(\.kind) == [.accepted, .handshakeSucceeded, .disconnected, .accepted, .handshakeSucceeded],
+            "\(text)")
+        print("monitor: \(text)")
+        monitor.close()
+        _ = await task.result
+    }
+
     /// Waits (bounded) for connected, handshake, disconnected, connected, handshake on
     /// `endpoint`, with a connect retried between the disconnect and the second connect.
     func expectReconnectSequence(endpoint: String) async throws {
@@ -601,12 +754,17 @@ fileprivate final class EventLog: Sendable {
         let all = events.withLock { $0.map(\.event) }
         let milestones = all.filter { event in Self.milestones.contains(event.kind) }
         let text = all.map(\.description).joined(separator: ", ")
-        #expect(milestones.map(\.kind) == [.connected, .handshakeSucceeded, .disconnected, .connected, .handshakeSucceeded], "\(text)")
+        #expect(
+            milestones.map(\.kind) == [
+                .connected, .handshakeSucceeded, .disconnected, .connected, .handshakeSucceeded,
+            ], "\(text)")
         #expect(milestones.allSatisfy { $0.endpoint == endpoint }, "\(text)")
         if let down = all.firstIndex(where: { $0.kind == .disconnected }),
             let up = all[down...].firstIndex(where: { $0.kind == .connected })
         {
-            #expect(all[down..<up].contains { $0.kind == .connectRetried }, "no connect retried between disconnect and reconnect: \(text)")
+            #expect(
+                all[down..<up].contains { $0.kind == .connectRetried },
+                "no connect retried between disconnect and reconnect: \(text)")
         }
         print("monitor: \(text)")
         monitor.close()
@@ -626,7 +784,9 @@ fileprivate final class CallLog: Sendable {
 
     /// Calls `request` with 1, 2, 3, ... (plus `offset`) one after another until `stop`, checks
     /// each answer, records each outcome.
-    func call(until stop: Locked<Bool>, offset: Int, _ request: @Sendable (Sum) async throws(RequestError) -> Value) async throws {
+    func call(until stop: Locked<Bool>, offset: Int, _ request: @Sendable (Sum) async throws(RequestError) -> Value)
+        async throws
+    {
         var number = offset
         while !stop.withLock({ $0 }) {
             number += 1
@@ -665,14 +825,17 @@ fileprivate final class CallLog: Sendable {
 /// Prints one row of the reconnect table.
 fileprivate func report(_ pattern: String, account: Account, recovery: Duration, handshake: Duration?, note: String) {
     report(
-        pattern, sent: account.sent, delivered: account.delivered, lost: account.lost, recovery: recovery, handshake: handshake,
+        pattern, sent: account.sent, delivered: account.delivered, lost: account.lost, recovery: recovery,
+        handshake: handshake,
         note: note)
 }
 
 /// Prints one row of the reconnect table: `recovery` runs from starting the new peer process to
 /// the first message delivered after it, `handshake` to the new connection's handshake (as the
 /// monitor reported it), when known.
-fileprivate func report(_ pattern: String, sent: Int, delivered: Int, lost: Int, recovery: Duration, handshake: Duration?, note: String) {
+fileprivate func report(
+    _ pattern: String, sent: Int, delivered: Int, lost: Int, recovery: Duration, handshake: Duration?, note: String
+) {
     #expect(sent == delivered + lost, "\(pattern): sent \(sent) != delivered \(delivered) + lost \(lost)")
     let reconnect = handshake.map { " (handshake \(millisecondsIn($0)) ms)" } ?? ""
     print("| \(pattern) | \(sent) | \(delivered) | \(lost) | \(millisecondsIn(recovery)) ms\(reconnect) | \(note) |")

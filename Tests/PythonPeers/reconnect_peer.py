@@ -6,7 +6,7 @@ exactly what was sent, delivered and lost:
 
     python3 -u reconnect_peer.py --role ROLE [--endpoint EP] [--run N] [--hold N] [--interval S]
 
-Roles (each binds):
+Roles (each binds, but `sub`):
   pull    PULL: prints `got <n>` for each message `<n>`.
   router  ROUTER: prints `got <n>` and sends the message back to its sender.
   pair    PAIR: prints `got <n>` and sends the message back.
@@ -16,8 +16,9 @@ Roles (each binds):
           every --interval seconds, two messages [topic, JSON body]: topic `A` with body
           {"run": RUN, "sequence": n} (prints `sent <n>` after each) and topic `B` (never
           subscribed by the tests: it must not arrive).
+  sub     SUB, connects: subscribes to `A` and prints `got <n>` for each message `A <n>`.
 
-Prints `listening on <endpoint>` to stderr once bound (port `*` resolved).
+Prints `listening on <endpoint>` to stderr once bound (port `*` resolved), and `connected` for `sub`.
 """
 import argparse
 import json
@@ -27,22 +28,30 @@ import time
 import zmq
 
 parser = argparse.ArgumentParser(description="The numbered binding peer of the reconnect tests.")
-parser.add_argument("--role", required=True, choices=["pull", "router", "pair", "rep", "xpub"])
+parser.add_argument("--role", required=True, choices=["pull", "router", "pair", "rep", "xpub", "sub"])
 parser.add_argument("--endpoint", default="tcp://127.0.0.1:*")
 parser.add_argument("--run", type=int, default=1, help="the run number in the xpub bodies (default: %(default)s)")
 parser.add_argument("--hold", type=int, default=0, help="rep: never answer this request number")
 parser.add_argument("--interval", type=float, default=0.005, help="xpub: seconds between updates")
 args = parser.parse_args()
 
-ROLES = {"pull": zmq.PULL, "router": zmq.ROUTER, "pair": zmq.PAIR, "rep": zmq.REP, "xpub": zmq.XPUB}
+ROLES = {"pull": zmq.PULL, "router": zmq.ROUTER, "pair": zmq.PAIR, "rep": zmq.REP, "xpub": zmq.XPUB, "sub": zmq.SUB}
 
 context = zmq.Context()
 sock = context.socket(ROLES[args.role])
 sock.linger = 0
-sock.bind(args.endpoint)
-print("listening on " + sock.getsockopt_string(zmq.LAST_ENDPOINT), file=sys.stderr, flush=True)
+if args.role == "sub":
+    sock.subscribe(b"A")
+    sock.connect(args.endpoint)
+    print("connected", file=sys.stderr, flush=True)
+else:
+    sock.bind(args.endpoint)
+    print("listening on " + sock.getsockopt_string(zmq.LAST_ENDPOINT), file=sys.stderr, flush=True)
 
-if args.role == "pull":
+if args.role == "sub":
+    while True:
+        print("got " + sock.recv().decode().split(" ")[1], flush=True)
+elif args.role == "pull":
     while True:
         print("got " + sock.recv().decode(), flush=True)
 elif args.role == "router":
