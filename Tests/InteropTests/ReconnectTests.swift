@@ -262,6 +262,8 @@ extension Interop {
                         unanswered.dropFirst().allSatisfy { $0.started.advanced(by: .seconds(2)) < reconnected },
                         "a request timed out that had its server: \(unanswered.map(\.number))")
                     #expect(isOneToN(all.map(\.number)))
+                    // REQ never sends a request twice: the held one died with its server.
+                    #expect(!numbers(restart.peer, "got ").contains(held), "the held request reached the new server")
                     try await log.expectReconnectSequence(endpoint: endpoint)
                     let firstAfter = all.first { $0.number > held && $0.answered }?.at ?? .now
                     report(
