@@ -528,6 +528,51 @@ extension Interop {
                 }
             }
         }
+
+        @Test(
+            "EventSubscriber ← WeatherServer: the Swift publisher process dies; typed updates resume from the new one")
+        func weatherServerRestarted() async throws {
+            try await withPeers { peers in
+                // One zipcode, an update every 5 ms: every update is for the subscriber.
+                let arguments = ["--zipcodes", "1", "--interval", "0.005"]
+                let first = try peers.swift("WeatherServer", arguments + ["--endpoint", anyLoopbackPort])
+                let endpoint = try await first.endpoint()
+                try await Context.withContext { context in
+                    let subscriber = try await EventSubscriber<WeatherUpdate>(
+                        context, endpoints: [.connect(endpoint)], topics: ["10000"])
+                    let received = Received<WeatherUpdate>()
+                    let reader = Task {
+                        for try await update in subscriber.events {
+                            received.append(update, topic: update.zipcode)
+                        }
+                    }
+                    try await waitUntil("\(Self.phase) updates", timeout: .seconds(20)) {
+                        received.values.count >= Self.phase
+                    }
+                    first.crash()
+                    try await first.exited()
+                    let before = received.values.count
+                    let started = ContinuousClock.now
+                    let second = try peers.swift("WeatherServer", arguments + ["--endpoint", endpoint])
+                    #expect(try await second.endpoint() == endpoint)
+                    try await waitUntil("\(Self.phase) updates from the new server", timeout: .seconds(20)) {
+                        received.instants.filter { $0 > started }.count >= Self.phase
+                    }
+                    await subscriber.close()
+                    _ = await reader.result
+                    let updates = received.values
+                    #expect(
+                        updates.allSatisfy {
+                            $0.zipcode == "10000" && (-80...134).contains($0.temperature)
+                                && (10...59).contains($0.relativeHumidity)
+                        }, "an update that WeatherServer cannot have sent")
+                    let firstAfter = received.instants.first { $0 > started } ?? .now
+                    print(
+                        "| EventSubscriber ← WeatherServer (Swift, killed) | not counted | \(before) before, \(updates.count - before) after | not counted | \(millisecondsIn(started.duration(to: firstAfter))) ms | WeatherServer does not number its updates |"
+                    )
+                }
+            }
+        }
     }
 }
 
@@ -537,6 +582,13 @@ extension Interop {
 fileprivate struct Tick: Codable, Sendable {
     var run: Int
     var sequence: Int
+}
+
+/// WeatherServer's update, by its JSON form.
+fileprivate struct WeatherUpdate: Codable, Sendable {
+    var zipcode: String
+    var temperature: Int
+    var relativeHumidity: Int
 }
 
 /// TypedCalculator's request (an addition) and answer, by their JSON form.
