@@ -14,6 +14,8 @@ extension Interop {
     ///   dead connection had already taken from the pipe (in its encoder, the kernel's buffers,
     ///   the dead process's queues) is lost: one contiguous run of numbers, never a duplicate.
     /// - A SUB socket sends its subscriptions again on every new connection.
+    /// - A bound PUB drops what it publishes while no subscriber is connected (the dead one's pipe
+    ///   went with its connection); an XPUB hears `-topic` when the last subscriber leaves.
     /// - REQ never resends: the request the dead server held is lost, `request(timeout:)` times
     ///   out (Lazy Pirate), and the next request goes through.
     ///
