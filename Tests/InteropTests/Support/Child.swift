@@ -157,6 +157,12 @@ final class Child: @unchecked Sendable {
         send(SIGTERM)
     }
 
+    /// Kills the child at once (SIGKILL), as a crash would: it runs no handler and flushes
+    /// nothing. Returns at once; wait with ``exited(timeout:)``.
+    func crash() {
+        send(SIGKILL)
+    }
+
     /// Sends `signal` to the child unless it has already exited.
     private func send(_ signal: Int32) {
         state.withLock { state in
