@@ -52,7 +52,9 @@ struct ZMQ: AsyncParsableCommand {
             if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), word != "help",
                 !commandNames.contains(word)
             {
-                throw ValidationError("Unknown command '\(word)'. The commands are \(commandNames.joined(separator: ", ")); see zmq --help.")
+                throw ValidationError(
+                    "Unknown command '\(word)'. The commands are \(commandNames.joined(separator: ", ")); see zmq --help."
+                )
             }
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

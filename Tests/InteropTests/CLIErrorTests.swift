@@ -34,30 +34,49 @@ extension Interop {
             Case(["dealer", "--connect", "x", "--interval", "nan", "a"], "--interval must be 0 or more seconds."),
             Case(["pub", "--connect", "x", "--delay=-1", "a"], "--delay must be 0 or more seconds."),
             Case(["pub", "--connect", "x", "--delay", "inf", "a"], "--delay must be 0 or more seconds."),
-            Case(["push", "--connect", "x", "--frames", "", "a"], "--frames needs a separator of at least one character."),
+            Case(
+                ["push", "--connect", "x", "--frames", "", "a"], "--frames needs a separator of at least one character."
+            ),
             Case(["sub", "--connect", "x", "--frames", ""], "--frames needs a separator of at least one character."),
             Case(["rep", "--connect", "x", "--frames", ""], "--frames needs a separator of at least one character."),
-            Case(["push", "--connect", "x", "--frames", "|", "--size", "3"], "--frames splits messages given as arguments or lines, not --size payloads."),
-            Case(["proxy", "queue", "--backend", "x"], "Give the frontend an endpoint: --frontend <endpoint> to bind, or --frontend-connect <endpoint>."),
-            Case(["proxy", "streamer", "--frontend-connect", "x"], "Give the backend an endpoint: --backend <endpoint> to bind, or --backend-connect <endpoint>."),
-            Case(["proxy", "forwarder", "--frontend", "x", "--backend", "y", "--count=-1"], "--count must be 0 or more."),
+            Case(
+                ["push", "--connect", "x", "--frames", "|", "--size", "3"],
+                "--frames splits messages given as arguments or lines, not --size payloads."),
+            Case(
+                ["proxy", "queue", "--backend", "x"],
+                "Give the frontend an endpoint: --frontend <endpoint> to bind, or --frontend-connect <endpoint>."),
+            Case(
+                ["proxy", "streamer", "--frontend-connect", "x"],
+                "Give the backend an endpoint: --backend <endpoint> to bind, or --backend-connect <endpoint>."),
+            Case(
+                ["proxy", "forwarder", "--frontend", "x", "--backend", "y", "--count=-1"], "--count must be 0 or more."),
         ]
 
         /// What ArgumentParser itself rejects, and commands that do not exist.
         static let parsing: [Case] = [
             Case(["pull", "--connect"], "Missing value for '--connect <endpoint>'"),
             Case(["pull", "--connect", "x", "--count", "abc"], "The value 'abc' is invalid for '--count <count>'"),
-            Case(["pull", "--connect", "x", "--timeout", "soon"], "The value 'soon' is invalid for '--timeout <seconds>'"),
+            Case(
+                ["pull", "--connect", "x", "--timeout", "soon"], "The value 'soon' is invalid for '--timeout <seconds>'"
+            ),
             Case(["pull", "--connect", "x", "--nope"], "Unknown option '--nope'"),
             Case(["sub", "--connect", "x", "hello"], "Unexpected argument 'hello'"),
-            Case(["proxy", "bogus", "--frontend", "x", "--backend", "y"],
-                 "The value 'bogus' is invalid for '<kind>'. Please provide one of 'streamer', 'forwarder' or 'queue'."),
+            Case(
+                ["proxy", "bogus", "--frontend", "x", "--backend", "y"],
+                "The value 'bogus' is invalid for '<kind>'. Please provide one of 'streamer', 'forwarder' or 'queue'."),
             Case(["proxy", "--frontend", "x", "--backend", "y"], "Missing expected argument '<kind>'"),
-            Case(["frobnicate"], "Unknown command 'frobnicate'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."),
-            Case(["Pull", "--bind", "tcp://127.0.0.1:*"], "Unknown command 'Pull'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."),
+            Case(
+                ["frobnicate"],
+                "Unknown command 'frobnicate'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."
+            ),
+            Case(
+                ["Pull", "--bind", "tcp://127.0.0.1:*"],
+                "Unknown command 'Pull'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."
+            ),
         ]
 
-        @Test("each validation error: its message on stderr, nothing on stdout, exit 64", arguments: validation + parsing)
+        @Test(
+            "each validation error: its message on stderr, nothing on stdout, exit 64", arguments: validation + parsing)
         func usageError(_ example: Case) async throws {
             try await withPeers { peers in
                 let zmq = try peers.swift("zmq", example.arguments)
@@ -65,7 +84,9 @@ extension Interop {
                 #expect(exit == Child.Exit(status: 64, bySignal: false), "\(zmq.transcript())")
                 #expect(zmq.standardOutput.isEmpty, "\(zmq.transcript())")
                 #expect(zmq.standardError.first == "Error: \(example.error)", "\(zmq.transcript())")
-                #expect(!zmq.standardError.contains { $0.contains("listening on") }, "a socket was opened: \(zmq.transcript())")
+                #expect(
+                    !zmq.standardError.contains { $0.contains("listening on") },
+                    "a socket was opened: \(zmq.transcript())")
             }
         }
 

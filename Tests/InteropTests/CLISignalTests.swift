@@ -18,7 +18,8 @@ extension Interop {
         func interrupted() async throws {
             try await withPeers { peers in
                 let pull = try peers.swift("zmq", ["pull", "--bind", anyLoopbackPort])
-                let push = try peers.python("frames.py", ["push", "--connect", try await pull.endpoint(), "--send", "m", "--repeat", "3"])
+                let push = try peers.python(
+                    "frames.py", ["push", "--connect", try await pull.endpoint(), "--send", "m", "--repeat", "3"])
                 try await push.succeeded()
                 try await waitUntil("zmq pull printed three messages") { pull.standardOutput.count == 3 }
                 pull.signal(SIGINT)
@@ -54,9 +55,11 @@ extension Interop {
         @Test("SIGTERM during a send blocked at the high-water mark: exit 143, the summary")
         func terminatedAtHighWaterMark() async throws {
             try await withPeers { peers in
-                let sink = try peers.python("frames.py", ["pull", "--bind", anyLoopbackPort, "--receive", "1", "--stall"])
+                let sink = try peers.python(
+                    "frames.py", ["pull", "--bind", anyLoopbackPort, "--receive", "1", "--stall"])
                 let push = try peers.swift(
-                    "zmq", ["push", "--connect", try await sink.endpoint(), "--size", "1000", "--linger", "0", "--quiet"])
+                    "zmq",
+                    ["push", "--connect", try await sink.endpoint(), "--size", "1000", "--linger", "0", "--quiet"])
                 _ = try await sink.line(startingWith: "stalled", on: .stdout)
                 let start = ContinuousClock.now
                 push.terminate()
@@ -65,7 +68,9 @@ extension Interop {
                 #expect(exit == Child.Exit(status: 143, bySignal: false), "\(push.transcript())")
                 let sent = push.standardOutput.compactMap(CLI.summaryCount)
                 #expect(sent.count == 1 && sent[0] >= 1, "\(push.standardOutput)")
-                print("push at the high-water mark: \(sent.first ?? -1) messages of 1000 B sent before SIGTERM; exit \(took) after it")
+                print(
+                    "push at the high-water mark: \(sent.first ?? -1) messages of 1000 B sent before SIGTERM; exit \(took) after it"
+                )
             }
         }
 
@@ -79,7 +84,10 @@ extension Interop {
                 let router = try peers.python("frames.py", ["router", "--bind", anyLoopbackPort, "--receive", "1"])
                 let dealer = try peers.swift(
                     "zmq",
-                    ["dealer", "--raw", "--connect", "tcp://127.0.0.1:1", "--connect", try await router.endpoint(), "--linger", "60", "--quiet", "one", "two"])
+                    [
+                        "dealer", "--raw", "--connect", "tcp://127.0.0.1:1", "--connect", try await router.endpoint(),
+                        "--linger", "60", "--quiet", "one", "two",
+                    ])
                 _ = try await router.line(startingWith: "['<id>', b'two']", on: .stdout)
                 dealer.signal(SIGINT)
                 _ = try await dealer.line(startingWith: "0 messages in", on: .stdout)
@@ -100,7 +108,11 @@ extension Interop {
         func signalWhileStoppingAfterError() async throws {
             try await withPeers { peers in
                 let req = try peers.swift(
-                    "zmq", ["req", "--connect", "tcp://127.0.0.1:1", "--timeout", "0.3", "--linger", "60", "--quiet", "anyone?"])
+                    "zmq",
+                    [
+                        "req", "--connect", "tcp://127.0.0.1:1", "--timeout", "0.3", "--linger", "60", "--quiet",
+                        "anyone?",
+                    ])
                 _ = try await req.line(startingWith: "0 messages in", on: .stdout)
                 req.signal(SIGINT)
                 let exit = try await req.exited(timeout: .seconds(5))

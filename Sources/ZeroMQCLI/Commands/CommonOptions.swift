@@ -68,7 +68,9 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
-        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") } }
+        if let timeout {
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be more than 0 seconds.") }
+        }
         if let linger {
             guard linger >= 0, linger <= 3600 else { throw ValidationError("--linger must be from 0 to 3600 seconds.") }
         }
@@ -119,7 +121,10 @@ struct SendOptions: ParsableArguments {
 
     @OptionGroup var framing: FramesOption
 
-    @Option(help: ArgumentHelp("Send generated payloads of this many bytes (`xxx…`) instead; with --count, that many.", valueName: "bytes"))
+    @Option(
+        help: ArgumentHelp(
+            "Send generated payloads of this many bytes (`xxx…`) instead; with --count, that many.", valueName: "bytes")
+    )
     var size: Int?
 
     @Option(help: ArgumentHelp("Seconds to wait between sends.", valueName: "seconds"))
@@ -128,8 +133,14 @@ struct SendOptions: ParsableArguments {
     func validate() throws {
         if let size { guard size >= 0 else { throw ValidationError("--size must be 0 or more bytes.") } }
         if size != nil, !messages.isEmpty { throw ValidationError("Give messages or --size, not both.") }
-        if let interval { guard interval >= 0, interval.isFinite else { throw ValidationError("--interval must be 0 or more seconds.") } }
-        if size != nil, framing.frames != nil { throw ValidationError("--frames splits messages given as arguments or lines, not --size payloads.") }
+        if let interval {
+            guard interval >= 0, interval.isFinite else {
+                throw ValidationError("--interval must be 0 or more seconds.")
+            }
+        }
+        if size != nil, framing.frames != nil {
+            throw ValidationError("--frames splits messages given as arguments or lines, not --size payloads.")
+        }
     }
 
     /// The messages to send, at most `limit` (0: no limit), split as `framing` says.

@@ -37,7 +37,9 @@ struct Dealer: AsyncParsableCommand {
 
     func run() async throws {
         let framing = Framing(separator: sending.framing.separator, raw: raw)
-        let (endpoints, messages, pause, raw) = (endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause, raw)
+        let (endpoints, messages, pause, raw) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause, raw
+        )
         try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(DealerSocket.self, endpoints)
             let tally = ReplyTally()
@@ -48,7 +50,8 @@ struct Dealer: AsyncParsableCommand {
                         if let pause, !first { try await Task.sleep(for: pause) }
                         first = false
                         await tally.waitForRoom()
-                        try await session.send(raw ? message : Message(frames: [Frame([])] + message.frames), through: socket)
+                        try await session.send(
+                            raw ? message : Message(frames: [Frame([])] + message.frames), through: socket)
                         tally.recordSent()
                     }
                     tally.finishSending()

@@ -30,7 +30,9 @@ struct Pair: AsyncParsableCommand {
 
     func run() async throws {
         let framing = Framing(separator: sending.framing.separator, raw: output.raw)
-        let (endpoints, messages, pause) = (endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause)
+        let (endpoints, messages, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
         try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(PairSocket.self, endpoints)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -50,31 +50,40 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Option(
         name: [.customLong("frontend"), .customLong("frontend-bind")],
-        help: ArgumentHelp("Bind the sending side (pushers, publishers, clients) to this endpoint (repeatable).", valueName: "endpoint")
+        help: ArgumentHelp(
+            "Bind the sending side (pushers, publishers, clients) to this endpoint (repeatable).", valueName: "endpoint"
+        )
     )
     var frontendBind: [String] = []
 
     @Option(
         name: .customLong("frontend-connect"),
-        help: ArgumentHelp("Connect the sending side to this endpoint instead (repeatable): a bound pusher, publisher or device.", valueName: "endpoint")
+        help: ArgumentHelp(
+            "Connect the sending side to this endpoint instead (repeatable): a bound pusher, publisher or device.",
+            valueName: "endpoint")
     )
     var frontendConnect: [String] = []
 
     @Option(
         name: [.customLong("backend"), .customLong("backend-bind")],
-        help: ArgumentHelp("Bind the receiving side (pullers, subscribers, servers) to this endpoint (repeatable).", valueName: "endpoint")
+        help: ArgumentHelp(
+            "Bind the receiving side (pullers, subscribers, servers) to this endpoint (repeatable).",
+            valueName: "endpoint")
     )
     var backendBind: [String] = []
 
     @Option(
         name: .customLong("backend-connect"),
-        help: ArgumentHelp("Connect the receiving side to this endpoint instead (repeatable): a bound puller, subscriber, server or device.", valueName: "endpoint")
+        help: ArgumentHelp(
+            "Connect the receiving side to this endpoint instead (repeatable): a bound puller, subscriber, server or device.",
+            valueName: "endpoint")
     )
     var backendConnect: [String] = []
 
     @Option(
         name: [.customLong("capture"), .customLong("capture-bind")],
-        help: ArgumentHelp("Bind a PUB socket that gets a copy of every message to this endpoint.", valueName: "endpoint")
+        help: ArgumentHelp(
+            "Bind a PUB socket that gets a copy of every message to this endpoint.", valueName: "endpoint")
     )
     var captureBind: [String] = []
 
@@ -93,10 +102,12 @@ struct ProxyCommand: AsyncParsableCommand {
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
         guard !frontendBind.isEmpty || !frontendConnect.isEmpty else {
-            throw ValidationError("Give the frontend an endpoint: --frontend <endpoint> to bind, or --frontend-connect <endpoint>.")
+            throw ValidationError(
+                "Give the frontend an endpoint: --frontend <endpoint> to bind, or --frontend-connect <endpoint>.")
         }
         guard !backendBind.isEmpty || !backendConnect.isEmpty else {
-            throw ValidationError("Give the backend an endpoint: --backend <endpoint> to bind, or --backend-connect <endpoint>.")
+            throw ValidationError(
+                "Give the backend an endpoint: --backend <endpoint> to bind, or --backend-connect <endpoint>.")
         }
     }
 
@@ -162,7 +173,9 @@ struct Device: Sendable {
 
     /// Binds `socket` to the side's endpoints (printing `<role> listening on <endpoint>` for
     /// each), then connects it to the others.
-    private func attach<Role: SocketRole>(_ socket: Socket<Role>, _ side: Side, as role: String) async throws -> Socket<Role> {
+    private func attach<Role: SocketRole>(
+        _ socket: Socket<Role>, _ side: Side, as role: String
+    ) async throws -> Socket<Role> {
         for endpoint in side.bind {
             Terminal.printError("\(role) listening on \(try await socket.bind(endpoint))")
         }
@@ -196,7 +209,8 @@ struct Device: Sendable {
                         let answered = waitsForReplies ? statistics.frontend.messagesSent : passed
                         if target > 0, passed >= target, answered >= target { break }
                     }
-                    try? await Task.sleep(for: polls ? (target > 0 ? .milliseconds(20) : .milliseconds(250)) : .seconds(3600))
+                    try? await Task.sleep(
+                        for: polls ? (target > 0 ? .milliseconds(20) : .milliseconds(250)) : .seconds(3600))
                 }
                 // A cancelled task cannot wait on the control socket: read and stop from a fresh one.
                 if let final = await Task(operation: { try? await proxy.statistics() }).value {

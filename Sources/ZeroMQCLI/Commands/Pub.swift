@@ -29,16 +29,21 @@ struct Pub: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
     @OptionGroup var sending: SendOptions
 
-    @Option(help: ArgumentHelp("Seconds to wait before the first message, for subscribers to join.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp("Seconds to wait before the first message, for subscribers to join.", valueName: "seconds"))
     var delay: Double?
 
     func validate() throws {
-        if let delay { guard delay >= 0, delay.isFinite else { throw ValidationError("--delay must be 0 or more seconds.") } }
+        if let delay {
+            guard delay >= 0, delay.isFinite else { throw ValidationError("--delay must be 0 or more seconds.") }
+        }
     }
 
     func run() async throws {
         let framing = Framing(separator: sending.framing.separator)
-        let (endpoints, messages, pause) = (endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause)
+        let (endpoints, messages, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
         let delay = delay.map { Duration.seconds($0) }
         try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(PubSocket.self, endpoints)

@@ -28,7 +28,9 @@ struct Push: AsyncParsableCommand {
 
     func run() async throws {
         let framing = Framing(separator: sending.framing.separator)
-        let (endpoints, messages, pause) = (endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause)
+        let (endpoints, messages, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
         try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(PushSocket.self, endpoints, immediate: true)
             try await session.sendAll(messages, through: socket, pause: pause)

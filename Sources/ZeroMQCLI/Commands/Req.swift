@@ -29,7 +29,9 @@ struct Req: AsyncParsableCommand {
 
     func run() async throws {
         let framing = Framing(separator: sending.framing.separator, raw: output.raw)
-        let (endpoints, requests, pause) = (endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause)
+        let (endpoints, requests, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
         try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(ReqSocket.self, endpoints)
             var first = true

@@ -27,7 +27,9 @@ struct Sub: AsyncParsableCommand {
     @OptionGroup var framing: FramesOption
     @OptionGroup var output: RawOption
 
-    @Option(help: ArgumentHelp("Receive messages that start with this prefix (repeatable; default: everything).", valueName: "prefix"))
+    @Option(
+        help: ArgumentHelp(
+            "Receive messages that start with this prefix (repeatable; default: everything).", valueName: "prefix"))
     var topic: [String] = []
 
     func run() async throws {

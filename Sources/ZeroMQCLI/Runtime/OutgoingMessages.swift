@@ -28,7 +28,9 @@ struct OutgoingMessages: AsyncSequence, Sendable {
         case .arguments(let words):
             AsyncIterator(limit: limit, framing: framing, source: .arguments(words.map { framing.message($0) }))
         case .payloads(let size):
-            AsyncIterator(limit: limit, framing: framing, source: .payload(Message([UInt8](repeating: UInt8(ascii: "x"), count: size))))
+            AsyncIterator(
+                limit: limit, framing: framing,
+                source: .payload(Message([UInt8](repeating: UInt8(ascii: "x"), count: size))))
         case .standardInput:
             AsyncIterator(limit: limit, framing: framing, source: .lines(StandardInputLines().makeAsyncIterator()))
         }

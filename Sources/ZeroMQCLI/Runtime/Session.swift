@@ -96,7 +96,9 @@ struct Session: Sendable {
         _ kind: Socket<Role>.Type, _ endpoints: EndpointOptions, immediate: Bool = false
     ) async throws -> Socket<Role> {
         let socket = try Socket<Role>(context)
-        if let linger = options.linger { try await socket.setOption(.linger, to: .milliseconds(Int64((linger * 1000).rounded()))) }
+        if let linger = options.linger {
+            try await socket.setOption(.linger, to: .milliseconds(Int64((linger * 1000).rounded())))
+        }
         if immediate { try await socket.setOption(.immediate, to: true) }
         try await endpoints.attach(socket)
         return socket
@@ -129,7 +131,9 @@ struct Session: Sendable {
     }
 
     /// Sends `messages`, pausing `pause` between them, counting each one sent.
-    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?) async throws {
+    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?)
+        async throws
+    {
         var first = true
         for await message in messages {
             if let pause, !first { try await Task.sleep(for: pause) }
