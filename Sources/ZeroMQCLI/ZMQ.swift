@@ -17,15 +17,23 @@ struct ZMQ: AsyncParsableCommand {
             other bytes as 0x and hexadecimal, an empty frame as "", frames of a multipart message \
             joined by " | ". With --quiet only a summary is printed: `N messages in S s (R msg/s)`.
 
+            Multipart messages: --frames SEP splits each message sent (argument or line of standard \
+            input) at SEP into frames, and joins the frames of each message printed with SEP. --raw \
+            prints frames as their bytes, unescaped. Standard input is read as bytes (NUL and \
+            invalid UTF-8 included), one message per line.
+
             Exit status: 0 when done; 1 on an error (bad endpoint, address in use, --timeout), with \
             `Error: <reason>` on standard error; 64 for bad usage; 130 after Ctrl-C (143 after \
-            SIGTERM), once the summary is printed.
+            SIGTERM), once the summary is printed. A second Ctrl-C while stopping (queued messages \
+            get --linger seconds to leave) exits at once, with 128 + its number.
 
             Examples:
               zmq pull --bind tcp://127.0.0.1:5690 --count 3
               zmq push --connect tcp://127.0.0.1:5690 one two three
               zmq rep --bind 'tcp://127.0.0.1:*'
               seq 1000 | zmq req --connect tcp://127.0.0.1:5678 --quiet
+              zmq pub --bind 'tcp://127.0.0.1:*' --frames '|' --interval 1 'weather|sunny'
+              zmq sub --connect tcp://127.0.0.1:5680 --frames '|' --topic weather
               zmq proxy queue --frontend tcp://127.0.0.1:5679 \\
                   --backend tcp://127.0.0.1:5677
             """,
@@ -35,4 +43,30 @@ struct ZMQ: AsyncParsableCommand {
             ProxyCommand.self,
         ]
     )
+
+    /// Parses the command line and runs the command, as ArgumentParser's own `main()` does,
+    /// except that a first word that names no command gets a clear error (ArgumentParser would
+    /// say `Unexpected argument`).
+    static func main() async {
+        do {
+            if let word = CommandLine.arguments.dropFirst().first, !word.hasPrefix("-"), word != "help",
+                !commandNames.contains(word)
+            {
+                throw ValidationError(
+                    "Unknown command '\(word)'. The commands are \(commandNames.joined(separator: ", ")); see zmq --help."
+                )
+            }
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The subcommands' names, as typed.
+    static var commandNames: [String] { configuration.subcommands.map { $0._commandName } }
 }

@@ -15,7 +15,11 @@ struct Dealer: AsyncParsableCommand {
 
             Each message goes out behind an empty delimiter frame, as a REQ socket sends it, so REP \
             and ROUTER servers both understand it; the delimiter is taken off replies. --raw sends \
-            and prints frames exactly as they are.
+            and prints frames exactly as they are: no delimiter added or taken off, and each frame's \
+            bytes printed unescaped.
+
+            Multipart: with --frames SEP each message sent is split at SEP into frames (behind the \
+            delimiter), and the frames of each reply are printed joined by SEP (` | ` without it).
 
             Examples:
               zmq dealer --connect tcp://127.0.0.1:5678 one two three
@@ -28,12 +32,15 @@ struct Dealer: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
     @OptionGroup var sending: SendOptions
 
-    @Flag(help: "Send and print frames as they are, without an empty delimiter frame.")
+    @Flag(help: "Send and print frames exactly as they are: no empty delimiter frame, bytes unescaped.")
     var raw = false
 
     func run() async throws {
-        let (endpoints, messages, pause, raw) = (endpoints, sending.outgoing(limit: options.count), sending.pause, raw)
-        try await Session.run(options.settings) { session in
+        let framing = Framing(separator: sending.framing.separator, raw: raw)
+        let (endpoints, messages, pause, raw) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause, raw
+        )
+        try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(DealerSocket.self, endpoints)
             let tally = ReplyTally()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -43,7 +50,8 @@ struct Dealer: AsyncParsableCommand {
                         if let pause, !first { try await Task.sleep(for: pause) }
                         first = false
                         await tally.waitForRoom()
-                        try await session.send(raw ? message : Message(frames: [Frame([])] + message.frames), through: socket)
+                        try await session.send(
+                            raw ? message : Message(frames: [Frame([])] + message.frames), through: socket)
                         tally.recordSent()
                     }
                     tally.finishSending()
@@ -55,7 +63,7 @@ struct Dealer: AsyncParsableCommand {
                             reply = Message(frames: Array(reply.frames.dropFirst()))
                         }
                         session.meter.record()
-                        session.show(MessageFormatter.line(for: reply))
+                        session.show(reply)
                         tally.recordReceived()
                         if tally.isComplete { return }
                     }

@@ -12,6 +12,10 @@ struct Pair: AsyncParsableCommand {
             standard input ends first) and stops once it has also received N; without --count it \
             keeps printing until Ctrl-C, or until nothing arrives for --timeout seconds (an error).
 
+            Multipart: with --frames SEP each message sent is split at SEP into frames, and the \
+            frames of each message printed are joined by SEP (` | ` without it); --raw prints \
+            their bytes unescaped.
+
             Examples:
               zmq pair --bind tcp://127.0.0.1:5696
               zmq pair --connect tcp://127.0.0.1:5696 --count 3 --interval 1 hello
@@ -22,10 +26,14 @@ struct Pair: AsyncParsableCommand {
     @OptionGroup var endpoints: EndpointOptions
     @OptionGroup var options: RunOptions
     @OptionGroup var sending: SendOptions
+    @OptionGroup var output: RawOption
 
     func run() async throws {
-        let (endpoints, messages, pause) = (endpoints, sending.outgoing(limit: options.count), sending.pause)
-        try await Session.run(options.settings) { session in
+        let framing = Framing(separator: sending.framing.separator, raw: output.raw)
+        let (endpoints, messages, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
+        try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(PairSocket.self, endpoints)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

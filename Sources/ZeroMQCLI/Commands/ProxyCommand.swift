@@ -5,7 +5,7 @@ import ZeroMQ
 struct ProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proxy",
-        abstract: "Run a device between two bound endpoints: streamer, forwarder or queue.",
+        abstract: "Run a device between two endpoints, each bound or connected: streamer, forwarder or queue.",
         discussion: """
             streamer:  PULL frontend (pushers connect) → PUSH backend (pullers)
             forwarder: XSUB frontend (publishers) → XPUB backend (subscribers);
@@ -15,7 +15,11 @@ struct ProxyCommand: AsyncParsableCommand {
 
             Binds --frontend and --backend (and --capture, a PUB socket that gets a copy of every \
             message) and prints `frontend listening on <endpoint>` and `backend listening on \
-            <endpoint>` to standard error. Runs until Ctrl-C, or until --count messages have passed \
+            <endpoint>` to standard error. Either side can connect instead, or as well: \
+            --frontend-connect, --backend-connect, --capture-connect (each repeatable; \
+            --frontend-bind, --backend-bind and --capture-bind are other names for the binding \
+            flags). So a device can reach a broker through a firewall, or be chained behind \
+            another device. Runs until Ctrl-C, or until --count messages have passed \
             from frontend to backend (for queue: and as many replies back). Then prints libzmq's \
             counters to standard error: `statistics: frontend in N (B B) out N (B B); backend in ...`. \
             The messages counted (live rate, summary) are those passed frontend to backend.
@@ -31,6 +35,8 @@ struct ProxyCommand: AsyncParsableCommand {
                   --backend tcp://127.0.0.1:5682
               zmq proxy queue --frontend 'tcp://127.0.0.1:*' \\
                   --backend 'tcp://127.0.0.1:*' --count 100
+              zmq proxy streamer --frontend-connect tcp://127.0.0.1:5692 \\
+                  --backend-connect tcp://127.0.0.1:5690
             """
     )
 
@@ -42,14 +48,50 @@ struct ProxyCommand: AsyncParsableCommand {
     @Argument(help: "The device: streamer, forwarder or queue.")
     var kind: Kind
 
-    @Option(help: ArgumentHelp("The endpoint to bind for the sending side (pushers, publishers, clients).", valueName: "endpoint"))
-    var frontend: String
+    @Option(
+        name: [.customLong("frontend"), .customLong("frontend-bind")],
+        help: ArgumentHelp(
+            "Bind the sending side (pushers, publishers, clients) to this endpoint (repeatable).", valueName: "endpoint"
+        )
+    )
+    var frontendBind: [String] = []
 
-    @Option(help: ArgumentHelp("The endpoint to bind for the receiving side (pullers, subscribers, servers).", valueName: "endpoint"))
-    var backend: String
+    @Option(
+        name: .customLong("frontend-connect"),
+        help: ArgumentHelp(
+            "Connect the sending side to this endpoint instead (repeatable): a bound pusher, publisher or device.",
+            valueName: "endpoint")
+    )
+    var frontendConnect: [String] = []
 
-    @Option(help: ArgumentHelp("An endpoint to bind for a PUB socket that gets a copy of every message.", valueName: "endpoint"))
-    var capture: String?
+    @Option(
+        name: [.customLong("backend"), .customLong("backend-bind")],
+        help: ArgumentHelp(
+            "Bind the receiving side (pullers, subscribers, servers) to this endpoint (repeatable).",
+            valueName: "endpoint")
+    )
+    var backendBind: [String] = []
+
+    @Option(
+        name: .customLong("backend-connect"),
+        help: ArgumentHelp(
+            "Connect the receiving side to this endpoint instead (repeatable): a bound puller, subscriber, server or device.",
+            valueName: "endpoint")
+    )
+    var backendConnect: [String] = []
+
+    @Option(
+        name: [.customLong("capture"), .customLong("capture-bind")],
+        help: ArgumentHelp(
+            "Bind a PUB socket that gets a copy of every message to this endpoint.", valueName: "endpoint")
+    )
+    var captureBind: [String] = []
+
+    @Option(
+        name: .customLong("capture-connect"),
+        help: ArgumentHelp("Connect the capture PUB socket to this endpoint (repeatable).", valueName: "endpoint")
+    )
+    var captureConnect: [String] = []
 
     @Option(help: "Stop after this many messages have passed from frontend to backend (0: no limit).")
     var count = 0
@@ -59,10 +101,23 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
+        guard !frontendBind.isEmpty || !frontendConnect.isEmpty else {
+            throw ValidationError(
+                "Give the frontend an endpoint: --frontend <endpoint> to bind, or --frontend-connect <endpoint>.")
+        }
+        guard !backendBind.isEmpty || !backendConnect.isEmpty else {
+            throw ValidationError(
+                "Give the backend an endpoint: --backend <endpoint> to bind, or --backend-connect <endpoint>.")
+        }
     }
 
     func run() async throws {
-        let device = Device(kind: kind, frontend: frontend, backend: backend, capture: capture)
+        let device = Device(
+            kind: kind,
+            frontend: Device.Side(bind: frontendBind, connect: frontendConnect),
+            backend: Device.Side(bind: backendBind, connect: backendConnect),
+            capture: Device.Side(bind: captureBind, connect: captureConnect)
+        )
         try await Session.run(Session.Settings(count: count, quiet: quiet)) { session in
             let proxy = try await device.open(in: session.context)
             try await device.run(proxy, in: session)
@@ -72,43 +127,61 @@ struct ProxyCommand: AsyncParsableCommand {
 
 /// A device being set up and run by `zmq proxy`.
 struct Device: Sendable {
-    let kind: ProxyCommand.Kind
-    let frontend: String
-    let backend: String
-    let capture: String?
+    /// Where one of the device's sockets binds and what it connects to.
+    struct Side: Sendable {
+        var bind: [String] = []
+        var connect: [String] = []
 
-    /// Binds the device's sockets, announcing each, and makes the proxy.
+        var isEmpty: Bool { bind.isEmpty && connect.isEmpty }
+    }
+
+    let kind: ProxyCommand.Kind
+    let frontend: Side
+    let backend: Side
+    let capture: Side
+
+    /// Binds and connects the device's sockets, announcing each bound endpoint, and makes the
+    /// proxy.
     func open(in context: Context) async throws -> Proxy {
         let tap = try await openCapture(in: context)
         switch kind {
         case .streamer:
             return try Proxy.streamer(
-                frontend: try await bind(PullSocket(context), frontend, as: "frontend"),
-                backend: try await bind(PushSocket(context), backend, as: "backend"),
+                frontend: try await attach(PullSocket(context), frontend, as: "frontend"),
+                backend: try await attach(PushSocket(context), backend, as: "backend"),
                 capture: tap
             )
         case .forwarder:
             return try Proxy.forwarder(
-                frontend: try await bind(XSubSocket(context), frontend, as: "frontend"),
-                backend: try await bind(XPubSocket(context), backend, as: "backend"),
+                frontend: try await attach(XSubSocket(context), frontend, as: "frontend"),
+                backend: try await attach(XPubSocket(context), backend, as: "backend"),
                 capture: tap
             )
         case .queue:
             return try Proxy.queue(
-                frontend: try await bind(RouterSocket(context), frontend, as: "frontend"),
-                backend: try await bind(DealerSocket(context), backend, as: "backend"),
+                frontend: try await attach(RouterSocket(context), frontend, as: "frontend"),
+                backend: try await attach(DealerSocket(context), backend, as: "backend"),
                 capture: tap
             )
         }
     }
 
     private func openCapture(in context: Context) async throws -> ProxyCapture? {
-        guard let capture else { return nil }
-        return ProxyCapture(try await bind(PubSocket(context), capture, as: "capture"))
+        guard !capture.isEmpty else { return nil }
+        return ProxyCapture(try await attach(PubSocket(context), capture, as: "capture"))
     }
 
-    private func bind<Role: SocketRole>(_ socket: Socket<Role>, _ endpoint: String, as role: String) async throws -> Socket<Role> {
-        Terminal.printError("\(role) listening on \(try await socket.bind(endpoint))")
+    /// Binds `socket` to the side's endpoints (printing `<role> listening on <endpoint>` for
+    /// each), then connects it to the others.
+    private func attach<Role: SocketRole>(
+        _ socket: Socket<Role>, _ side: Side, as role: String
+    ) async throws -> Socket<Role> {
+        for endpoint in side.bind {
+            Terminal.printError("\(role) listening on \(try await socket.bind(endpoint))")
+        }
+        for endpoint in side.connect {
+            try await socket.connect(endpoint)
+        }
         return socket
     }
 
@@ -136,7 +209,8 @@ struct Device: Sendable {
                         let answered = waitsForReplies ? statistics.frontend.messagesSent : passed
                         if target > 0, passed >= target, answered >= target { break }
                     }
-                    try? await Task.sleep(for: polls ? (target > 0 ? .milliseconds(20) : .milliseconds(250)) : .seconds(3600))
+                    try? await Task.sleep(
+                        for: polls ? (target > 0 ? .milliseconds(20) : .milliseconds(250)) : .seconds(3600))
                 }
                 // A cancelled task cannot wait on the control socket: read and stop from a fresh one.
                 if let final = await Task(operation: { try? await proxy.statistics() }).value {

@@ -11,6 +11,10 @@ struct Req: AsyncParsableCommand {
             requests (repeating the arguments if needed). With --timeout a reply that does not come \
             in time is an error; the request is abandoned.
 
+            Multipart: with --frames SEP each message sent is split at SEP into frames, and the \
+            frames of each message printed are joined by SEP (` | ` without it); --raw prints \
+            their bytes unescaped.
+
             Examples:
               zmq req --connect tcp://127.0.0.1:5678 'hello world!'
               zmq req --connect tcp://127.0.0.1:5679 --count 3 --timeout 2 ping
@@ -21,10 +25,14 @@ struct Req: AsyncParsableCommand {
     @OptionGroup var endpoints: EndpointOptions
     @OptionGroup var options: RunOptions
     @OptionGroup var sending: SendOptions
+    @OptionGroup var output: RawOption
 
     func run() async throws {
-        let (endpoints, requests, pause) = (endpoints, sending.outgoing(limit: options.count), sending.pause)
-        try await Session.run(options.settings) { session in
+        let framing = Framing(separator: sending.framing.separator, raw: output.raw)
+        let (endpoints, requests, pause) = (
+            endpoints, sending.outgoing(limit: options.count, framing: framing), sending.pause
+        )
+        try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(ReqSocket.self, endpoints)
             var first = true
             for await request in requests {
@@ -32,7 +40,7 @@ struct Req: AsyncParsableCommand {
                 first = false
                 let reply = try await socket.request(request, timeout: session.timeout)
                 session.meter.record()
-                session.show(MessageFormatter.line(for: reply))
+                session.show(reply)
             }
         }
     }

@@ -12,6 +12,10 @@ struct Router: AsyncParsableCommand {
             so REQ and DEALER clients both get their answer. Stops after --count messages (forever \
             without it: stop with Ctrl-C), or when nothing arrives for --timeout seconds (an error).
 
+            Multipart: with --frames SEP the frames of each message are printed joined by SEP \
+            (` | ` without it), and --reply is split at SEP into frames; --raw prints their bytes \
+            unescaped (the routing id stays hexadecimal).
+
             Examples:
               zmq router --bind tcp://127.0.0.1:5678
               zmq router --bind 'tcp://127.0.0.1:*' --reply ok --count 5
@@ -20,17 +24,20 @@ struct Router: AsyncParsableCommand {
 
     @OptionGroup var endpoints: EndpointOptions
     @OptionGroup var options: RunOptions
+    @OptionGroup var framing: FramesOption
+    @OptionGroup var output: RawOption
 
     @Option(help: ArgumentHelp("Reply with this text instead of echoing the message.", valueName: "text"))
     var reply: String?
 
     func run() async throws {
-        let (endpoints, fixedReply) = (endpoints, reply.map { Message($0) })
-        try await Session.run(options.settings) { session in
+        let framing = Framing(separator: framing.separator, raw: output.raw)
+        let (endpoints, fixedReply) = (endpoints, reply.map { framing.message($0) })
+        try await Session.run(options.settings(framing)) { session in
             let socket = try await session.open(RouterSocket.self, endpoints)
             while session.options.count == 0 || session.meter.count < session.options.count {
                 let routed = try await socket.receiveRouted(timeout: session.timeout)
-                session.show(MessageFormatter.line(for: routed))
+                session.show(routed)
                 try await socket.send(fixedReply ?? routed.body, to: routed.envelope, timeout: session.timeout)
                 session.meter.record()
             }

@@ -12,7 +12,8 @@ struct CommandError: Error, CustomStringConvertible {
             description = error.description
         } else if let error = error as? ZeroMQError, error.code == .timedOut {
             let seconds = timeout.map(Self.seconds) ?? "the"
-            description = "timed out: \(error.operation) on \(error.socket ?? "the socket") made no progress within \(seconds) s (--timeout)"
+            description =
+                "timed out: \(error.operation) on \(error.socket ?? "the socket") made no progress within \(seconds) s (--timeout)"
         } else {
             description = String(describing: error)
         }

@@ -6,24 +6,13 @@ import ZeroMQ
 ///   `\xNN` for the others (so a message never takes more than one line).
 /// - A frame that is not valid UTF-8 is shown as `0x` and its bytes in lowercase hexadecimal.
 /// - An empty frame is shown as `""`.
-/// - The frames of a multipart message are joined by ` | `.
+/// - The frames of a multipart message are joined by ` | ` (or `--frames SEP`).
 ///
-/// ROUTER peers' routing ids are shown as bare lowercase hexadecimal.
+/// ROUTER peers' routing ids are shown as bare lowercase hexadecimal. ``Framing`` puts the
+/// frames together into a line, and prints them unescaped with `--raw`.
 enum MessageFormatter {
-    /// The separator between the frames of a multipart message.
+    /// The separator between the frames of a multipart message, without `--frames`.
     static let frameSeparator = " | "
-
-    /// The line for `message`: its frames, joined by ``frameSeparator``.
-    static func line(for message: Message) -> String {
-        message.frames.map(text(for:)).joined(separator: frameSeparator)
-    }
-
-    /// The line for a message received on a ROUTER: the sender's routing id in hexadecimal, a
-    /// space, then the body as ``line(for:)`` shows it.
-    static func line(for routed: RoutedMessage) -> String {
-        let peer = routed.envelope.peer.map(\.description) ?? ""
-        return peer + " " + line(for: routed.body)
-    }
 
     /// One frame as text (see the type's rules).
     static func text(for frame: Frame) -> String {

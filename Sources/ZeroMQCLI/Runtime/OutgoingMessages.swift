@@ -8,26 +8,31 @@ struct OutgoingMessages: AsyncSequence, Sendable {
 
     /// Where the messages come from.
     enum Origin: Sendable {
-        /// One message per string. Sent once each, or, with a limit, over and over until it is reached.
+        /// One message per string (split into frames by `--frames`). Sent once each, or, with a limit, over and over until it is reached.
         case arguments([String])
         /// Payloads of this many bytes (`x`), until the limit (forever without one).
         case payloads(size: Int)
-        /// One message per line of standard input (without the `\n`), until end of file or the limit.
+        /// One message per line of standard input (its bytes as they are, without the `\n`; split
+        /// into frames by `--frames`), until end of file or the limit.
         case standardInput
     }
 
     let origin: Origin
     /// The most messages to produce; 0 for no limit.
     let limit: Int
+    /// How arguments and lines become frames (`--frames`).
+    let framing: Framing
 
     func makeAsyncIterator() -> AsyncIterator {
         switch origin {
         case .arguments(let words):
-            AsyncIterator(limit: limit, source: .arguments(words.map { Message($0) }))
+            AsyncIterator(limit: limit, framing: framing, source: .arguments(words.map { framing.message($0) }))
         case .payloads(let size):
-            AsyncIterator(limit: limit, source: .payload(Message([UInt8](repeating: UInt8(ascii: "x"), count: size))))
+            AsyncIterator(
+                limit: limit, framing: framing,
+                source: .payload(Message([UInt8](repeating: UInt8(ascii: "x"), count: size))))
         case .standardInput:
-            AsyncIterator(limit: limit, source: .lines(StandardInputLines().makeAsyncIterator()))
+            AsyncIterator(limit: limit, framing: framing, source: .lines(StandardInputLines().makeAsyncIterator()))
         }
     }
 
@@ -40,6 +45,7 @@ struct OutgoingMessages: AsyncSequence, Sendable {
         }
 
         let limit: Int
+        let framing: Framing
         var source: Source
         var produced = 0
 
@@ -55,7 +61,7 @@ struct OutgoingMessages: AsyncSequence, Sendable {
             case .lines(var lines):
                 guard let line = await lines.next() else { return nil }
                 source = .lines(lines)
-                message = Message(line)
+                message = framing.message(line)
             }
             produced += 1
             return message

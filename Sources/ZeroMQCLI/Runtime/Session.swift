@@ -6,9 +6,10 @@ import ZeroMQ
 ///
 /// ``run(_:_:)`` runs the command's body while watching for SIGINT and SIGTERM; a signal
 /// cancels the body. Then it prints the summary (to standard output with `--quiet`; to standard
-/// error after a signal otherwise), shuts the context down, and exits: status 0 when the body
-/// finished, 1 with `Error: <reason>` on standard error when it failed, 128 + the signal's
-/// number (130 for Ctrl-C) when interrupted.
+/// error after a signal otherwise), shuts the context down (queued messages get `--linger`
+/// seconds to leave), and exits: status 0 when the body finished, 1 with `Error: <reason>` on
+/// standard error when it failed, 128 + the signal's number (130 for Ctrl-C) when interrupted.
+/// A signal while stopping ends the process at once (see ``SignalWatcher``).
 struct Session: Sendable {
     /// What the command line says about the run as a whole.
     struct Settings: Sendable {
@@ -18,6 +19,10 @@ struct Session: Sendable {
         var timeout: Double?
         /// `--quiet`: print the summary only.
         var quiet = false
+        /// `--linger` in seconds: how long queued messages get to leave at exit.
+        var linger: Double?
+        /// `--frames` and `--raw`: how messages are split and printed.
+        var framing = Framing()
     }
 
     let context: Context
@@ -31,6 +36,8 @@ struct Session: Sendable {
 
     /// Runs `body` in a new session; see the type's description for what happens around it.
     static func run(_ options: Settings, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
+        // First of all: from here on a signal stops the command cleanly.
+        let signals = SignalWatcher()
         Terminal.useLineBufferedOutput()
         let context = try Context()
         let meter = RateMeter()
@@ -49,7 +56,7 @@ struct Session: Sendable {
                     return .finished
                 }
                 group.addTask {
-                    guard let signal = await SignalWatcher.nextTerminationSignal() else { return .finished }
+                    guard let signal = await signals.nextTerminationSignal() else { return .finished }
                     return .interrupted(signal: signal)
                 }
                 let first = try await group.next() ?? .finished
@@ -57,14 +64,17 @@ struct Session: Sendable {
                 return first
             }
         } catch {
+            signals.beginStopping()
             meter.stop()
             if options.quiet { Terminal.printLine(meter.summary) }
             await context.shutdown()
             throw CommandError(error, timeout: options.timeout)
         }
 
+        // A signal that came as the body finished still counts as an interruption.
+        let late = signals.beginStopping()
         meter.stop()
-        switch outcome {
+        switch late.map(Outcome.interrupted(signal:)) ?? outcome {
         case .finished:
             if options.quiet { Terminal.printLine(meter.summary) }
             await context.shutdown()
@@ -86,6 +96,9 @@ struct Session: Sendable {
         _ kind: Socket<Role>.Type, _ endpoints: EndpointOptions, immediate: Bool = false
     ) async throws -> Socket<Role> {
         let socket = try Socket<Role>(context)
+        if let linger = options.linger {
+            try await socket.setOption(.linger, to: .milliseconds(Int64((linger * 1000).rounded())))
+        }
         if immediate { try await socket.setOption(.immediate, to: true) }
         try await endpoints.attach(socket)
         return socket
@@ -97,9 +110,14 @@ struct Session: Sendable {
     /// Whether the command should print each message (not with `--quiet`).
     var printsMessages: Bool { !options.quiet }
 
-    /// Prints a line for a message unless `--quiet`.
-    func show(_ line: @autoclosure () -> String) {
-        if printsMessages { Terminal.printLine(line()) }
+    /// Prints the line for `message` (``Framing/line(for:)-(Message)``) unless `--quiet`.
+    func show(_ message: Message) {
+        if printsMessages { Terminal.printLine(bytes: options.framing.line(for: message)) }
+    }
+
+    /// Prints the line for a message received on a ROUTER unless `--quiet`.
+    func show(_ routed: RoutedMessage) {
+        if printsMessages { Terminal.printLine(bytes: options.framing.line(for: routed)) }
     }
 
     /// Receives one message within `--timeout`.
@@ -113,7 +131,9 @@ struct Session: Sendable {
     }
 
     /// Sends `messages`, pausing `pause` between them, counting each one sent.
-    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?) async throws {
+    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?)
+        async throws
+    {
         var first = true
         for await message in messages {
             if let pause, !first { try await Task.sleep(for: pause) }
@@ -128,7 +148,7 @@ struct Session: Sendable {
         while options.count == 0 || meter.count < options.count {
             let message = try await receive(from: socket)
             meter.record()
-            show(MessageFormatter.line(for: message))
+            show(message)
         }
     }
 }

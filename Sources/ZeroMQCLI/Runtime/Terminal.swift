@@ -25,6 +25,18 @@ enum Terminal {
         print(line)
     }
 
+    /// Writes `bytes` as they are (any encoding) and a newline to standard output.
+    static func printLine(bytes: [UInt8]) {
+        let line = bytes + [UInt8(ascii: "\n")]
+        _ = line.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stdout) }
+    }
+
+    /// Writes out whatever standard output still buffers (before exiting without the C
+    /// library's clean-up).
+    static func flushOutput() {
+        fflush(stdout)
+    }
+
     /// Writes `line` and a newline to standard error.
     static func printError(_ line: String) {
         write(line + "\n", to: stderr)

@@ -163,6 +163,12 @@ final class Child: @unchecked Sendable {
         send(SIGKILL)
     }
 
+    /// Sends `number` (SIGINT, SIGTERM, ...) to the child unless it has already exited; returns
+    /// at once.
+    func signal(_ number: Int32) {
+        send(number)
+    }
+
     /// Sends `signal` to the child unless it has already exited.
     private func send(_ signal: Int32) {
         state.withLock { state in
