@@ -117,6 +117,8 @@ extension Interop {
 
                     #expect(ids == ids.sorted() && Set(ids).count == ids.count, "updates duplicated or out of order: \(Self.ranges(ids))")
                     #expect(ids.count + missing.count == sent, "the counts do not add up")
+                    // The cut stopped the flow: c got at most what was already on its way.
+                    #expect(atRestore - beforeCut < sentDuringCut / 2, "c kept receiving through the cut")
                     // Losses only while the link was down or the backlog drained: nothing before
                     // the cut, and everything from the moment c caught up.
                     #expect(missing.allSatisfy { $0 > lastBeforeCut && $0 < caughtUpAt }, "lost outside the outage: \(Self.ranges(missing))")

@@ -32,10 +32,17 @@ enum RootOnly {
     /// The comment Swift Testing shows for a skipped root-only suite.
     static let reason: Comment = "needs root and iproute2 to make network namespaces"
 
-    /// Whether `suite` can run here; when not, prints `SKIPPED: <suite>: <why>` to standard error.
+    /// The suites already reported as skipped: Swift Testing evaluates a suite's condition for
+    /// each of its tests, the line is printed once.
+    private static let reported = Locked(Set<String>())
+
+    /// Whether `suite` can run here; when not, prints `SKIPPED: <suite>: <why>` to standard error
+    /// (once per suite).
     static func canMakeNetworkNamespaces(for suite: String) -> Bool {
         guard let unmet = unmetRequirement else { return true }
-        FileHandle.standardError.write(Data("SKIPPED: \(suite): \(unmet)\n".utf8))
+        if reported.withLock({ $0.insert(suite).inserted }) {
+            FileHandle.standardError.write(Data("SKIPPED: \(suite): \(unmet)\n".utf8))
+        }
         return false
     }
 }
