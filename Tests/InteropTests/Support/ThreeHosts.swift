@@ -11,9 +11,9 @@ import Glibc
 /// own, so tests never see each other's traffic.
 ///
 /// Faults: ``cut(_:)`` unplugs a host's cable at the switch (`ip link set down` on the switch's
-/// port; the host's `eth0` loses carrier), ``restore(_:)`` plugs it back, ``impair(_:delay:lossPercent:)``
-/// adds delay and loss on both directions of a host's link (netem, or nftables where the kernel
-/// has no netem).
+/// port; the host's `eth0` loses carrier), ``restore(_:)`` plugs it back,
+/// ``impair(_:delay:lossPercent:peers:)`` adds delay and loss on both directions of a host's link
+/// (netem, or NFQUEUE and a small delayer where the kernel has no netem).
 ///
 /// Names are `zmqhosts-<pid>-<n>-<a|b|c|net>`; ``init()`` first removes the namespaces a crashed
 /// earlier run left behind (those whose pid no longer runs). Needs root and iproute2's `ip`.
@@ -25,14 +25,14 @@ struct ThreeHosts: Sendable {
         var description: String { "host \(rawValue)" }
     }
 
-    /// How ``impair(_:delay:lossPercent:)`` made the link worse.
+    /// How ``impair(_:delay:lossPercent:peers:)`` made the link worse.
     struct Impairment: Sendable, CustomStringConvertible {
-        /// Whether the delay is really there (netem); nftables can only drop.
-        var delayApplied: Bool
-        /// What did it: `netem`, or `nftables`.
+        /// What does it: `netem`, or `nfqueue` (Tests/PythonPeers/nfqueue_delay.py).
         var method: String
-        /// The commands' arguments, for messages.
+        /// The commands, for messages.
         var description: String
+        /// With `nfqueue`: the program that delays and drops the packets.
+        var delayer: Child?
     }
 
     static let prefix = "zmqhosts-"
@@ -110,47 +110,58 @@ struct ThreeHosts: Sendable {
     }
 
     /// Adds `delay` and `lossPercent` % loss to each direction of `host`'s link: netem on the
-    /// host's `eth0` (outgoing) and on the switch's port to it (incoming). On a kernel without
-    /// netem (CONFIG_NET_SCH_NETEM unset) it drops `lossPercent` % of the host's packets each way
-    /// with nftables (`numgen random`) instead, and cannot delay them: the returned value says so.
-    func impair(_ host: Host, delay: Duration, lossPercent: Int) throws -> Impairment {
+    /// host's `eth0` (outgoing) and on the switch's port to it (incoming).
+    ///
+    /// On a kernel without netem (CONFIG_NET_SCH_NETEM unset, as in some VMs) the host's packets
+    /// go to NFQUEUE instead (`iptables ... -j NFQUEUE`, both directions), where
+    /// Tests/PythonPeers/nfqueue_delay.py, started with `peers`, holds each for `delay` and drops
+    /// `lossPercent` % of them: the same delay and loss, made in user space.
+    func impair(_ host: Host, delay: Duration, lossPercent: Int, peers: Peers) async throws -> Impairment {
         let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
         let netem = ["root", "netem", "delay", "\(milliseconds)ms", "loss", "\(lossPercent)%"]
         do {
             try Ip.tc(in: namespace(host), ["qdisc", "add", "dev", "eth0"] + netem)
             try Ip.tc(in: switchNamespace, ["qdisc", "add", "dev", port(host)] + netem)
-            return Impairment(delayApplied: true, method: "netem", description: "tc qdisc add dev eth0 \(netem.joined(separator: " ")), both ways")
+            return Impairment(method: "netem", description: "netem delay \(milliseconds)ms loss \(lossPercent)% both ways")
         } catch let error as HarnessError where error.description.contains("qdisc kind is unknown") {
-            // This kernel has no netem: drop with nftables (in the host, both directions).
             let namespace = namespace(host)
-            try Ip.nft(in: namespace, ["add", "table", "inet", "zmqtest"])
-            for (chain, hook) in [("in", "input"), ("out", "output")] {
-                try Ip.nft(in: namespace, ["add", "chain", "inet", "zmqtest", chain, "{ type filter hook \(hook) priority 0; policy accept; }"])
-                try Ip.nft(in: namespace, ["add", "rule", "inet", "zmqtest", chain, "numgen", "random", "mod", "100", "<", "\(lossPercent)", "counter", "drop"])
+            let delayer = try peers.python(
+                "nfqueue_delay.py", inNetworkNamespace: namespace, ["--delay", "\(milliseconds)", "--loss", "\(lossPercent)"])
+            // Bound before the rules: a queue without a reader drops every packet.
+            _ = try await delayer.line(startingWith: "delaying queue 0")
+            for (chain, direction) in [("OUTPUT", "-o"), ("INPUT", "-i")] {
+                do {
+                    try Ip.run(["netns", "exec", namespace, "iptables", "-A", chain, direction, "eth0", "-j", "NFQUEUE", "--queue-num", "0"])
+                } catch {
+                    throw HarnessError(
+                        "this kernel has no netem, and sending packets to NFQUEUE instead failed (is iptables installed? "
+                            + "Scripts/install-test-peers.sh installs it as root): \(error)")
+                }
             }
             return Impairment(
-                delayApplied: false, method: "nftables",
-                description: "nft numgen random mod 100 < \(lossPercent) drop, both ways (no netem in this kernel: no delay)")
+                method: "nfqueue",
+                description: "delay \(milliseconds)ms loss \(lossPercent)% both ways (no netem in this kernel: NFQUEUE and nfqueue_delay.py)",
+                delayer: delayer)
         }
     }
 
     /// The packets the impairment of `host` dropped so far, both directions together.
     func droppedPackets(_ host: Host, by impairment: Impairment) throws -> Int {
-        func sum(_ text: String, after marker: String) -> Int {
-            var total = 0
+        if let delayer = impairment.delayer {
+            return delayer.standardOutput.filter { $0.hasPrefix("dropped ") }.count
+        }
+        var total = 0
+        for text in [
+            try Ip.tc(in: namespace(host), ["-s", "qdisc", "show", "dev", "eth0"]),
+            try Ip.tc(in: switchNamespace, ["-s", "qdisc", "show", "dev", port(host)]),
+        ] {
             var rest = Substring(text)
-            while let range = rest.range(of: marker) {
+            while let range = rest.range(of: "dropped ") {
                 rest = rest[range.upperBound...]
                 total += Int(rest.prefix { $0.isNumber }) ?? 0
             }
-            return total
         }
-        if impairment.method == "netem" {
-            let inHost = try Ip.tc(in: namespace(host), ["-s", "qdisc", "show", "dev", "eth0"])
-            let atSwitch = try Ip.tc(in: switchNamespace, ["-s", "qdisc", "show", "dev", port(host)])
-            return sum(inHost, after: "dropped ") + sum(atSwitch, after: "dropped ")
-        }
-        return sum(try Ip.nft(in: namespace(host), ["list", "table", "inet", "zmqtest"]), after: "counter packets ")
+        return total
     }
 
     /// Deletes the four namespaces (and with them the links and the bridge).
@@ -183,7 +194,7 @@ func withThreeHosts<T>(_ body: (ThreeHosts) async throws -> T) async throws -> T
     return try await body(hosts)
 }
 
-/// iproute2's `ip` and `tc`, and `nft`, run and waited for.
+/// iproute2's `ip` and `tc`, run and waited for.
 enum Ip {
     /// Runs `ip arguments` and returns its standard output.
     @discardableResult
@@ -196,12 +207,6 @@ enum Ip {
     @discardableResult
     static func tc(in namespace: String, _ arguments: [String]) throws -> String {
         try run(["netns", "exec", namespace, "tc"] + arguments)
-    }
-
-    /// Runs `nft arguments` inside `namespace`.
-    @discardableResult
-    static func nft(in namespace: String, _ arguments: [String]) throws -> String {
-        try run(["netns", "exec", namespace, "nft"] + arguments)
     }
 
     private static func command(_ executable: String, _ arguments: [String]) throws -> String {
