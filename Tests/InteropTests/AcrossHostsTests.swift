@@ -5,9 +5,10 @@ extension Interop {
     /// The examples on three hosts (network namespaces joined by a switch, ``ThreeHosts``): a
     /// device in the middle on host b, the programs that use it on hosts a and c. Links are cut
     /// and restored (`ip link set down/up` on the switch's port) and made lossy and slow (`tc
-    /// netem`); each test prints what it measured (`across hosts: ...` on standard error) and
-    /// asserts only what must hold: what is sent after recovery arrives, counts add up, recovery
-    /// stays below a generous bound. Never an exact time.
+    /// netem`, or NFQUEUE and nfqueue_delay.py on kernels without netem); each test prints what it
+    /// measured (`across hosts: ...` on standard error) and asserts only what must hold: what is
+    /// sent after recovery arrives, counts add up, recovery stays below a generous bound, a round
+    /// trip takes at least twice the added delay. Never an exact time.
     ///
     /// A cable cut of a few seconds breaks no TCP connection: nothing sends FIN or RST, and the
     /// kernel retransmits with exponential backoff (from 200 ms: 0.2, 0.6, 1.4, 3.0 s ... after the
