@@ -99,7 +99,9 @@ extension Interop {
                     let statistics = try await forwarder.line(startingWith: "statistics: ")
 
                     let ids = Self.updateIDs(subscriber)
-                    #expect(ids.count == Self.received(subscriber), "lines that are not updates: \(subscriber.transcript())")
+                    #expect(
+                        ids.count == Self.received(subscriber), "lines that are not updates: \(subscriber.transcript())"
+                    )
                     let caughtUpAt = try #require(ids.first { $0 >= controlAtRecovery })
                     let first = try #require(ids.first)
                     let last = try #require(ids.last)
@@ -107,22 +109,28 @@ extension Interop {
                     let sent = (last - first) / 2 + 1
                     let missing = Set(stride(from: first, through: last, by: 2)).subtracting(ids).sorted()
                     let sentDuringCut = (controlAtRestore - controlAtCut) / 2
-                    FileHandle.standardError.write(Data("""
-                        across hosts: Forwarder, interval \(interval) s, c cut for \(Self.outage): \
-                        topic-1 updates #\(first)...#\(last) at c: sent \(sent), delivered \(ids.count), lost \(missing.count) \
-                        (\(Self.ranges(missing))); sent during the cut \(sentDuringCut), delivered during it \(atRestore - beforeCut); \
-                        first update \(recovery) after the link came back, caught up (#\(caughtUpAt)) after \(caughtUp); \
-                        Forwarder \(statistics)
+                    FileHandle.standardError.write(
+                        Data(
+                            """
+                            across hosts: Forwarder, interval \(interval) s, c cut for \(Self.outage): \
+                            topic-1 updates #\(first)...#\(last) at c: sent \(sent), delivered \(ids.count), lost \(missing.count) \
+                            (\(Self.ranges(missing))); sent during the cut \(sentDuringCut), delivered during it \(atRestore - beforeCut); \
+                            first update \(recovery) after the link came back, caught up (#\(caughtUpAt)) after \(caughtUp); \
+                            Forwarder \(statistics)
 
-                        """.utf8))
+                            """.utf8))
 
-                    #expect(ids == ids.sorted() && Set(ids).count == ids.count, "updates duplicated or out of order: \(Self.ranges(ids))")
+                    #expect(
+                        ids == ids.sorted() && Set(ids).count == ids.count,
+                        "updates duplicated or out of order: \(Self.ranges(ids))")
                     #expect(ids.count + missing.count == sent, "the counts do not add up")
                     // The cut stopped the flow: c got at most what was already on its way.
                     #expect(atRestore - beforeCut < sentDuringCut / 2, "c kept receiving through the cut")
                     // Losses only while the link was down or the backlog drained: nothing before
                     // the cut, and everything from the moment c caught up.
-                    #expect(missing.allSatisfy { $0 > lastBeforeCut && $0 < caughtUpAt }, "lost outside the outage: \(Self.ranges(missing))")
+                    #expect(
+                        missing.allSatisfy { $0 > lastBeforeCut && $0 < caughtUpAt },
+                        "lost outside the outage: \(Self.ranges(missing))")
                     // A 3 s cut breaks no connection: what is lost is only what XPUB dropped for
                     // the subscriber whose queue was full (SNDHWM 1000, plus what the kernel's
                     // socket buffer held). At 50 updates a second nothing fills it.
@@ -133,7 +141,7 @@ extension Interop {
             }
         }
 
-        /// `3...9 (4), 15 (1)`: runs of odd ids, for messages.
+        /// `#3...#9 (4), #15`: runs of odd ids, for messages.
         static func ranges(_ ids: [Int]) -> String {
             guard var low = ids.first else { return "none" }
             var high = low
@@ -149,7 +157,8 @@ extension Interop {
                 }
             }
             close()
-            return parts.count > 10 ? parts.prefix(10).joined(separator: ", ") + ", ... \(parts.count) runs" : parts.joined(separator: ", ")
+            return parts.count > 10
+                ? parts.prefix(10).joined(separator: ", ") + ", ... \(parts.count) runs" : parts.joined(separator: ", ")
         }
 
         // MARK: Queue device
@@ -181,17 +190,21 @@ extension Interop {
                     let atRestore = replies()
                     try hosts.restore(cutHost)
                     let restored = ContinuousClock.now
-                    try await waitUntil("a reply after the link came back", timeout: Self.recoveryBound) { replies() > atRestore }
+                    try await waitUntil("a reply after the link came back", timeout: Self.recoveryBound) {
+                        replies() > atRestore
+                    }
                     let recovery = restored.duration(to: .now)
                     try await client.succeeded(timeout: .seconds(60))
 
                     let expected = (1...requests).map { "Echo: r\($0)" }
-                    FileHandle.standardError.write(Data("""
-                        across hosts: QueueDevice, \(cutHost) cut for \(Self.outage): \(requests) requests, \
-                        \(client.standardOutput.count) replies (\(beforeCut) before the cut, \(atRestore - beforeCut) during it), \
-                        first reply \(recovery) after the link came back; the worker answered \(worker.standardOutput.count)
+                    FileHandle.standardError.write(
+                        Data(
+                            """
+                            across hosts: QueueDevice, \(cutHost) cut for \(Self.outage): \(requests) requests, \
+                            \(client.standardOutput.count) replies (\(beforeCut) before the cut, \(atRestore - beforeCut) during it), \
+                            first reply \(recovery) after the link came back; the worker answered \(worker.standardOutput.count)
 
-                        """.utf8))
+                            """.utf8))
                     #expect(client.standardOutput == expected, "replies missing, repeated or out of order")
                     // REQ sends one request at a time: the worker saw each exactly once.
                     #expect(worker.standardOutput == expected)
@@ -202,13 +215,16 @@ extension Interop {
 
         // MARK: Typed service
 
-        @Test("TypedCalculator across hosts: 30 calls on a link with 50 ms delay and 10 % loss each way all answered; latency reflects the delay")
+        @Test(
+            "TypedCalculator across hosts: 30 calls on a link with 50 ms delay and 10 % loss each way all answered; latency reflects the delay"
+        )
         func typedCallsOverLossyLink() async throws {
             let calls = 30
             try await withThreeHosts { hosts in
                 try await withPeers { peers in
                     let service = try peers.swift(
-                        "TypedCalculator", inNetworkNamespace: hosts.namespace(.a), ["--serve", "--endpoint", hosts.anyPort(on: .a)])
+                        "TypedCalculator", inNetworkNamespace: hosts.namespace(.a),
+                        ["--serve", "--endpoint", hosts.anyPort(on: .a)])
                     let endpoint = try await service.endpoint()
 
                     /// Runs one client process making `calls` calls, one after the other on one
@@ -217,10 +233,15 @@ extension Interop {
                         let started = ContinuousClock.now
                         let client = try peers.swift(
                             "TypedCalculator", inNetworkNamespace: hosts.namespace(.c),
-                            ["--connect", "--endpoint", endpoint, "--count", "\(calls)", "--timeout", "30", "6", "x", "7"])
+                            [
+                                "--connect", "--endpoint", endpoint, "--count", "\(calls)", "--timeout", "30", "6", "x",
+                                "7",
+                            ])
                         try await client.succeeded(timeout: .seconds(90))
                         let elapsed = started.duration(to: .now)
-                        #expect(client.standardOutput == Array(repeating: "6 x 7 = 42", count: calls), "\(label): \(client.transcript())")
+                        #expect(
+                            client.standardOutput == Array(repeating: "6 x 7 = 42", count: calls),
+                            "\(label): \(client.transcript())")
                         return elapsed
                     }
 
@@ -230,21 +251,27 @@ extension Interop {
                     let impaired = try await session("impaired link")
                     let dropped = try hosts.droppedPackets(.c, by: impairment)
 
-                    FileHandle.standardError.write(Data("""
-                        across hosts: TypedCalculator, \(calls) calls in one client process: clean link \(clean), \
-                        with \(impairment) \(impaired) (\(impaired / calls) a call); \(dropped) packets dropped
+                    FileHandle.standardError.write(
+                        Data(
+                            """
+                            across hosts: TypedCalculator, \(calls) calls in one client process: clean link \(clean), \
+                            with \(impairment) \(impaired) (\(impaired / calls) a call); \(dropped) packets dropped
 
-                        """.utf8))
+                            """.utf8))
                     // The loss was real, and TCP made up for it: every call above was answered.
                     #expect(dropped > 0, "the impairment dropped nothing")
                     // Physics, not speed: each call waits for its reply, a round trip of at least
                     // twice the delay, and the calls go one after the other.
-                    #expect(impaired >= (delay * 2) * calls, "\(calls) calls over a \(delay * 2) round trip took \(impaired)")
+                    #expect(
+                        impaired >= (delay * 2) * calls,
+                        "\(calls) calls over a \(delay * 2) round trip took \(impaired)")
                 }
             }
         }
 
-        @Test("TypedCalculator across hosts: the client's link cut for 2 s while the service calculates; the answer arrives within the 5 s timeout")
+        @Test(
+            "TypedCalculator across hosts: the client's link cut for 2 s while the service calculates; the answer arrives within the 5 s timeout"
+        )
         func typedCallAcrossLinkCut() async throws {
             try await withThreeHosts { hosts in
                 try await withPeers { peers in
@@ -255,7 +282,8 @@ extension Interop {
                     let endpoint = try await service.endpoint()
                     let started = ContinuousClock.now
                     let client = try peers.swift(
-                        "TypedCalculator", inNetworkNamespace: hosts.namespace(.c), ["--connect", "--endpoint", endpoint, "6", "x", "7"])
+                        "TypedCalculator", inNetworkNamespace: hosts.namespace(.c),
+                        ["--connect", "--endpoint", endpoint, "6", "x", "7"])
                     _ = try await service.line(startingWith: "calculating 6 x 7")
                     try hosts.cut(.c)
                     let cut = ContinuousClock.now
@@ -265,11 +293,13 @@ extension Interop {
                     try await client.succeeded(timeout: .seconds(20))
                     let answered = ContinuousClock.now
 
-                    FileHandle.standardError.write(Data("""
-                        across hosts: TypedCalculator, c cut for \(cut.duration(to: restored)) during a 1 s calculation: \
-                        answered \(restored.duration(to: answered)) after the link came back, \(started.duration(to: answered)) after the client started
+                    FileHandle.standardError.write(
+                        Data(
+                            """
+                            across hosts: TypedCalculator, c cut for \(cut.duration(to: restored)) during a 1 s calculation: \
+                            answered \(restored.duration(to: answered)) after the link came back, \(started.duration(to: answered)) after the client started
 
-                        """.utf8))
+                            """.utf8))
                     #expect(client.standardOutput == ["6 x 7 = 42"], "\(client.transcript())")
                 }
             }

@@ -112,7 +112,9 @@ final class Peers: Sendable {
         guard let ip = NetworkNamespaces.ip else { throw HarnessError("iproute2's ip is not installed") }
         let interpreter = try Locations.python.get()
         let path = Locations.pythonPeers.appendingPathComponent(script).path
-        return try launch(name: "\(script)@\(namespace)", executable: ip, arguments: ["netns", "exec", namespace, interpreter, "-u", path] + arguments)
+        return try launch(
+            name: "\(script)@\(namespace)", executable: ip,
+            arguments: ["netns", "exec", namespace, interpreter, "-u", path] + arguments)
     }
 
     private func launch(name: String, executable: String, arguments: [String]) throws -> Child {

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Three hosts on one switch, made for one test and removed after it: network namespaces `a`,
@@ -122,16 +122,21 @@ struct ThreeHosts: Sendable {
         do {
             try Ip.tc(in: namespace(host), ["qdisc", "add", "dev", "eth0"] + netem)
             try Ip.tc(in: switchNamespace, ["qdisc", "add", "dev", port(host)] + netem)
-            return Impairment(method: "netem", description: "netem delay \(milliseconds)ms loss \(lossPercent)% both ways")
+            return Impairment(
+                method: "netem", description: "netem delay \(milliseconds)ms loss \(lossPercent)% both ways")
         } catch let error as HarnessError where error.description.contains("qdisc kind is unknown") {
             let namespace = namespace(host)
             let delayer = try peers.python(
-                "nfqueue_delay.py", inNetworkNamespace: namespace, ["--delay", "\(milliseconds)", "--loss", "\(lossPercent)"])
+                "nfqueue_delay.py", inNetworkNamespace: namespace,
+                ["--delay", "\(milliseconds)", "--loss", "\(lossPercent)"])
             // Bound before the rules: a queue without a reader drops every packet.
             _ = try await delayer.line(startingWith: "delaying queue 0")
             for (chain, direction) in [("OUTPUT", "-o"), ("INPUT", "-i")] {
                 do {
-                    try Ip.run(["netns", "exec", namespace, "iptables", "-A", chain, direction, "eth0", "-j", "NFQUEUE", "--queue-num", "0"])
+                    try Ip.run([
+                        "netns", "exec", namespace, "iptables", "-A", chain, direction, "eth0", "-j", "NFQUEUE",
+                        "--queue-num", "0",
+                    ])
                 } catch {
                     throw HarnessError(
                         "this kernel has no netem, and sending packets to NFQUEUE instead failed (is iptables installed? "
@@ -140,7 +145,8 @@ struct ThreeHosts: Sendable {
             }
             return Impairment(
                 method: "nfqueue",
-                description: "delay \(milliseconds)ms loss \(lossPercent)% both ways (no netem in this kernel: NFQUEUE and nfqueue_delay.py)",
+                description:
+                    "delay \(milliseconds)ms loss \(lossPercent)% both ways (no netem in this kernel: NFQUEUE and nfqueue_delay.py)",
                 delayer: delayer)
         }
     }
@@ -225,7 +231,9 @@ enum Ip {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let shown = ([executable] + arguments).joined(separator: " ")
-            throw HarnessError("\(shown) failed (exit \(process.terminationStatus)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw HarnessError(
+                "\(shown) failed (exit \(process.terminationStatus)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return text
     }
