@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Python peers' dependency for Tests/InteropTests: a virtual environment at <repo>/.venv
 # with pyzmq (Tests/PythonPeers/requirements.txt). Does nothing when .venv already imports zmq.
+# As root, also iproute2 and iptables when missing (the network-namespace tests).
 # Needs python3 with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv) and
 # access to PyPI (or a pip mirror configured for pip).
 set -euo pipefail
@@ -9,6 +10,21 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo/.venv"
 requirements="$repo/Tests/PythonPeers/requirements.txt"
 python="$venv/bin/python3"
+
+# The root-only interop suites (network namespaces: MulticastTests, AcrossHostsTests) need
+# iproute2's ip and tc, and iptables (NFQUEUE) where the kernel has no netem. Only root runs
+# them, so only a root run installs these.
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing=""
+    { command -v ip && command -v tc; } >/dev/null 2>&1 || missing="$missing iproute2"
+    command -v iptables >/dev/null 2>&1 || missing="$missing iptables"
+    if [ -n "$missing" ]; then
+        echo "Installing$missing with apt-get (network namespaces for the root-only interop tests)…"
+        # shellcheck disable=SC2086  # one word per package
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
+            echo "warning: could not install$missing; the network-namespace tests will fail or be skipped." >&2
+    fi
+fi
 
 if [ -x "$python" ] && "$python" -c 'import zmq' >/dev/null 2>&1; then
     echo "Python test peers: $("$python" -c 'import zmq; print("pyzmq", zmq.pyzmq_version(), "with libzmq", zmq.zmq_version())') in .venv, nothing to do."

@@ -7,6 +7,7 @@
 //   swift run TypedCalculator                          # service and client in one ServiceGroup
 //   swift run TypedCalculator --serve                  # the service alone, until Ctrl-C or SIGTERM
 //   swift run TypedCalculator --connect 6 x 7          # a client for a running service
+//   swift run TypedCalculator --connect --count 5 --timeout 30 6 x 7   # ask 5 times, 30 s each
 //
 // With --serve, SIGTERM (or Ctrl-C) starts a graceful shutdown: the service stops reading,
 // finishes the calculations in flight, sends their answers, and exits. To watch it, make each
@@ -62,11 +63,12 @@ func format(_ value: Double) -> String {
 struct CalculatorSession: Service {
     let client: RequestClient<Calculation, Answer>
     let calculations: [Calculation]
+    var timeout: Duration = .seconds(5)
 
     func run() async throws {
         for calculation in calculations {
             do {
-                let answer = try await client.request(calculation, timeout: .seconds(5), idempotent: true)
+                let answer = try await client.request(calculation, timeout: timeout, idempotent: true)
                 print("\(calculation) = \(format(answer.value))")
             } catch {
                 // `client.request` throws only RequestError: `error` has that type here.
@@ -99,12 +101,20 @@ struct TypedCalculator: AsyncParsableCommand {
     @Flag(help: "Run a client alone, for the calculation given as arguments.")
     var connect = false
 
+    @Option(help: "With --connect: how many times to ask, one call after the other on one connection.")
+    var count = 1
+
+    @Option(help: "With --connect: seconds each call may take before it fails as timed out.")
+    var timeout = 5.0
+
     @Argument(help: "A calculation for --connect, such as 6 x 7.")
     var calculation: [String] = []
 
     func validate() throws {
         guard !(serve && connect) else { throw ValidationError("Choose --serve or --connect, not both.") }
         guard delay >= 0 else { throw ValidationError("--delay must be 0 or more seconds.") }
+        guard count >= 1 else { throw ValidationError("--count must be 1 or more.") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds.") }
         if connect { _ = try parsedCalculation() }
     }
 
@@ -138,7 +148,9 @@ struct TypedCalculator: AsyncParsableCommand {
                 try await group.run()
             } else if connect {
                 let client = try await RequestClient<Calculation, Answer>(context, connectingTo: [endpoint], logger: logger)
-                let session = CalculatorSession(client: client, calculations: [try parsedCalculation()])
+                let session = CalculatorSession(
+                    client: client, calculations: Array(repeating: try parsedCalculation(), count: count),
+                    timeout: .seconds(timeout))
                 try await runGroup([client, session], logger: logger)
             } else {
                 let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger, handler: calculate)

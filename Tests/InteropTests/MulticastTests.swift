@@ -6,7 +6,8 @@ extension Interop {
     /// examples on Debian's libzmq; epgm runs PGM over UDP, pgm over raw IP (root only).
     @Suite(
         "PGM multicast between two network namespaces",
-        .enabled(if: NetworkNamespaces.isAvailable, "needs root and iproute2 to make network namespaces")
+        .enabled(
+            if: RootOnly.canMakeNetworkNamespaces(for: "PGM multicast between two network namespaces"), RootOnly.reason)
     )
     struct Multicast {
         @Test("Publisher on one host, Subscriber on another: prefix 1 only, in order", arguments: ["epgm", "pgm"])

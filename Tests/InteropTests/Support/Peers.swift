@@ -106,6 +106,17 @@ final class Peers: Sendable {
         return try launch(name: script, executable: interpreter, arguments: ["-u", path] + arguments)
     }
 
+    /// Starts `Tests/PythonPeers/<script>` with the `.venv` interpreter inside the network
+    /// namespace `namespace`.
+    func python(_ script: String, inNetworkNamespace namespace: String, _ arguments: [String]) throws -> Child {
+        guard let ip = NetworkNamespaces.ip else { throw HarnessError("iproute2's ip is not installed") }
+        let interpreter = try Locations.python.get()
+        let path = Locations.pythonPeers.appendingPathComponent(script).path
+        return try launch(
+            name: "\(script)@\(namespace)", executable: ip,
+            arguments: ["netns", "exec", namespace, interpreter, "-u", path] + arguments)
+    }
+
     private func launch(name: String, executable: String, arguments: [String]) throws -> Child {
         let child = try Child(name: name, executable: executable, arguments: arguments)
         children.withLock { $0.append(child) }
