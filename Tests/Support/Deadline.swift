@@ -57,9 +57,14 @@ public final class Watchdog: @unchecked Sendable {
     /// The watchdog of this process.
     public static let shared = Watchdog()
 
-    /// How long a cancelled body may take to end before the process is ended.
+    /// How long a cancelled body may take to end before the process is ended: 60 s, or
+    /// `ZMQ_TEST_DEADLINE_GRACE` seconds.
+    ///
+    /// Generous on purpose: under ThreadSanitizer, when every suite starts its contexts at once,
+    /// both threads of Swift's cooperative pool were seen blocked for over 10 s creating threads,
+    /// and a cancelled body cannot end before one of them runs it. A real hang waits forever.
     public static let gracePeriod: Double = {
-        ProcessInfo.processInfo.environment["ZMQ_TEST_DEADLINE_GRACE"].flatMap(Double.init) ?? 10
+        ProcessInfo.processInfo.environment["ZMQ_TEST_DEADLINE_GRACE"].flatMap(Double.init) ?? 60
     }()
 
     /// An armed deadline.

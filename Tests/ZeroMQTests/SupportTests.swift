@@ -11,13 +11,13 @@ struct SupportTests {
         let started = ContinuousClock.now
         try await withKnownIssue {
             _ = try await withDeadline(0.2) {
-                try await Task.sleep(for: .seconds(60))  // ends once cancelled
+                try await Task.sleep(for: .seconds(600))  // ends once cancelled
             }
         } matching: { issue in
             issue.description.contains("deadline of 0.2 s exceeded")
         }
-        // Cancelled at the deadline, not left to run its 60 s.
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // Cancelled at the deadline, not left to run its 600 s (the margin is for loaded machines).
+        #expect(ContinuousClock.now - started < .seconds(300))
     }
 
     @Test("a body that ignores cancellation ends the test process with exit code 3 and every thread's stack")
