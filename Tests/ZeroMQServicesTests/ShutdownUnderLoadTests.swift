@@ -74,6 +74,26 @@ private func sequenceNumber(_ frame: Frame?) -> Int? {
     return bytes.reduce(0) { $0 << 8 | Int($1) }
 }
 
+/// Runs `body` in a task of its own and waits at most `limit` for it; false (the task left
+/// running) when it did not finish: a hang becomes a failure instead of a stuck test.
+private func finishes(within limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+    let (outcomes, continuation) = AsyncStream.makeStream(of: Bool.self)
+    let work = Task {
+        await body()
+        continuation.yield(true)
+    }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        continuation.yield(false)
+    }
+    var iterator = outcomes.makeAsyncIterator()
+    let finished = await iterator.next() ?? false
+    timer.cancel()
+    if !finished { work.cancel() }
+    continuation.finish()
+    return finished
+}
+
 /// Whether `error` is how a call ends when its socket is closed under it.
 private func isClosing(_ error: any Error) -> Bool {
     if let error = error as? ZeroMQError { return error.code == .socketClosed || error.code == .contextTerminated }
@@ -232,8 +252,15 @@ struct ShutdownUnderLoadTests {
                 return await group.reduce(into: [Duration]()) { $0.append($1) }
             }
             // Every socket call returns: the workers end by themselves.
-            for worker in workers.withLock({ $0 }) { await worker.value }
+            let allReturned = await finishes(within: lingerCap + .seconds(20)) {
+                for worker in workers.withLock({ $0 }) { await worker.value }
+            }
             let callsEnded = ContinuousClock.now - shutdownStart
+            guard allReturned else {
+                let stuck = tally.snapshot.filter { $0.value.started != $0.value.finished }
+                Issue.record("calls never returned after shutdown (started, returned): \(stuck)")
+                return
+            }
             let margin: Duration = .seconds(5)  // generous: a hang detector, not a speed check
             for (site, instant) in tally.lastReturn where site != "client.request" {
                 #expect(instant - shutdownStart <= lingerCap + margin, "\(site): the last call returned \(instant - shutdownStart) after shutdown began")
@@ -242,9 +269,9 @@ struct ShutdownUnderLoadTests {
             // The service is still in its handlers (shutdown does not cancel user code): let them end.
             #expect(tally.snapshot["service.run"]?.finished == 0)
             gate.open()
-            try await serviceRun.value
+            #expect(await finishes(within: .seconds(20)) { _ = try? await serviceRun.value }, "service.run() did not return")
             client.beginGracefulShutdown()
-            try await clientRun.value
+            #expect(await finishes(within: .seconds(20)) { _ = try? await clientRun.value }, "client.run() did not return")
 
             let counts = tally.snapshot
             for (site, count) in counts.sorted(by: { $0.key < $1.key }) {
