@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import ZeroMQ
 @testable import ZeroMQServices
 
@@ -102,7 +103,9 @@ private func isClosing(_ error: any Error) -> Bool {
 
 @Suite("Shutdown under load: every pending call returns exactly once, within the linger cap", .serialized)
 struct ShutdownUnderLoadTests {
-    @Test("4 loops, 220 sockets, live traffic, blocked sends and receives, a service mid-handler, 5 concurrent shutdown() calls")
+    @Test(
+        "4 loops, 220 sockets, live traffic, blocked sends and receives, a service mid-handler, 5 concurrent shutdown() calls"
+    )
     func shutdownUnderLoad() async throws {
         try await withDeadline(120) {
             let lingerCap: Duration = .milliseconds(500)
@@ -133,11 +136,12 @@ struct ShutdownUnderLoadTests {
             let sentCounts = Mutex<[Int]>(Array(repeating: 0, count: pairs))
             for index in 0..<pairs {
                 let pull = try PullSocket(context), push = try PushSocket(context)
-                let endpoint = switch index % 3 {
-                case 0: "inproc://shutdown-\(index)-\(UUID().uuidString)"
-                case 1: "ipc://\(directory)/\(index).sock"
-                default: "tcp://127.0.0.1:*"
-                }
+                let endpoint =
+                    switch index % 3 {
+                    case 0: "inproc://shutdown-\(index)-\(UUID().uuidString)"
+                    case 1: "ipc://\(directory)/\(index).sock"
+                    default: "tcp://127.0.0.1:*"
+                    }
                 try await push.connect(try await pull.bind(endpoint))
                 cores += [pull.core, push.core]
                 spawn {
@@ -173,7 +177,9 @@ struct ShutdownUnderLoadTests {
                 for sender in 0..<4 {
                     spawn {
                         for sequence in 0... {
-                            try await tally.count("blocked.send") { try await push.send(Message(sequenceFrame(sender * 1000 + sequence))) }
+                            try await tally.count("blocked.send") {
+                                try await push.send(Message(sequenceFrame(sender * 1000 + sequence)))
+                            }
                         }
                     }
                 }
@@ -186,13 +192,19 @@ struct ShutdownUnderLoadTests {
                 spawn { try await tally.count("rep.serve") { try await rep.serve { $0 } } }
                 spawn {
                     while true {
-                        _ = try await tally.count("req.request") { try await req.request("ping", timeout: .seconds(60)) }
+                        _ = try await tally.count("req.request") {
+                            try await req.request("ping", timeout: .seconds(60))
+                        }
                     }
                 }
             }
             let silentRep = try RepSocket(context), waitingReq = try ReqSocket(context)
             try await waitingReq.connect(try await silentRep.bind("tcp://127.0.0.1:*"))
-            spawn { _ = try await tally.count("req.unanswered") { try await waitingReq.request("anyone?", timeout: .seconds(60)) } }
+            spawn {
+                _ = try await tally.count("req.unanswered") {
+                    try await waitingReq.request("anyone?", timeout: .seconds(60))
+                }
+            }
             // 5. Messages for a peer that never comes: zmq_ctx_term waits for them up to the linger cap.
             for _ in 0..<5 {
                 let push = try PushSocket(context)
@@ -201,12 +213,14 @@ struct ShutdownUnderLoadTests {
             }
             // 6. A typed service with 8 requests suspended in its handler, and the client waiting for them.
             let gate = Gate()
-            let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
+            let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                request in
                 await gate.wait()
                 return request
             }
             let client = try await RequestClient<Echo, Echo>(
-                context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(5))
+                context, connectingTo: service.boundEndpoints,
+                configuration: RequestClientConfiguration(timeout: .seconds(5))
             )
             let serviceRun = Task { try await tally.count("service.run") { try await service.run() } }
             let clientRun = Task { try await tally.count("client.run") { try await client.run() } }
@@ -227,7 +241,9 @@ struct ShutdownUnderLoadTests {
             for index in 0..<8 {
                 spawn {
                     do {
-                        _ = try await tally.count("client.request") { try await client.request(Echo(caller: 0, index: index)) }
+                        _ = try await tally.count("client.request") {
+                            try await client.request(Echo(caller: 0, index: index))
+                        }
                         requestResults.withLock { $0.append("answered") }
                     } catch let error as RequestError {
                         requestResults.withLock { $0.append("\(error.code)") }
@@ -263,19 +279,26 @@ struct ShutdownUnderLoadTests {
             }
             let margin: Duration = .seconds(5)  // generous: a hang detector, not a speed check
             for (site, instant) in tally.lastReturn where site != "client.request" {
-                #expect(instant - shutdownStart <= lingerCap + margin, "\(site): the last call returned \(instant - shutdownStart) after shutdown began")
+                #expect(
+                    instant - shutdownStart <= lingerCap + margin,
+                    "\(site): the last call returned \(instant - shutdownStart) after shutdown began")
             }
 
             // The service is still in its handlers (shutdown does not cancel user code): let them end.
             #expect(tally.snapshot["service.run"]?.finished == 0)
             gate.open()
-            #expect(await finishes(within: .seconds(20)) { _ = try? await serviceRun.value }, "service.run() did not return")
+            #expect(
+                await finishes(within: .seconds(20)) { _ = try? await serviceRun.value }, "service.run() did not return"
+            )
             client.beginGracefulShutdown()
-            #expect(await finishes(within: .seconds(20)) { _ = try? await clientRun.value }, "client.run() did not return")
+            #expect(
+                await finishes(within: .seconds(20)) { _ = try? await clientRun.value }, "client.run() did not return")
 
             let counts = tally.snapshot
             for (site, count) in counts.sorted(by: { $0.key < $1.key }) {
-                #expect(count.started == count.finished, "\(site): \(count.started) calls started, \(count.finished) returned")
+                #expect(
+                    count.started == count.finished,
+                    "\(site): \(count.started) calls started, \(count.finished) returned")
             }
             #expect(counts["idle.receive"]?.started == 60)
             #expect(counts["client.request"]?.started == 8)
@@ -289,7 +312,9 @@ struct ShutdownUnderLoadTests {
             // context closed its sockets under it.
             #expect(requestResults.withLock { $0 }.allSatisfy { $0 != "answered" })
             let requestEndTimes = requestEnds.withLock { $0 }.map { $0 - shutdownStart }
-            withKnownIssue("RequestClient: calls in flight wait for their timeout when the context shuts down under the client") {
+            withKnownIssue(
+                "RequestClient: calls in flight wait for their timeout when the context shuts down under the client"
+            ) {
                 #expect(requestResults.withLock { $0 }.allSatisfy { $0 == "closed" })
                 #expect(requestEndTimes.allSatisfy { $0 <= lingerCap + margin })
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import ZeroMQ
 
 /// One configuration of the storm.
@@ -10,7 +11,9 @@ struct StormCase: Sendable, CustomTestStringConvertible {
     /// directly) or are ordinary tasks (write-behind and read-ahead).
     var onLoop: Bool
 
-    var testDescription: String { "sendBatchSize \(sendBatchSize), \(onLoop ? "tasks preferring the loop" : "ordinary tasks")" }
+    var testDescription: String {
+        "sendBatchSize \(sendBatchSize), \(onLoop ? "tasks preferring the loop" : "ordinary tasks")"
+    }
 }
 
 @Suite("Cancellation storm: thousands of sends and receives cancelled on shared sockets", .serialized)

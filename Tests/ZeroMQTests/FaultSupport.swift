@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import ZeroMQ
 
 /// What the process looks like from `/proc/self`: threads and memory, for tests that prove
@@ -82,7 +83,9 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
 /// so that a torn or mixed-up message is seen.
 enum TaggedMessage {
     static func make(sender: Int, sequence: Int, payloadSize: Int) -> Message {
-        Message(frames: [frame(sender), frame(sequence), Frame(payload(sender: sender, sequence: sequence, size: payloadSize))])
+        Message(frames: [
+            frame(sender), frame(sequence), Frame(payload(sender: sender, sequence: sequence, size: payloadSize)),
+        ])
     }
 
     static func payload(sender: Int, sequence: Int, size: Int) -> [UInt8] {
@@ -109,6 +112,16 @@ extension SocketCore {
     /// How many sends and receives wait on the loop for this socket (read on its loop).
     func waiterCounts() async -> (senders: Int, receivers: Int) {
         await loop.submit { (self.confined.senders.count, self.confined.receivers.count) }
+    }
+
+    /// The send side of the socket, for a failure report: waiters, write-behind, poll interest.
+    func sendState() async -> String {
+        let outbox = outbox.withLock { "outbox \($0.messages.count) (queued \($0.queued), flush scheduled \($0.flushScheduled))" }
+        let loopSide = await loop.submit {
+            "\(self.confined.senders.count) senders waiting, backlog \(self.confined.backlog.count), "
+                + "poll events \(self.confined.pollEvents), poll slot \(self.confined.pollSlot)"
+        }
+        return "\(label): \(loopSide), \(outbox)"
     }
 }
 

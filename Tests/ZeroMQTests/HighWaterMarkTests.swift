@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import ZeroMQ
 
 /// One configuration of the slow-consumer test.
@@ -75,7 +76,8 @@ struct HighWaterMarkTests {
                         var random = SplitMix64(seed: seed &+ UInt64(sender))
                         var log = SenderLog(sender: sender)
                         for sequence in 0..<Self.messagesPerSender {
-                            let message = TaggedMessage.make(sender: sender, sequence: sequence, payloadSize: payloadSize)
+                            let message = TaggedMessage.make(
+                                sender: sender, sequence: sequence, payloadSize: payloadSize)
                             if random.next() % 5 == 0 {
                                 // This send is cancelled: before it starts, or after it got going.
                                 let send = Task { try await push.send(message) }
@@ -102,17 +104,26 @@ struct HighWaterMarkTests {
             }
         }
 
-        // Phase 1: nobody reads. Every sender ends up suspended in a send that waits on the loop.
+        // Phase 1: nobody reads. Every sender ends up suspended in a send that waits on the loop,
+        // and once libzmq's I/O thread has filled the pipes and kernel buffers, nothing moves.
+        let phaseOneStart = ContinuousClock.now
         var waiting = 0
-        while waiting < Self.senders {
+        var stalledAt = -1
+        while true {
+            let before = returned.count
             waiting = await push.core.waiterCounts().senders
-            if waiting < Self.senders { try await Task.sleep(for: .milliseconds(2)) }
+            for _ in 0..<50 { await push.loop.submit {} }
+            try await Task.sleep(for: .milliseconds(20))
+            if waiting == Self.senders, returned.count == before, await push.core.waiterCounts().senders == waiting {
+                stalledAt = before
+                break
+            }
+            if ContinuousClock.now - phaseOneStart > .seconds(60) {
+                Issue.record("the senders never all suspended: \(await push.core.sendState())")
+                senders.cancel()
+                return
+            }
         }
-        #expect(waiting == Self.senders)
-        let stalledAt = returned.count
-        // Still stalled after the loop turned over many times: nothing moves while nobody reads.
-        for _ in 0..<100 { await push.loop.submit {} }
-        #expect(returned.count == stalledAt)
         let queuedInSocket = push.core.outbox.withLock { $0.queued }
 
         // No thread is blocked: the loop that owns the suspended sends serves another pair...
@@ -127,19 +138,30 @@ struct HighWaterMarkTests {
         // ...and 64 suspended senders cost no thread.
         let stalledThreads = ProcessProbe.otherThreadCount()
         let stalledAll = ProcessProbe.threadNames().count
-        #expect(stalledThreads <= baselineThreads + 4, "threads grew from \(baselineThreads) to \(stalledThreads) with 64 senders suspended")
+        #expect(
+            stalledThreads <= baselineThreads + 4,
+            "threads grew from \(baselineThreads) to \(stalledThreads) with 64 senders suspended")
         #expect(await push.core.waiterCounts().senders == Self.senders)
         // Memory is bounded: what was accepted but not read is the write-behind queue, the
         // high-water marks and what libzmq's I/O batches and the 4 KiB kernel buffers hold.
         let bound = setup.sendBatchSize + 2 * setup.highWaterMark + 256
         #expect(stalledAt <= bound, "\(stalledAt) messages accepted while nobody reads (bound \(bound))")
+        #expect(returned.count <= bound, "\(returned.count) messages accepted while nobody reads (bound \(bound))")
 
         // Phase 2: a slow consumer. The senders resume and finish (still cancelling at random).
         let end = TaggedMessage.make(sender: 10_000, sequence: 0, payloadSize: payloadSize)
         let consumer = Task {
             var received: [(sender: Int, sequence: Int)] = []
             while true {
-                let message = try await pull.receive(timeout: .seconds(20))
+                let message: Message
+                do {
+                    message = try await pull.receive(timeout: .seconds(20))
+                } catch {
+                    // Report where the messages are, and free the senders so the test ends.
+                    Issue.record("consumer: \(error) after \(received.count) messages; \(await push.core.sendState())")
+                    senders.cancel()
+                    throw error
+                }
                 guard let tag = TaggedMessage.parse(message, payloadSize: payloadSize) else { continue }
                 if tag.sender == 10_000 { return received }
                 received.append(tag)
@@ -181,7 +203,9 @@ struct HighWaterMarkTests {
         await context.shutdown()
     }
 
-    @Test("A slow SUB under four fast PUBs: libzmq drops whole messages (never reorders or duplicates), PUB never blocks, RSS stays bounded")
+    @Test(
+        "A slow SUB under four fast PUBs: libzmq drops whole messages (never reorders or duplicates), PUB never blocks, RSS stays bounded"
+    )
     func slowSubscriber() async throws {
         try await withDeadline(180) {
             let publishers = 4, perPublisher = 50_000, payloadSize = 1024, highWaterMark = 10
@@ -238,12 +262,14 @@ struct HighWaterMarkTests {
                     group.addTask {
                         let start = ContinuousClock.now
                         for sequence in 1...perPublisher {
-                            try await pub.send(TaggedMessage.make(sender: index, sequence: sequence, payloadSize: payloadSize))
+                            try await pub.send(
+                                TaggedMessage.make(sender: index, sequence: sequence, payloadSize: payloadSize))
                         }
                         let time = ContinuousClock.now - start
                         var marker = perPublisher + 1
                         while !ended.withLock({ $0.contains(index) }) {
-                            try await pub.send(TaggedMessage.make(sender: index, sequence: marker, payloadSize: payloadSize))
+                            try await pub.send(
+                                TaggedMessage.make(sender: index, sequence: marker, payloadSize: payloadSize))
                             marker += 1
                             try await Task.sleep(for: .milliseconds(5))
                         }
@@ -259,7 +285,9 @@ struct HighWaterMarkTests {
             var delivered = 0
             for (index, sequences) in received.enumerated() {
                 // Drops only: strictly increasing, so no message twice and none out of order.
-                #expect(zip(sequences, sequences.dropFirst()).allSatisfy { $0 < $1 }, "publisher \(index) reordered or duplicated")
+                #expect(
+                    zip(sequences, sequences.dropFirst()).allSatisfy { $0 < $1 },
+                    "publisher \(index) reordered or duplicated")
                 #expect(sequences.allSatisfy { (1...perPublisher).contains($0) })
                 delivered += sequences.count
             }
