@@ -277,6 +277,7 @@ struct ShutdownUnderLoadTests {
                 Issue.record("calls never returned after shutdown (started, returned): \(stuck)")
                 return
             }
+            let socketCallsEnded = tally.lastReturn.filter { !$0.key.hasPrefix("client.") }.values.max()
             let margin: Duration = .seconds(5)  // generous: a hang detector, not a speed check
             for (site, instant) in tally.lastReturn where site != "client.request" {
                 #expect(
@@ -331,7 +332,8 @@ struct ShutdownUnderLoadTests {
             print(
                 """
                 [shutdown] \(socketCount) sockets on 4 loops, \(waiting) calls waiting on the loops at shutdown; \
-                shutdown() x5: \(shutdownTimes.sorted()) (cap \(lingerCap)); all calls returned \(callsEnded) after it began; \
+                shutdown() x5: \(shutdownTimes.sorted()) (cap \(lingerCap)); all calls returned \(callsEnded) after it began, the socket calls \
+                \(socketCallsEnded.map { $0 - shutdownStart } ?? .zero); \
                 calls started/returned: \(summary); typed requests: \(requestResults.withLock { $0 }) at \(requestEndTimes) after shutdown began; \
                 traffic \(totalSent) sent, \(totalDelivered) delivered before shutdown; \
                 set up in \(setUp), traffic flowing at \(trafficFlowing), all under way at \(underWay); \
