@@ -190,7 +190,9 @@ struct HighWaterMarkTests {
             #expect(Set(got).isDisjoint(with: log.cancelled), "sender \(log.sender): a cancelled send arrived")
         }
         #expect(await push.core.waiterCounts().senders == 0)
-        #expect(maximumRSS - baselineRSS < 64 << 20, "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
+        // RSS is process-wide and other suites run in parallel: this only catches a gross leak (the
+        // bound that matters is the count of accepted-but-unread messages above).
+        #expect(maximumRSS - baselineRSS < 256 << 20, "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
         print(
             """
             [hwm] \(setup.testDescription): \(Self.senders) tasks, \(sent) sent, \(cancelled) cancelled, \
@@ -296,8 +298,9 @@ struct HighWaterMarkTests {
             // The consumer is far slower than the publishers: PUB, which never blocks, dropped.
             #expect(dropped > 0)
             #expect(delivered > 0)
-            // 200 MB were published; buffering them would show. The bound is a quarter of that.
-            #expect(maximumRSS - baselineRSS < 48 << 20, "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
+            // 200 MB were published; buffering them shows (without HWMs RSS grew by about 760 MiB).
+            // RSS is process-wide: a suite holding 100+ MiB in parallel would disturb this bound.
+            #expect(maximumRSS - baselineRSS < 128 << 20, "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
             print(
                 """
                 [pubsub] \(publishers) PUBs x \(perPublisher) messages of \(payloadSize) B, HWM \(highWaterMark): \
