@@ -202,6 +202,30 @@ struct LifecycleTests {
         }
     }
 
+    @Test("shutdown() called from five tasks at once: each returns only once the context is terminated")
+    func concurrentShutdown() async throws {
+        try await withDeadline {
+            let context = try makeContext { $0.shutdownLinger = .milliseconds(300) }
+            // A message queued for a peer that never answers: termination waits out the linger.
+            let push = try PushSocket(context)
+            try await push.connect("tcp://127.0.0.1:9")
+            try await push.send("undeliverable")
+            try await push.handedToLibzmq()
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        await context.shutdown()
+                        return context.storage.hasFinishedShutdown
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(finished == Array(repeating: true, count: 5))
+            await context.shutdown()  // and once more, after the fact: returns at once
+            #expect(context.storage.hasFinishedShutdown)
+        }
+    }
+
     @Test("dropping sockets and the context without shutdown releases every thread, fd and byte")
     func dropWithoutShutdown() async throws {
         try await withDeadline {

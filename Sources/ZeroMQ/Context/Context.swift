@@ -113,9 +113,14 @@ public final class Context: Sendable {
     /// Pending operations on the sockets fail with ``ZeroMQError/Code-swift.struct/socketClosed``;
     /// queued outgoing messages get the socket's linger (at most
     /// ``ContextConfiguration/shutdownLinger`` for sockets whose linger is infinite) to leave.
-    /// New sockets cannot be created once this has begun. Calling it again does nothing.
+    /// New sockets cannot be created once this has begun. Every caller returns once the context is
+    /// terminated: a second call, or calls from several tasks at once, wait for the first.
     public func shutdown() async {
-        guard let sockets = storage.beginShutdown() else { return }
+        guard let sockets = storage.beginShutdown() else {
+            await storage.waitForShutdown()
+            return
+        }
+        defer { storage.finishShutdown() }
         logger.debug("context shutting down", metadata: ["zmq.sockets": "\(sockets.count)"])
         for loop in loops {
             let owned = sockets.filter { $0.loop === loop }

@@ -15,6 +15,10 @@ final class ContextStorage: @unchecked Sendable {
         var sockets: [ObjectIdentifier: WeakCore] = [:]
         var phase: Phase = .open
         var nextSocketNumber = 0
+        /// ``Context/shutdown()`` has finished: the libzmq context is terminated.
+        var shutdownFinished = false
+        /// Callers of ``Context/shutdown()`` waiting for the one that does the work.
+        var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
     }
 
     enum Phase { case open, shuttingDown, terminated }
@@ -102,6 +106,31 @@ final class ContextStorage: @unchecked Sendable {
     }
 
     var phase: Phase { state.withLock { $0.phase } }
+
+    /// Whether ``Context/shutdown()`` has finished: every socket closed, the context terminated.
+    var hasFinishedShutdown: Bool { state.withLock { $0.shutdownFinished } }
+
+    /// Waits until the shutdown another caller began has finished.
+    func waitForShutdown() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let finished = state.withLock { state -> Bool in
+                if state.shutdownFinished { return true }
+                state.shutdownWaiters.append(continuation)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+    }
+
+    /// The shutdown has finished: resumes every caller waiting for it, once.
+    func finishShutdown() {
+        let waiters = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            state.shutdownFinished = true
+            defer { state.shutdownWaiters.removeAll() }
+            return state.shutdownWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
 
     deinit {
         // Reached only when no socket references this context any more. Their handles are closed
