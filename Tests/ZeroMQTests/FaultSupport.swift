@@ -138,14 +138,3 @@ final class SharedCounter: Sendable {
 
     var count: Int { value.load(ordering: .relaxed) }
 }
-
-/// A value tasks share behind a lock (a `Mutex` in a class, so escaping closures can capture it).
-final class Shared<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) { mutex = Mutex(value) }
-
-    func withLock<Result: Sendable>(_ body: (inout sending Value) -> sending Result) -> Result {
-        mutex.withLock(body)
-    }
-}

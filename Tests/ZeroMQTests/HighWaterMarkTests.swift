@@ -237,7 +237,7 @@ struct HighWaterMarkTests {
 
             let baselineRSS = try #require(ProcessProbe.residentBytes())
             let sampler = ResidentSampler()
-            let ended = Shared(Set<Int>())
+            let ended = Locked(Set<Int>())
             // The slow consumer: records every sequence number per publisher until each has ended.
             let consumer = Task {
                 var received = [[Int]](repeating: [], count: publishers)

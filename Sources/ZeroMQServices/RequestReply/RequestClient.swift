@@ -497,8 +497,13 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             for try await message in sockets[endpoint].messages {
                 deliver(message, from: endpoint)
             }
+            // The sequence ends when the socket closes: closed by this client (already
+            // `.closed`), or under it by the context's shutdown. Then no reply can come, so the
+            // calls in flight fail now with `closed` instead of waiting out their timeouts.
+            if phase != .closed { closeAll() }
         } catch {
             if let error = error as? ZeroMQError, error.code == .socketClosed || error.code == .contextTerminated {
+                if phase != .closed { closeAll() }  // as above
                 return
             }
             logger.error(
