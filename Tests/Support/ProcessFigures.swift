@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the test process holds right now, from /proc: for tests that prove nothing leaks.
 public struct ProcessFigures: Sendable, Equatable, CustomStringConvertible {
     /// Threads (`/proc/self/task`).
@@ -10,6 +14,10 @@ public struct ProcessFigures: Sendable, Equatable, CustomStringConvertible {
     public var residentKiB: Int
     /// Peak resident set size in KiB (`VmHWM`).
     public var peakResidentKiB: Int
+
+    /// Whether this process runs under ThreadSanitizer, whose shadow memory makes RSS figures
+    /// meaningless (threads and file descriptors still count).
+    public static let isUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
 
     /// The figures now.
     public static func current() -> ProcessFigures {

@@ -243,24 +243,26 @@ struct LifecycleTests {
                 let before = ProcessFigures.current()
                 for _ in 0..<50 { try await cycle() }
                 // Dropped contexts terminate in the background: wait for their threads and fds to go.
-                let settled: Bool
+                var settled = true
                 do {
-                    try await waitUntil("the dropped contexts' threads and fds are gone", timeout: .seconds(10)) {
+                    try await waitUntil("the dropped contexts' threads and fds are gone", timeout: .seconds(30)) {
                         let now = ProcessFigures.current()
                         return now.threads <= before.threads && now.fileDescriptors <= before.fileDescriptors
                     }
-                    settled = true
                 } catch {
                     settled = false
                 }
                 let after = ProcessFigures.current()
-                let grown = after.residentKiB - before.residentKiB
-                FileHandle.standardError.write(Data("before: \(before)\nafter 50 dropped contexts: \(after)\n".utf8))
-                // 50 contexts, 100 sockets and 5 MB of messages leaked would add far more than 8 MiB.
-                guard settled, grown < 8_192 else { exit(1) }
+                // 50 contexts, 100 sockets and 5 MB of messages leaked would add far more than 8 MiB
+                // (not checked under ThreadSanitizer, whose shadow memory grows with every thread).
+                let memoryFlat =
+                    ProcessFigures.isUnderThreadSanitizer || after.residentKiB - before.residentKiB < 8_192
+                let verdict = settled && memoryFlat ? "flat" : "grew"
+                FileHandle.standardError.write(
+                    Data("before: \(before)\nafter 50 dropped contexts: \(after)\nverdict: \(verdict)\n".utf8))
             }
             let figures = String(decoding: result.standardErrorContent, as: UTF8.self)
-            #expect(figures.contains("after 50 dropped contexts"), "\(figures)")
+            #expect(figures.contains("verdict: flat"), "\(figures)")
         }
     }
 
