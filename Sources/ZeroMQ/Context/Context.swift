@@ -114,6 +114,10 @@ public final class Context: Sendable {
     /// queued outgoing messages get the socket's linger (at most
     /// ``ContextConfiguration/shutdownLinger`` for sockets whose linger is infinite) to leave.
     /// New sockets cannot be created once this has begun. Calling it again does nothing.
+    ///
+    /// Over `ipc`, a sender closed here while its receiver is behind can lose what is still on
+    /// its way, whatever the linger (libzmq issue 4660; see ``Socket/close()`` for the safe path:
+    /// close after the receiver has acknowledged the last message, or use `tcp`).
     public func shutdown() async {
         guard let sockets = storage.beginShutdown() else { return }
         logger.debug("context shutting down", metadata: ["zmq.sockets": "\(sockets.count)"])
