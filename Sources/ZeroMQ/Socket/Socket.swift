@@ -51,7 +51,9 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     ///   - context: the context that owns the socket.
     ///   - loop: the poll loop to pin the socket to; by default the context's loops take turns.
     /// - Throws: ``ZeroMQError`` with ``ZeroMQError/Code-swift.struct/contextTerminated`` after
-    ///   shutdown, or libzmq's error (for example `EMFILE` past ``ContextConfiguration/maximumSockets``).
+    ///   shutdown; ``ZeroMQError/Code-swift.struct/libzmq`` with `EMFILE` past
+    ///   ``ContextConfiguration/maximumSockets``; ``ZeroMQError/Code-swift.struct/systemResource``
+    ///   with `EMFILE` when the process is out of file descriptors (`ulimit -n`).
     public init(_ context: Context, on loop: PollLoop? = nil) throws {
         core = try Self.makeCore(storage: context.storage, loop: try context.loop(for: loop), logger: context.logger)
     }
