@@ -40,6 +40,21 @@ struct ProcessResources: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The names (`comm`) of this process's threads.
+    static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Threads of contexts: the library's poll loops and context terminations (`zmq-…`) and
+    /// libzmq's I/O and reaper threads (`ZMQbg/…`).
+    static func contextThreads() -> [String] {
+        threadNames().filter { $0.hasPrefix("zmq-") || $0.hasPrefix("ZMQbg") }
+    }
+
     var description: String {
         "threads \(threads), fds \(fileDescriptors), RSS \(Self.mebibytes(residentBytes)), peak RSS \(Self.mebibytes(peakResidentBytes))"
     }
