@@ -42,9 +42,19 @@ enum ChildTestProcess {
     ///
     /// Uses `posix_spawn` rather than Foundation's `Process`, which on Linux leaks each `Process`
     /// and what it references (LeakSanitizer reports it under `make leaks`).
-    static func run(_ test: String, environment extra: [String: String] = [:], timeout: Duration) async throws -> Outcome {
-        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        let arguments = [executable, "--testing-library", "swift-testing", "--filter", test]
+    ///
+    /// - Parameter niceness: runs the child under `nice -n niceness`, so that a long, busy child
+    ///   (the soak) does not starve the tests running alongside it in this process.
+    static func run(
+        _ test: String,
+        environment extra: [String: String] = [:],
+        niceness: Int? = nil,
+        timeout: Duration
+    ) async throws -> Outcome {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var arguments = [testBinary, "--testing-library", "swift-testing", "--filter", test]
+        if let niceness { arguments = ["/usr/bin/nice", "-n", "\(niceness)"] + arguments }
+        let executable = arguments[0]
         var environment = ProcessInfo.processInfo.environment
         environment[variable] = test
         for (key, value) in extra { environment[key] = value }

@@ -11,7 +11,8 @@ import Testing
 ///
 /// Duration: `ZMQ_SOAK_SECONDS` (seconds, any length); otherwise 60 s when `CI=true`, 10 s
 /// elsewhere. `ZMQ_SOAK_TRACE=1` prints the figures after every cycle. The measurement runs in a
-/// child process, where no other test's threads or memory count.
+/// child process, where no other test's threads or memory count, at the lowest priority
+/// (`nice -n 19`), so that it does not starve the tests running alongside.
 @Suite("Soak: contexts, sockets and millions of messages; threads, fds and RSS stay flat", .timeLimit(.minutes(180)))
 struct SoakTests {
     /// glibc's `malloc_trim`: returns free heap pages to the system, so RSS shows live memory.
@@ -27,7 +28,7 @@ struct SoakTests {
     func soak() async throws {
         let seconds = Self.seconds
         let outcome = try await ChildTestProcess.run(
-            "soakChild", environment: ["ZMQ_SOAK_SECONDS": "\(seconds)"], timeout: .seconds(seconds * 2 + 120)
+            "soakChild", environment: ["ZMQ_SOAK_SECONDS": "\(seconds)"], niceness: 19, timeout: .seconds(seconds * 3 + 120)
         )
         for line in outcome.lines(startingWith: "soak:") { print(line) }
         #expect(outcome.succeeded, "the soak's child failed (exit \(outcome.status), exited \(outcome.exited), timed out \(outcome.timedOut)):\n\(outcome.output.suffix(4_000))")
