@@ -86,8 +86,11 @@ enum ChildTestProcess {
             throw ChildTestError(reason: "posix_spawn \(executable): errno \(spawned)")
         }
         // Read while the child runs, so a full pipe never stalls it; the read ends at its exit.
+        // On a thread of its own: a blocking read on one of the cooperative pool's few threads
+        // starves the tests running alongside for as long as the child runs.
         let readEnd = pipeEnds[0]
-        let reader = Task.detached { () -> [UInt8] in
+        let collected = AsyncStream<[UInt8]>.makeStream()
+        let reader = Thread {
             var output: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -101,8 +104,10 @@ enum ChildTestProcess {
                 }
             }
             close(readEnd)
-            return output
+            collected.continuation.yield(output)
+            collected.continuation.finish()
         }
+        reader.start()
         // Wait for the exit, polling (waitpid with WNOHANG), up to the timeout.
         let deadline = ContinuousClock.now + timeout
         var status: Int32 = 0
@@ -119,7 +124,9 @@ enum ChildTestProcess {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        let output = String(decoding: await reader.value, as: UTF8.self)
+        var bytes: [UInt8] = []
+        for await chunk in collected.stream { bytes += chunk }
+        let output = String(decoding: bytes, as: UTF8.self)
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
         let exited = status & 0x7F == 0
         return Outcome(
