@@ -4,8 +4,9 @@
 
 SWIFT ?= swift
 TSAN_BUILD ?= .build-tsan
+ASAN_BUILD ?= .build-asan
 
-.PHONY: all dependencies test-peers build demo test test-debug test-tsan test-release bench bench-quick bench-charts clean
+.PHONY: all dependencies test-peers build demo test test-debug test-tsan test-release leaks bench bench-quick bench-charts clean
 
 all: build
 
@@ -27,18 +28,47 @@ demo: dependencies
 ## The whole test suite, then again under ThreadSanitizer.
 test: test-debug test-tsan
 
+# `make test` runs in three phases: the library's tests, then the suites that load the whole
+# machine (floods, storms, shutdown under load, the soak, 100 MiB messages), then the whole
+# programs of the interoperability suite. Run all at once on two cores, the load of the ones
+# decided the timeouts of the others.
+STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndManyTests|SoakTests)|ZeroMQServicesTests\.ShutdownUnderLoadTests
+# phases SWIFT-TEST-COMMAND: the three phases with that command (its build made by the first).
+define phases
+	$(1) --skip 'InteropTests|$(STRESS_TESTS)'
+	$(1) --skip-build --filter '$(STRESS_TESTS)'
+	$(1) --skip-build --filter 'InteropTests'
+endef
+
 test-debug: dependencies test-peers
-	$(SWIFT) test
+	$(call phases,$(SWIFT) test)
 
 # Scripts/tsan-suppressions.txt lists the one known false positive of the Swift runtime.
+# The soak runs 10 s here: ThreadSanitizer looks for races, not for slow leaks.
 test-tsan: dependencies test-peers
-	TSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/tsan-suppressions.txt $$TSAN_OPTIONS" \
-		$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
+	$(call phases,TSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/tsan-suppressions.txt $$TSAN_OPTIONS" \
+		ZMQ_SOAK_SECONDS=10 $(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD))
 
 ## The library's own tests once more, optimised (CI runs this after `make test`): optimisation
 ## changes timing and inlining. `-enable-testing` lets the tests' `@testable import` work.
 test-release: dependencies
-	$(SWIFT) test -c release -Xswiftc -enable-testing --filter 'ZeroMQTests|ZeroMQServicesTests'
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip 'InteropTests|$(STRESS_TESTS)'
+	ZMQ_SOAK_SECONDS=10 $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter '$(STRESS_TESTS)'
+
+# The leak-prone tests: closing, cancelling, write-behind, zero-copy frames, devices, monitors,
+# the typed services; then, on its own (it is busy, and some of those tests have short
+# timeouts), a short soak, whose child process LeakSanitizer checks at its exit too.
+LEAK_TESTS ?= ZeroMQTests\.(MessageTests|LifecycleTests|CancellationTests|WriteBehindTests|DeliveryTests|ProxyTests|MonitorTests|PatternTests|SocketTypeTests|IpcCloseTests)|ZeroMQServicesTests
+LEAK_SOAK_SECONDS ?= 10
+LEAK_ENV = ASAN_OPTIONS="detect_leaks=1 $$ASAN_OPTIONS" \
+	LSAN_OPTIONS="suppressions=$(CURDIR)/Scripts/lsan-suppressions.txt $$LSAN_OPTIONS"
+
+## The leak-prone tests under AddressSanitizer with LeakSanitizer on: fails on any leak report.
+## Scripts/lsan-suppressions.txt lists the toolchain's false positives (each with its reason).
+leaks: dependencies
+	$(LEAK_ENV) $(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD) --filter '$(LEAK_TESTS)'
+	ZMQ_SOAK_SECONDS=$(LEAK_SOAK_SECONDS) $(LEAK_ENV) \
+		$(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD) --filter 'ZeroMQTests\.SoakTests'
 
 BENCH_JSON ?= bench-results/latest.json
 BENCH_FLAGS ?=
@@ -60,4 +90,4 @@ bench-charts:
 	.venv/bin/python Scripts/bench-charts.py $(BENCH_JSON) --out Docs/Images
 
 clean:
-	rm -rf .build $(TSAN_BUILD) Benchmarks/.build .venv bench-results
+	rm -rf .build $(TSAN_BUILD) $(ASAN_BUILD) Benchmarks/.build .venv bench-results

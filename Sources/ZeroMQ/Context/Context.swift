@@ -115,6 +115,10 @@ public final class Context: Sendable {
     /// ``ContextConfiguration/shutdownLinger`` for sockets whose linger is infinite) to leave.
     /// New sockets cannot be created once this has begun. Every caller returns once the context is
     /// terminated: a second call, or calls from several tasks at once, wait for the first.
+    ///
+    /// Over `ipc`, a sender closed here while its receiver is behind can lose what is still on
+    /// its way, whatever the linger (libzmq issue 4660; see ``Socket/close()`` for the safe path:
+    /// close after the receiver has acknowledged the last message, or use `tcp`).
     public func shutdown() async {
         guard let sockets = storage.beginShutdown() else {
             await storage.waitForShutdown()

@@ -1,5 +1,11 @@
 import CZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Owns the libzmq context handle and knows every socket open on it.
 ///
 /// `zmq_ctx_*` calls are thread-safe, so this is Sendable without confinement. Sockets hold it
@@ -19,6 +25,8 @@ final class ContextStorage: @unchecked Sendable {
         var shutdownFinished = false
         /// Callers of ``Context/shutdown()`` waiting for the one that does the work.
         var shutdownWaiters: [UnsafeContinuation<Void, Never>] = []
+        /// Whether libzmq has started its reaper and I/O threads (it does with the first socket).
+        var libzmqStarted = false
     }
 
     enum Phase { case open, shuttingDown, terminated }
@@ -31,7 +39,12 @@ final class ContextStorage: @unchecked Sendable {
 
     init(configuration: ContextConfiguration) throws(ZeroMQError) {
         guard let handle = zmq_ctx_new() else {
-            throw ZeroMQError.libzmq("zmq_ctx_new")
+            var error = ZeroMQError.libzmq("zmq_ctx_new")
+            if error.errno == EMFILE || error.errno == ENFILE {
+                error.code = .systemResource
+                error.reason = "no file descriptor is free for the context's mailbox (\(Self.openFileLimitDescription))"
+            }
+            throw error
         }
         self.handle = handle
         self.configuration = configuration
@@ -70,14 +83,72 @@ final class ContextStorage: @unchecked Sendable {
                     reason: "the context has been shut down"
                 )
             }
-            guard let socket = zmq_socket(handle, type.rawValue) else {
-                throw ZeroMQError.libzmq("create \(type) socket")
+            if !state.libzmqStarted {
+                try Self.checkDescriptorsToStart(ioThreads: configuration.ioThreads, creating: type)
             }
+            guard let socket = zmq_socket(handle, type.rawValue) else {
+                throw socketCreationError(type: type, errno: zmq_errno(), open: state.sockets.count)
+            }
+            state.libzmqStarted = true
             state.nextSocketNumber += 1
             let core = build(socket, "\(type)#\(state.nextSocketNumber)")
             state.sockets[ObjectIdentifier(core)] = WeakCore(core: core)
             return core
         }
+    }
+
+    /// libzmq starts its reaper and I/O threads with the first socket, each with an eventfd and
+    /// an epoll descriptor, and aborts the process (an `errno_assert` in its epoll poller) when it
+    /// gets the eventfd but not the epoll descriptor. So before the first socket, check that the
+    /// descriptors it needs are free, and fail with a clear error instead. (Another thread could
+    /// take them between the check and the start; the check makes that abort unlikely, not
+    /// impossible.)
+    private static func checkDescriptorsToStart(ioThreads: Int, creating type: SocketType) throws(ZeroMQError) {
+        // The reaper and each I/O thread: an eventfd and an epoll descriptor; the socket: an eventfd.
+        let needed = 2 * (max(ioThreads, 0) + 1) + 1
+        var probes: [Int32] = []
+        defer { for fd in probes { _ = close(fd) } }
+        for _ in 0..<needed {
+            let fd = czmq_wakeup_create()
+            guard fd >= 0 else {
+                let error = czmq_errno()
+                throw ZeroMQError(
+                    code: .systemResource, operation: "create \(type) socket", errno: error,
+                    reason: "libzmq's first socket starts its threads, which need \(needed) file descriptors, "
+                        + "and fewer are free (\(openFileLimitDescription)); close some or raise the limit"
+                )
+            }
+            probes.append(fd)
+        }
+    }
+
+    /// A clear error for a failed `zmq_socket`: for `EMFILE`, whether the context's
+    /// ``ContextConfiguration/maximumSockets`` or the process's file descriptors ran out.
+    private func socketCreationError(type: SocketType, errno error: Int32, open: Int) -> ZeroMQError {
+        guard error == EMFILE else { return ZeroMQError.libzmq("create \(type) socket", errno: error) }
+        // libzmq says EMFILE for both. If an eventfd can still be had, the limit was the context's.
+        let probe = czmq_wakeup_create()
+        if probe >= 0 {
+            _ = close(probe)
+            return ZeroMQError(
+                code: .libzmq, operation: "create \(type) socket", errno: error,
+                reason: "the context's maximumSockets (\(configuration.maximumSockets)) are all in use: \(open) "
+                    + "sockets are open, the others closed but still lingering or made with withUnsafeHandle; "
+                    + "raise ContextConfiguration.maximumSockets or close sockets"
+            )
+        }
+        return ZeroMQError(
+            code: .systemResource, operation: "create \(type) socket", errno: error,
+            reason: "the process has no file descriptor left for the socket (\(Self.openFileLimitDescription)); "
+                + "each socket needs one and each connection one more: close some or raise the limit"
+        )
+    }
+
+    /// `ulimit -n is N`, the process's soft limit of open files, for error messages.
+    static var openFileLimitDescription: String {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return "ulimit -n unknown" }
+        return limit.rlim_cur == rlim_t.max ? "ulimit -n is unlimited" : "ulimit -n is \(limit.rlim_cur)"
     }
 
     /// Forgets a closed socket.

@@ -17,12 +17,15 @@ extension Socket {
     /// - Parameter endpoint: `tcp://host:port`, `ipc:///path`, `inproc://name`, `pgm://…`, …
     /// - Returns: the bound endpoint (`ZMQ_LAST_ENDPOINT`).
     /// - Throws: ``ZeroMQError`` — ``ZeroMQError/Code-swift.struct/invalidEndpoint`` or
-    ///   ``ZeroMQError/Code-swift.struct/unsupportedTransport`` before libzmq is called; libzmq's
-    ///   errors such as `EADDRINUSE` with the endpoint named.
+    ///   ``ZeroMQError/Code-swift.struct/unsupportedTransport`` before libzmq is called;
+    ///   ``ZeroMQError/Code-swift.struct/systemResource`` with `EMFILE` when no file descriptor is
+    ///   free (libzmq 4.3.4 would abort the process resolving the host); libzmq's errors such as
+    ///   `EADDRINUSE` with the endpoint named.
     @discardableResult
     public func bind(_ endpoint: String) throws(ZeroMQError) -> String {
         try EndpointValidator.validate(endpoint, for: .bind, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "bind")
+        try DescriptorCheck.beforeResolving(endpoint, operation: "bind", socket: core.label)
         guard zmq_bind(handle, endpoint) == 0 else {
             throw ZeroMQError.endpoint("bind", endpoint, socket: core.label)
         }
@@ -36,6 +39,7 @@ extension Socket {
     public func connect(_ endpoint: String) throws(ZeroMQError) {
         try EndpointValidator.validate(endpoint, for: .connect, socket: core.label, type: core.type)
         let handle = try core.liveHandle(for: "connect")
+        try DescriptorCheck.beforeResolving(endpoint, operation: "connect", socket: core.label)
         guard zmq_connect(handle, endpoint) == 0 else {
             throw ZeroMQError.endpoint("connect", endpoint, socket: core.label)
         }

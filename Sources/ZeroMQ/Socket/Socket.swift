@@ -51,7 +51,9 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     ///   - context: the context that owns the socket.
     ///   - loop: the poll loop to pin the socket to; by default the context's loops take turns.
     /// - Throws: ``ZeroMQError`` with ``ZeroMQError/Code-swift.struct/contextTerminated`` after
-    ///   shutdown, or libzmq's error (for example `EMFILE` past ``ContextConfiguration/maximumSockets``).
+    ///   shutdown; ``ZeroMQError/Code-swift.struct/libzmq`` with `EMFILE` past
+    ///   ``ContextConfiguration/maximumSockets``; ``ZeroMQError/Code-swift.struct/systemResource``
+    ///   with `EMFILE` when the process is out of file descriptors (`ulimit -n`).
     public init(_ context: Context, on loop: PollLoop? = nil) throws {
         core = try Self.makeCore(storage: context.storage, loop: try context.loop(for: loop), logger: context.logger)
     }
@@ -78,6 +80,14 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     /// ``ZeroMQError/Code-swift.struct/socketClosed``; messages already queued for sending get
     /// the socket's linger (at most ``ContextConfiguration/shutdownLinger`` if it is infinite).
     /// Closing twice does nothing.
+    ///
+    /// **Closing a sender over `ipc` can lose messages** whatever the linger (libzmq issue 4660,
+    /// libzmq 4.3.4 and 4.3.5): when the receiver is behind (its receive high-water mark
+    /// reached), the hang-up makes its libzmq drop the connection, and the messages still in the
+    /// kernel's socket buffer with it. Linger does not help: they had already left the sender.
+    /// When the last messages matter, close only after the receiver has acknowledged the last one,
+    /// or use `tcp`, or give the receiver ``SocketOption/receiveHighWaterMark`` 0. See
+    /// Docs/Reliability.md.
     public func close() {
         core.close(because: "the socket was closed")
     }
