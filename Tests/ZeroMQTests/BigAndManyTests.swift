@@ -151,8 +151,9 @@ struct BigAndManyTests {
         guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
         guard limit.rlim_cur < rlim_t(wanted) else { return }
         guard limit.rlim_max >= rlim_t(wanted) else {
+            struct HardLimitTooLow: Error {}
             Issue.record("this test needs \(wanted) open files, and the hard limit (ulimit -Hn) is \(limit.rlim_max)")
-            throw DeadlineExceeded()
+            throw HardLimitTooLow()
         }
         limit.rlim_cur = rlim_t(wanted)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
