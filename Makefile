@@ -89,5 +89,17 @@ bench-charts:
 	@Scripts/install-bench-tools.sh
 	.venv/bin/python Scripts/bench-charts.py $(BENCH_JSON) --out Docs/Images
 
+FUZZ_SECONDS ?= 60
+
+## libFuzzer + AddressSanitizer on every decoder of wire data, FUZZ_SECONDS seconds per target
+## (Tests/Fuzz/README.md); fails on a crash. `make fuzz-merge` minimises the corpus into
+## Tests/Fuzz/Corpus.
+.PHONY: fuzz fuzz-merge
+fuzz: dependencies
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run.sh
+
+fuzz-merge: dependencies
+	Tests/Fuzz/run.sh merge
+
 clean:
 	rm -rf .build $(TSAN_BUILD) $(ASAN_BUILD) Benchmarks/.build .venv bench-results

@@ -149,7 +149,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "WeatherClient",
-            dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ZeroMQServices",
+                "ExampleSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/WeatherClient"
         ),
         // What the test targets share: deadlines that end a hung test process with a report,

@@ -10,6 +10,7 @@
 // with an error instead). --verbose prints each update as it arrives.
 import ArgumentParser
 import ExampleSupport
+import Logging
 import ZeroMQ
 import ZeroMQServices
 
@@ -49,8 +50,12 @@ struct WeatherClient: AsyncParsableCommand {
         useLineBufferedStandardOutput()
         try await Context.withContext { context in
             print("Collecting updates from weather server...")
+            // Skipped messages are logged (one warning each) here; the context's logger is silent.
+            var logger = Logger(label: "WeatherClient")
+            logger.logLevel = .warning
             let subscriber = try await EventSubscriber<Weather>(
-                context, endpoints: [.connect(endpoint)], topics: [zipcode], onUndecodable: strict ? .fail : .skip
+                context, endpoints: [.connect(endpoint)], topics: [zipcode], onUndecodable: strict ? .fail : .skip,
+                logger: logger
             )
             var total = 0
             var received = 0

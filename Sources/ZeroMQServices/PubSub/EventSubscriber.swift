@@ -21,9 +21,39 @@ public struct UndecodableEventError: Error, Sendable, CustomStringConvertible {
     public var topic: String? { frames.first.flatMap { String(validating: $0, as: UTF8.self) } }
 
     public var description: String {
-        "undecodable event on topic \(topic.map { "\"\($0)\"" } ?? "<binary>") (\(frames.count) frames)"
+        "undecodable event on topic \(loggedTopic) (\(frames.count) frames)"
             + (underlying.map { ": \($0)" } ?? ": no body frame")
     }
+
+    /// The topic as logs show it: quoted, control characters escaped (a topic from the network
+    /// must not break a log line), at most ``loggedTopicLimit`` characters; `<binary>` when it
+    /// is not UTF-8.
+    var loggedTopic: String {
+        guard let topic else { return "<binary>" }
+        var text = "\""
+        var scalars = topic.unicodeScalars.makeIterator()
+        var shown = 0
+        while let scalar = scalars.next() {
+            guard shown < Self.loggedTopicLimit else {
+                text += "…"
+                break
+            }
+            // C0 and C1 controls, DEL, the line and paragraph separators, quote and backslash.
+            let value = scalar.value
+            if value < 0x20 || (0x7F..<0xA0).contains(value) || value == 0x2028 || value == 0x2029
+                || scalar == "\\" || scalar == "\""
+            {
+                text += scalar.escaped(asASCII: true)
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+            shown += 1
+        }
+        return text + "\""
+    }
+
+    /// The most characters of a topic a log line shows.
+    static let loggedTopicLimit = 64
 }
 
 /// Receives typed events from publishers, filtered by topic prefix.
@@ -147,7 +177,7 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Event? {
             while let message = try await messages.next(isolation: actor) {
                 do {
-                    return try decode(message)
+                    return try Self.decode(message, with: decoder)
                 } catch {
                     switch policy {
                     case .fail:
@@ -155,7 +185,7 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
                     case .skip:
                         logger.warning(
                             "skipped an undecodable event",
-                            metadata: ["zmq.topic": "\(error.topic ?? "<binary>")", "error": "\(error)"]
+                            metadata: ["zmq.topic": "\(error.loggedTopic)", "error": "\(error)"]
                         )
                     }
                 }
@@ -163,7 +193,11 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
             return nil
         }
 
-        private func decode(_ message: Message) throws(UndecodableEventError) -> Event {
+        /// The event in `message` (a topic frame, then the body frames `decoder` reads). Every
+        /// received message goes through here; the fuzz targets (Tests/Fuzz) call it directly.
+        static func decode(_ message: Message, with decoder: any MessageDecoder<Event>) throws(UndecodableEventError)
+            -> Event
+        {
             let frames = message.frames
             guard frames.count > 1 else { throw UndecodableEventError(frames: frames.map(\.bytes)) }
             do {

@@ -1,0 +1,361 @@
+// The fuzz targets' shared part: how a fuzz input becomes a multipart message, and what each
+// target feeds the library's decoders and checks about their results.
+//
+// One file, used twice: by the libFuzzer executables of the package in Tests/Fuzz (module
+// FuzzHarness) and by the normal suite's corpus replay (Tests/ZeroMQServicesTests/FuzzTargets.swift
+// is a symbolic link to this file), so the committed corpus runs on every `swift test`.
+// The decoders are internal: both builds reach them with `@testable import` (debug builds).
+
+import CZeroMQ
+import Foundation
+@testable import ZeroMQ
+@testable import ZeroMQServices
+
+/// How fuzz bytes become a ``Message`` (Tests/Fuzz/README.md shows the same with an example).
+///
+/// ```
+/// input  := count frame*        count: 1 byte, the number of frames (0–255)
+/// frame  := header length bytes
+/// header := 1 byte: bits 0–2 the frame's storage; bits 6 and 7 both set: "huge"
+///             0, 5–7: as `receive` makes it (by size: empty array, inline ≤ 64 bytes,
+///                     array ≤ 2048, libzmq message above)
+///             1: [UInt8]   2: Data   3: String (array when not UTF-8)
+///             4: a libzmq message at any size (what `keepsMessageMetadata` receives)
+/// length := 2 bytes, little-endian
+/// bytes  := `length` bytes; when huge, one fill byte repeated (length & 0x0FFF) × 64 times
+///           (up to 256 KiB; at most 1 MiB of huge frames per message, so that runs stay
+///           fast)
+/// ```
+///
+/// Frames the input has no bytes left for are empty, so a count byte alone makes that many empty
+/// frames; bytes after the last frame are ignored. Every byte sequence is a valid input.
+public enum FuzzInput {
+    /// The message `input` describes.
+    public static func message(_ input: UnsafeRawBufferPointer) -> Message {
+        var reader = Reader(input: input)
+        let count = Int(reader.byte() ?? 0)
+        var frames: [Frame] = []
+        frames.reserveCapacity(count)
+        var hugeBytesLeft = maximumHugeBytes
+        for _ in 0..<count {
+            let header = reader.byte() ?? 0
+            let length = Int(reader.byte() ?? 0) | Int(reader.byte() ?? 0) << 8
+            let bytes: [UInt8]
+            if header & 0xC0 == 0xC0 {
+                let size = min((length & 0x0FFF) * 64, hugeBytesLeft)
+                hugeBytesLeft -= size
+                bytes = [UInt8](repeating: reader.byte() ?? 0, count: size)
+            } else {
+                bytes = reader.bytes(length)
+            }
+            frames.append(frame(bytes, storage: header & 0x07))
+        }
+        return Message(frames: frames)
+    }
+
+    /// The most bytes of huge frames in one message.
+    public static let maximumHugeBytes = 1 << 20
+
+    /// The message `input` describes.
+    public static func message(_ input: [UInt8]) -> Message {
+        input.withUnsafeBytes { message($0) }
+    }
+
+    /// A frame holding `bytes` in the storage the header chose.
+    static func frame(_ bytes: [UInt8], storage: UInt8) -> Frame {
+        switch storage {
+        case 1:
+            return Frame(bytes)
+        case 2:
+            return Frame(Data(bytes))
+        case 3:
+            return String(validating: bytes, as: UTF8.self).map { Frame($0) } ?? Frame(bytes)
+        case 4:
+            return libzmqFrame(bytes)
+        default:
+            // What SocketCore.makeFrame does with a received part.
+            if bytes.isEmpty { return Frame(storage: .bytes([])) }
+            if bytes.count <= InlineBytes.capacity {
+                return bytes.withUnsafeBytes { buffer in
+                    // A non-empty array's buffer has a base address.
+                    guard let base = buffer.baseAddress else { return Frame(bytes) }
+                    return Frame(storage: .inline(InlineBytes(copying: base, count: buffer.count)))
+                }
+            }
+            return bytes.count <= Frame.copyLimit ? Frame(bytes) : libzmqFrame(bytes)
+        }
+    }
+
+    /// A frame that keeps a libzmq message, as received frames above the copy limit do.
+    static func libzmqFrame(_ bytes: [UInt8]) -> Frame {
+        var part = zmq_msg_t()
+        guard zmq_msg_init_size(&part, bytes.count) == 0 else { return Frame(bytes) }
+        if !bytes.isEmpty, let target = zmq_msg_data(&part) {
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { target.copyMemory(from: base, byteCount: source.count) }
+            }
+        }
+        let frame = Frame(storage: .received(ReceivedMessage(moving: &part)))
+        zmq_msg_close(&part)
+        return frame
+    }
+
+    /// Reads the input front to back; past its end every read is short.
+    struct Reader {
+        let input: UnsafeRawBufferPointer
+        var offset = 0
+
+        mutating func byte() -> UInt8? {
+            guard offset < input.count else { return nil }
+            defer { offset += 1 }
+            return input[offset]
+        }
+
+        mutating func bytes(_ count: Int) -> [UInt8] {
+            let end = min(input.count, offset + count)
+            defer { offset = end }
+            return Array(input[offset..<end])
+        }
+    }
+}
+
+/// A property of a decoder that did not hold for some input: a bug, reported as a crash by the
+/// fuzzers and as a test failure by the corpus replay.
+public struct FuzzFailure: Error, CustomStringConvertible {
+    /// The target that found it.
+    public var target: FuzzTarget
+    /// What did not hold.
+    public var property: String
+    /// The message, described.
+    public var message: String
+
+    public var description: String { "\(target.rawValue): \(property) for \(message)" }
+}
+
+/// A JSON type with some shape (strings, numbers, arrays, nesting, optionals), so the JSON
+/// decoder gets past the first byte.
+struct FuzzProbe: Codable, Equatable {
+    var name: String
+    var values: [Double]
+    var counts: [String: Int]?
+    var flag: Bool?
+    var child: [FuzzProbe]?
+}
+
+/// The fuzz targets: one per decoder of wire data. The raw value names the executable
+/// (`fuzz-<raw value>`) and the corpus directory (`Tests/Fuzz/Corpus/<raw value>`).
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// The typed request/reply frames: `WireFormat.parseReply` (client side),
+    /// `WireFormat.parseRequest` (service side), the error reply's JSON (`RemoteErrorJSON`) and
+    /// the codecs reading the body.
+    case requestReply = "request-reply"
+    /// The typed pub/sub frames: `EventSubscriber`'s topic and body decoding with each codec,
+    /// and the error it logs or throws for an undecodable event.
+    case pubSub = "pub-sub"
+    /// Routing envelopes: `RoutedMessage` from a ROUTER's message.
+    case routing
+    /// Subscription messages: `SubscriptionMessage` from an XPUB's message.
+    case subscription
+    /// Monitor events: `SocketEvent` from the monitor's two-frame message.
+    case monitor
+
+    /// Feeds `message` to this target's decoders; throws when a property does not hold.
+    /// Anything else going wrong (a trap, a sanitizer report) is a crash.
+    public func check(_ message: Message) throws(FuzzFailure) {
+        // What logs and the `zmq` tool print of any message.
+        _ = message.description
+        _ = (message.string, message.byteCount, message.bytes.count)
+        switch self {
+        case .requestReply: try checkRequestReply(message)
+        case .pubSub: try checkPubSub(message)
+        case .routing: try checkRouting(message)
+        case .subscription: try checkSubscription(message)
+        case .monitor: try checkMonitor(message)
+        }
+    }
+
+    /// Runs ``check(_:)`` on the message `input` describes and traps on a failure: the
+    /// libFuzzer entry point's body.
+    public func fuzz(_ input: UnsafeRawBufferPointer) {
+        do {
+            try check(FuzzInput.message(input))
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    private func expect(_ condition: Bool, _ property: @autoclosure () -> String, _ message: Message) throws(FuzzFailure) {
+        guard condition else {
+            throw FuzzFailure(target: self, property: property(), message: String(message.description.prefix(2000)))
+        }
+    }
+
+    // MARK: Request/reply
+
+    private func checkRequestReply(_ message: Message) throws(FuzzFailure) {
+        let frames = message.frames
+        // The client reads every message on its DEALER as a reply.
+        switch WireFormat.parseReply(message) {
+        case .success(let id, let body):
+            try expect(frames.count >= 2 && frames[1].isEmpty, "a success has the delimiter second", message)
+            try expect(WireFormat.id(in: frames[0]) == id, "a success's id is its first frame", message)
+            try expect(body == Array(frames.dropFirst(2)), "a success's body is what follows the delimiter", message)
+            decodeBody(body)
+        case .failure(let id, let body):
+            try expect(frames.count >= 3 && frames[1].bytes == WireFormat.errorStatus && frames[2].isEmpty,
+                       "a failure has the status and the delimiter", message)
+            try expect(WireFormat.id(in: frames[0]) == id, "a failure's id is its first frame", message)
+            try expect(body == Array(frames.dropFirst(3)), "a failure's body is what follows the delimiter", message)
+            // As RequestClient.answer reads it.
+            if body.count == 1, let remote = try? RemoteErrorJSON.decode(body[0].bytes) {
+                _ = RequestError(code: .remote, requestID: id, remoteError: remote).description
+                let again = try? RemoteErrorJSON.decode(RemoteErrorJSON.encode(remote))
+                try expect(again == remote, "a remote error survives encoding it again", message)
+            }
+        case .malformed(let id, let malformed):
+            try expect(WireFormat.id(in: frames[0]) == id, "a malformed reply's id is its first frame", message)
+            try expect(malformed == frames, "a malformed reply keeps its frames", message)
+        case .foreign(let reason):
+            try expect(!reason.isEmpty, "a foreign message has a reason", message)
+        }
+        // The client's error for an undecodable reply (thrown and logged).
+        _ = RequestError(code: .undecodableReply, replyFrames: frames.map(\.bytes)).description
+
+        // The service reads every message on its ROUTER as a request.
+        guard let request = WireFormat.parseRequest(message) else {
+            try expect((frames.firstIndex(where: \.isEmpty) ?? 0) == 0,
+                       "only a message without a delimiter after its first frame is dropped", message)
+            return
+        }
+        try expect(!request.envelope.isEmpty && !request.envelope.contains(where: \.isEmpty),
+                   "a request's envelope is its frames before the first empty one", message)
+        try expect(request.envelope + [Frame([])] + request.body == frames, "envelope, delimiter and body make the request", message)
+        _ = request.requestID
+        // As RequestService.answer does: decode, then reply with the body or the decoding error.
+        let reply: Message
+        let sentError: RemoteError?
+        do {
+            _ = try JSONCodec<FuzzProbe>().decode(request.body)
+            reply = WireFormat.success(to: request, body: request.body)
+            sentError = nil
+        } catch {
+            let remote = RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
+            reply = WireFormat.failure(to: request, error: remote)
+            sentError = remote
+        }
+        decodeBody(request.body)
+        // The reply goes back through the same envelope: a client that sent [id, "", body]
+        // reads it as the answer to its id.
+        if request.envelope.count == 1, let id = WireFormat.id(in: request.envelope[0]) {
+            switch WireFormat.parseReply(reply) {
+            case .success(id, let body):
+                try expect(sentError == nil && body == request.body, "the client reads the echoed body", message)
+            case .failure(id, let body):
+                let received = body.count == 1 ? try? RemoteErrorJSON.decode(body[0].bytes) : nil
+                try expect(sentError != nil && received == sentError, "the client reads the service's error", message)
+            default:
+                try expect(false, "the client reads its reply as the answer to its request", message)
+            }
+        }
+    }
+
+    /// The body through each codec, as the client's or service's decoder reads it.
+    private func decodeBody(_ body: [Frame]) {
+        if let probe = try? JSONCodec<FuzzProbe>().decode(body) {
+            _ = try? JSONCodec<FuzzProbe>().encode(probe)
+        }
+        _ = try? JSONCodec<[String: [Int]]>().decode(body)
+        _ = try? StringCodec().decode(body)
+        _ = try? RemoteErrorJSON.decode(body.first?.bytes ?? [])
+    }
+
+    // MARK: Pub/sub
+
+    private func checkPubSub(_ message: Message) throws(FuzzFailure) {
+        let frames = message.frames
+        _ = try decodeEvent(message, JSONCodec<FuzzProbe>())
+        if let text = try decodeEvent(message, StringCodec()) {
+            try expect(frames.count == 2 && frames[1].string == text, "a text event is the one body frame", message)
+        }
+        let passed = try decodeEvent(message, PassthroughCodec())
+        try expect((passed != nil) == (frames.count > 1), "every message with a body passes through", message)
+        if let passed {
+            try expect(passed == Array(frames.dropFirst()), "the body is the frames after the topic", message)
+        }
+    }
+
+    /// The event `decoder` reads from `message` as an `EventSubscriber` does, or `nil` after
+    /// checking the error it would log (policy `.skip`) or throw (`.fail`).
+    private func decodeEvent<Decoder: MessageDecoder>(_ message: Message, _ decoder: Decoder) throws(FuzzFailure)
+        -> Decoder.Value? where Decoder.Value: Sendable
+    {
+        do {
+            return try EventSequence<Decoder.Value>.AsyncIterator.decode(message, with: decoder)
+        } catch {
+            try expect(error.frames == message.frames.map(\.bytes), "the error keeps the frames", message)
+            try expect((error.underlying == nil) == (message.frameCount < 2), "only a message without body has no cause", message)
+            if let topic = error.topic {
+                try expect(Array(topic.utf8) == error.frames.first, "the topic is the first frame", message)
+            }
+            // What the subscriber logs: the topic on one short line, whatever its bytes.
+            let logged = error.loggedTopic
+            try expect(
+                !logged.contains(where: \.isNewline) && logged.count <= UndecodableEventError.loggedTopicLimit * 12 + 3,
+                "a logged topic is one short line", message
+            )
+            _ = error.description
+            return nil
+        }
+    }
+
+    // MARK: Routing
+
+    private func checkRouting(_ message: Message) throws(FuzzFailure) {
+        guard let routed = RoutedMessage(message) else {
+            try expect(message.frameCount < 2, "only a message of fewer than two frames has no envelope", message)
+            return
+        }
+        try expect(routed.message == message, "envelope and body make the message again", message)
+        try expect(routed.body.frameCount >= 1, "a routed body has a frame", message)
+        try expect(routed.envelope.peer?.bytes == message.frames.first?.bytes, "the peer is the first frame", message)
+        try expect(
+            !routed.envelope.isDelimited || routed.envelope.routingIDs.dropFirst().allSatisfy { !$0.bytes.isEmpty },
+            "a delimited envelope ends at the first empty frame after the peer", message
+        )
+        _ = (routed.envelope.routingIDs.map(\.description), routed.body.description)
+    }
+
+    // MARK: Subscriptions
+
+    private func checkSubscription(_ message: Message) throws(FuzzFailure) {
+        guard let subscription = SubscriptionMessage(message) else {
+            let first = message.frameCount == 1 ? message.first?.bytes.first : nil
+            try expect((first ?? 2) > 1, "every one-frame message starting with 0 or 1 is a subscription", message)
+            return
+        }
+        try expect(subscription.message == message, "the subscription's wire form is the message", message)
+        if let topic = subscription.topicString {
+            try expect(Array(topic.utf8) == subscription.topic, "the topic's text is its bytes", message)
+        }
+        _ = subscription.description
+    }
+
+    // MARK: Monitor events
+
+    private func checkMonitor(_ message: Message) throws(FuzzFailure) {
+        guard let event = SocketEvent(message) else {
+            try expect(message.frameCount != 2 || message.frames[0].count != 6,
+                       "every two-frame message with a 6-byte first frame is an event", message)
+            return
+        }
+        let kind = event.kind.rawValue
+        let value = event.value
+        let encoded: [UInt8] = [
+            UInt8(kind & 0xFF), UInt8(kind >> 8),
+            UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24),
+        ]
+        try expect(encoded == message.frames[0].bytes, "kind and value are the first frame, little-endian", message)
+        try expect(event.endpoint == (message.frames[1].string ?? ""), "the endpoint is the second frame's text", message)
+        _ = event.description
+    }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed inputs of every fuzz target into DIR/<target>/ (default: the
+committed corpus, Tests/Fuzz/Corpus). The format is FuzzInput's (Tests/Fuzz/README.md):
+a frame-count byte, then per frame a header byte (storage; 0xC0 = huge), a 2-byte
+little-endian length and the bytes.
+
+    Tests/Fuzz/seeds.py [DIR]
+"""
+import hashlib
+import json
+import os
+import struct
+import sys
+
+AS_RECEIVED, ARRAY, DATA, STRING, LIBZMQ = 0, 1, 2, 3, 4
+
+
+def frame(data, storage=AS_RECEIVED):
+    return bytes([storage]) + struct.pack("<H", len(data)) + data
+
+
+def huge(fill, kib, storage=AS_RECEIVED):
+    """A frame of `kib` KiB (at most 255) of the byte `fill` (huge: length × 64 bytes)."""
+    return bytes([0xC0 | storage]) + struct.pack("<H", kib * 16) + bytes([fill])
+
+
+def m(*parts, count=None):
+    """A message of frames given as bytes (stored as received) or already encoded tuples."""
+    encoded = [p[0] if isinstance(p, tuple) else frame(p) for p in parts]
+    return bytes([len(encoded) if count is None else count]) + b"".join(encoded)
+
+
+def enc(data, storage):
+    return (frame(data, storage),)
+
+
+def big(fill, kib, storage=AS_RECEIVED):
+    return (huge(fill, kib, storage),)
+
+
+REQUEST_ID = struct.pack(">Q", 42)
+PROBE = json.dumps({"name": "x", "values": [1.5, -2, 1e300], "counts": {"a": 1}, "flag": True,
+                    "child": [{"name": "y", "values": []}]}).encode()
+ERROR = json.dumps({"code": "bad-request", "message": "no"}).encode()
+BAD_UTF8 = b"\xff\xfe\xc3\x28\xed\xa0\x80"
+ROUTING_ID = b"\x00\x80\x00\x00\x41"
+
+SEEDS = {
+    "request-reply": [
+        m(REQUEST_ID, b"", PROBE),                                  # success / DEALER request
+        m(REQUEST_ID, b"error", b"", ERROR),                        # error reply
+        m(REQUEST_ID, b"error", b"", BAD_UTF8),                     # error reply, body not JSON
+        m(REQUEST_ID, b"error", b"", ERROR, ERROR),                 # error reply, two bodies
+        m(ROUTING_ID, REQUEST_ID, b"", PROBE),                      # request on the ROUTER
+        m(ROUTING_ID, b"", b"hello"),                               # a REQ's request
+        m(REQUEST_ID, b"x", b"y", b"", PROBE),                      # malformed envelope
+        m(REQUEST_ID, b""),                                         # no body
+        m(b"short", b"", PROBE),                                    # not our id
+        m(b"a", b"b"),                                              # no delimiter
+        m(b""),                                                     # one empty frame
+        m(count=0),                                                 # no frame at all
+        m(count=255),                                               # 255 empty frames
+        m(REQUEST_ID, b"", BAD_UTF8),                               # body not UTF-8
+        m(REQUEST_ID, b"", *big(ord("["), 64)),                     # huge body
+        m(REQUEST_ID, b"", b"[" * 600 + b"]" * 600),                # deep nesting
+        m(*enc(REQUEST_ID, LIBZMQ), *enc(b"", DATA), *enc(PROBE, STRING)),
+    ],
+    "pub-sub": [
+        m(b"10001", PROBE),
+        m(b"10001", b"sunny"),
+        m(b"10001"),                                                # no body
+        m(b"10001", PROBE, PROBE),                                  # two body frames
+        m(BAD_UTF8, PROBE),                                         # binary topic
+        m(b"10001", BAD_UTF8),                                      # body not UTF-8
+        m(b"", b""),
+        m(count=0),
+        m(b"t", *big(ord("x"), 255)),                               # huge body
+        m(*enc(b"t", STRING), *enc(PROBE, LIBZMQ)),
+        m(b"t", b"{" * 300),
+    ],
+    "routing": [
+        m(ROUTING_ID, b"body"),                                     # from a DEALER
+        m(ROUTING_ID, b"", b"body"),                                # from a REQ
+        m(ROUTING_ID, b"\x00\x80\x00\x00\x42", b"", b"body"),       # behind a queue
+        m(b"", b"", b"x"),                                          # empty peer id
+        m(b"a", b"b", b""),                                         # trailing empty frame
+        m(b"a", b""),
+        m(b"only"),
+        m(count=0),
+        m(count=200),
+        m(*big(0, 16), b"", b"x"),
+        m(*enc(ROUTING_ID, LIBZMQ), *enc(b"", DATA), *enc(b"body", STRING)),
+    ],
+    "subscription": [
+        m(b"\x01weather"),
+        m(b"\x00weather"),
+        m(b"\x01"),                                                 # everything
+        m(b"\x02weather"),                                          # not a subscription
+        m(b""),
+        m(b"\x01" + BAD_UTF8),
+        m(b"\x01a", b"\x01b"),
+        m(count=0),
+        m(*big(1, 64)),
+        m(*enc(b"\x01topic", LIBZMQ)),
+    ],
+    "monitor": [
+        m(struct.pack("<HI", 0x0001, 7), b"tcp://127.0.0.1:5555"),  # connected
+        m(struct.pack("<HI", 0x0400, 0), b"tcp://127.0.0.1:5555"),  # monitor stopped
+        m(struct.pack("<HI", 0xFFFF, 0xFFFFFFFF), BAD_UTF8),       # unknown kind, bad endpoint
+        m(struct.pack("<HI", 0x0200, 1), b""),
+        m(b"\x01\x00\x00\x00\x00", b"tcp://x"),                     # 5-byte event frame
+        m(struct.pack("<HI", 1, 1), b"a", b"b"),                    # three frames
+        m(struct.pack("<HI", 1, 1)),
+        m(count=0),
+        m(struct.pack("<HI", 1, 1), *big(ord("a"), 64)),
+        m(*enc(struct.pack("<HI", 8, 3), LIBZMQ), *enc(b"ipc:///tmp/x", STRING)),
+    ],
+}
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "Corpus")
+    for target, seeds in SEEDS.items():
+        directory = os.path.join(root, target)
+        os.makedirs(directory, exist_ok=True)
+        for seed in seeds:
+            with open(os.path.join(directory, hashlib.sha1(seed).hexdigest()), "wb") as f:
+                f.write(seed)
+        print(f"{target}: {len(seeds)} seeds in {directory}")
+
+
+if __name__ == "__main__":
+    main()
