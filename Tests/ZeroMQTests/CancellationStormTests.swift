@@ -124,7 +124,9 @@ struct CancellationStormTests {
             #expect(Set(received).count == received.count, "a message arrived twice")
             #expect(Set(received) == sent, "received \(received.count), sent \(sent.count)")
             #expect(Set(received).isDisjoint(with: cancelledSends), "a cancelled send arrived")
-            #expect(!cancelledSends.isEmpty && cancelledReceives > 0)
+            // The storm cancelled something (which side depends on timing: with write-behind,
+            // under ThreadSanitizer, every send was once accepted before its cancellation came).
+            #expect(!cancelledSends.isEmpty || cancelledReceives > 0)
 
             // The sockets still work: 100 more, in order.
             for sequence in 0..<100 {
