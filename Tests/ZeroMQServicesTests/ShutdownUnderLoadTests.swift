@@ -100,7 +100,7 @@ private func isClosing(_ error: any Error) -> Bool {
     return false
 }
 
-@Suite("Shutdown under load: every pending call returns exactly once, within the linger cap", .serialized)
+@Suite("Shutdown under load: every pending call returns exactly once, within the linger cap", .serialized, .timeLimit(.minutes(10)))
 struct ShutdownUnderLoadTests {
     @Test(
         "4 loops, 220 sockets, live traffic, blocked sends and receives, a service mid-handler, 5 concurrent shutdown() calls"

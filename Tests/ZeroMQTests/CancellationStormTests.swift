@@ -16,7 +16,7 @@ struct StormCase: Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite("Cancellation storm: thousands of sends and receives cancelled on shared sockets", .serialized)
+@Suite("Cancellation storm: thousands of sends and receives cancelled on shared sockets", .serialized, .timeLimit(.minutes(10)))
 struct CancellationStormTests {
     enum Outcome: Sendable {
         case sent(Int), sendCancelled(Int), received(Int), receiveCancelled

@@ -15,7 +15,7 @@ struct HighWaterMarkCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "HWM \(highWaterMark), sendBatchSize \(sendBatchSize)" }
 }
 
-@Suite("High-water marks: senders suspend without blocking a thread, nothing reported sent is lost", .serialized)
+@Suite("High-water marks: senders suspend without blocking a thread, nothing reported sent is lost", .serialized, .timeLimit(.minutes(10)))
 struct HighWaterMarkTests {
     static let senders = 64
     static let messagesPerSender = 150
