@@ -5,25 +5,6 @@ import Testing
 import ZeroMQ
 @testable import ZeroMQServices
 
-/// Random bytes from a seeded generator, so a failure can be replayed.
-struct SeededBytes: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        // SplitMix64.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var words = (0..<(count + 7) / 8).map { _ in next() }
-        return words.withUnsafeMutableBytes { Array($0.prefix(count)) }
-    }
-}
-
 @Suite("Typed request/reply: malformed messages", .timeLimit(.minutes(5)))
 struct MalformedMessageTests {
     @Test("Malformed requests get bad-request replies and the service keeps serving")
@@ -39,7 +20,7 @@ struct MalformedMessageTests {
                 try await withServices([service]) {
                     let dealer = try DealerSocket(context)
                     try await dealer.connect(service.boundEndpoints[0])
-                    var random = SeededBytes(state: 6)
+                    var random = SplitMix64(seed: 6)
                     let id = WireFormat.idFrame(42)
                     let bodies: [[Frame]] = [
                         [Frame(random.bytes(64))],  // random bytes
@@ -119,7 +100,7 @@ struct MalformedMessageTests {
                 configuration.metricsFactory = metrics
                 let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint], configuration: configuration)
                 let fake = Task {
-                    var random = SeededBytes(state: 9)
+                    var random = SplitMix64(seed: 9)
                     while let request = try? await router.receive() {
                         let frames = request.frames
                         guard frames.count == 4, let echo = try? JSONDecoder().decode(Echo.self, from: frames[3].data) else { continue }

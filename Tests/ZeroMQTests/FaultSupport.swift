@@ -49,20 +49,6 @@ final class ResidentSampler: Sendable {
     }
 }
 
-/// A small seeded generator (SplitMix64), so a failing random schedule can be replayed.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A message that says who sent it and which of theirs it is, with a payload derived from both
 /// so that a torn or mixed-up message is seen.
 enum TaggedMessage {
@@ -107,11 +93,6 @@ extension SocketCore {
         }
         return "\(label): \(loopSide), \(outbox)"
     }
-}
-
-/// Formats a byte count in MiB for reports.
-func mebibytes(_ bytes: Int) -> String {
-    String(format: "%.1f MiB", Double(bytes) / 1_048_576)
 }
 
 /// A counter tasks share (an `Atomic` in a class, so escaping closures can capture it).

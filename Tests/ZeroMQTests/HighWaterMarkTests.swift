@@ -195,14 +195,14 @@ struct HighWaterMarkTests {
         // (Not under ThreadSanitizer: its shadow memory grew RSS by 613 MiB here by itself.)
         #expect(
             ProcessFigures.isUnderThreadSanitizer || maximumRSS - baselineRSS < 256 << 20,
-            "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
+            "RSS grew by \(ProcessFigures.mebibytes(maximumRSS - baselineRSS))")
         print(
             """
             [hwm] \(setup.testDescription): \(Self.senders) tasks, \(sent) sent, \(cancelled) cancelled, \
             \(received.count) received; stalled with \(waiting) senders suspended after \(stalledAt) sends \
             (\(queuedInSocket) in write-behind, bound \(bound)); other threads \(baselineThreads) -> \(stalledThreads), \
             all threads \(baselineAll) -> \(stalledAll); 200 ping round-trips on the same loop in \(pingTime); \
-            RSS \(mebibytes(baselineRSS)) -> max \(mebibytes(maximumRSS)); seed \(seed)
+            RSS \(ProcessFigures.mebibytes(baselineRSS)) -> max \(ProcessFigures.mebibytes(maximumRSS)); seed \(seed)
             """
         )
         await context.shutdown()
@@ -305,13 +305,13 @@ struct HighWaterMarkTests {
             // RSS is process-wide: a suite holding 100+ MiB in parallel would disturb this bound.
             #expect(
                 ProcessFigures.isUnderThreadSanitizer || maximumRSS - baselineRSS < 128 << 20,
-                "RSS grew by \(mebibytes(maximumRSS - baselineRSS))")
+                "RSS grew by \(ProcessFigures.mebibytes(maximumRSS - baselineRSS))")
             print(
                 """
                 [pubsub] \(publishers) PUBs x \(perPublisher) messages of \(payloadSize) B, HWM \(highWaterMark): \
                 \(sent) sent, \(delivered) delivered, \(dropped) dropped by PUB at its HWM; \
                 per publisher delivered \(received.map(\.count)); publish times \(blastTimes), all in \(totalTime); \
-                RSS \(mebibytes(baselineRSS)) -> max \(mebibytes(maximumRSS))
+                RSS \(ProcessFigures.mebibytes(baselineRSS)) -> max \(ProcessFigures.mebibytes(maximumRSS))
                 """
             )
             await context.shutdown()
