@@ -157,18 +157,67 @@ struct ZAPAuthenticatorTests {
         }
     }
 
-    @Test("PLAIN: the right password gets in, with the user name as User-Id")
-    func plainAllowed() async throws {
+    @Test("PLAIN: the right password gets in, with the user name as User-Id; the address has no port", arguments: [Transport.tcp, .ipc])
+    func plainAllowed(transport: Transport) async throws {
         let policy = ZAPPolicy(plain: PlainPasswords(["alice": "secret"]))
         try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy)) { serverContext, clientContext, _, events in
-            let (server, endpoint, monitor) = try await makeServer(serverContext, .plain)
+            let server = try PullSocket(serverContext)
+            await server.setKeepsMessageMetadata(true)
+            try await ServerSecurity.plain.apply(to: server)
+            let endpoint = try await server.bind(transport.endpoint())
             let client = try PushSocket(clientContext)
             try await ClientSecurity.plain(user: "alice", password: "secret").apply(to: client)
             try await client.connect(endpoint)
             try await client.send("hi")
             let message = try await server.receive(timeout: .seconds(10))
             #expect(message[0].userID == "alice")
-            #expect(try await events.wait(for: 1).first?.userID == "alice")
+            let event = try #require(try await events.wait(for: 1).first)
+            #expect(event.userID == "alice")
+            #expect(event.mechanism == .plain)
+            switch transport {
+            case .ipc:
+                // localhost:UID:GID:PID of the client (the same process here).
+                #expect(event.peerAddress == "localhost:\(getuid()):\(getgid()):\(getpid())")
+            default:
+                #expect(event.peerAddress == "127.0.0.1")
+            }
+        }
+    }
+
+    @Test("status 300 leaves the connection hanging until the handshake interval; nothing gets through")
+    func temporaryFailure() async throws {
+        let serverKeys = TestCurveKeys.generate()
+        let policy = ZAPPolicy(curve: .decidedBy { _ in .retryLater(reason: "database busy") })
+        try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy)) { serverContext, clientContext, _, events in
+            let server = try PullSocket(serverContext)
+            try await server.setOption(.handshakeInterval, to: .milliseconds(500))
+            try await ServerSecurity.curve(serverKeys).apply(to: server)
+            let monitor = try await server.monitor([
+                .handshakeSucceeded, .handshakeFailedAuthentication, .handshakeFailedProtocol, .handshakeFailedNoDetail, .disconnected,
+            ])
+            let endpoint = try await server.bind("tcp://127.0.0.1:*")
+            let client = try PushSocket(clientContext)
+            try await client.setOption(.linger, to: .zero)
+            try await ClientSecurity.curve(server: serverKeys.publicKey, client: TestCurveKeys.generate()).apply(to: client)
+            try await client.connect(endpoint)
+            try await client.send("waiting")
+            let clock = ContinuousClock()
+            let decided = try #require(try await events.wait(for: 1).first)
+            let answeredAt = clock.now
+            #expect(decided.status == .temporaryFailure)
+            #expect(decided.reason == "database busy")
+            var monitorEvents = monitor.events.makeAsyncIterator()
+            // libzmq reports the 300 at once, but does not drop the connection...
+            let first = try #require(try await monitorEvents.next())
+            #expect(first.kind == .handshakeFailedAuthentication)
+            #expect(first.value == 300)
+            // ...until the handshake interval (500 ms from the connection) ends it.
+            let second = try #require(try await monitorEvents.next())
+            let elapsed = clock.now - answeredAt
+            #expect(second.kind != .handshakeSucceeded, "\(second)")
+            #expect(elapsed > .milliseconds(250), "the connection ended \(elapsed) after the 300: \(second)")
+            await #expect(throws: ZeroMQError.self) { _ = try await server.receive(timeout: .milliseconds(300)) }
+            await client.close()
             monitor.close()
         }
     }
@@ -307,7 +356,8 @@ struct ZAPAuthenticatorTests {
     func metrics() async throws {
         let metrics = TestMetrics()
         let policy = ZAPPolicy(plain: PlainPasswords(["alice": "secret"]))
-        try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy, metricsFactory: metrics)) { serverContext, clientContext, _, events in
+        try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy, metricsFactory: metrics)) { serverContext, clientContext, authenticator, events in
+            let neverRead = authenticator.events(bufferingNewest: 1)  // a consumer that never reads
             let (server, endpoint, monitor) = try await makeServer(serverContext, .plain)
             var clients: [PushSocket] = []  // kept open until their messages are in
             for password in ["secret", "wrong", "secret"] {
@@ -322,11 +372,15 @@ struct ZAPAuthenticatorTests {
             _ = try await server.receive(timeout: .seconds(10))
             let decided = try await events.wait(for: 3)
             #expect(decided.filter(\.isAllowed).count == 2)
+            // The stalled subscriber held up nothing; it kept the newest event and lost two.
+            #expect(authenticator.droppedEventCount == 2)
+            _ = neverRead
             for client in clients { await client.close() }
             monitor.close()
         }
         #expect(try metrics.expectCounter("zmq_zap_decisions_total", [("result", "allowed"), ("status", "200")]).totalValue == 2)
         #expect(try metrics.expectCounter("zmq_zap_decisions_total", [("result", "denied"), ("status", "400")]).totalValue == 1)
+        #expect(try metrics.expectCounter("zmq_zap_events_dropped_total").totalValue == 2)
     }
 
     @Test("a malformed request on the ZAP endpoint gets 400 or is ignored; the authenticator keeps serving")
