@@ -157,6 +157,63 @@ struct ZAPAuthenticatorTests {
         }
     }
 
+    @Test("a slow CURVE callback holds up only its own handshake; stopping cancels a hung one")
+    func concurrentCallbacks() async throws {
+        let serverKeys = TestCurveKeys.generate()
+        let slow = TestCurveKeys.generate()
+        let fast = TestCurveKeys.generate()
+        let hung = TestCurveKeys.generate()
+        let released = Locked(false)
+        let hungAsked = Locked(false)
+        let policy = ZAPPolicy(curve: .decidedBy { client in
+            switch client.publicKey.z85 {
+            case slow.publicKey:
+                while !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+                return .allow(userID: "slow")
+            case fast.publicKey:
+                return .allow(userID: "fast")
+            default:
+                hungAsked.withLock { $0 = true }
+                try await Task.sleep(for: .seconds(3600))  // ends only when cancelled
+                return .allow(userID: "hung")
+            }
+        })
+        let clock = ContinuousClock()
+        let stoppedAt = Locked<ContinuousClock.Instant?>(nil)
+        try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy)) { serverContext, clientContext, authenticator, events in
+            let (server, endpoint, monitor) = try await makeServer(serverContext, .curve(serverKeys))
+            var clients: [PushSocket] = []
+            for keys in [slow, fast] {
+                let client = try PushSocket(clientContext)
+                try await client.setOption(.linger, to: .zero)
+                try await ClientSecurity.curve(server: serverKeys.publicKey, client: keys).apply(to: client)
+                try await client.connect(endpoint)
+                try await client.send("from \(keys.publicKey)")
+                clients.append(client)
+            }
+            let first = try await server.receive(timeout: .seconds(10))
+            #expect(first[0].userID == "fast")
+            #expect(try await events.wait(for: 1).map(\.userID) == ["fast"])
+            released.withLock { $0 = true }
+            let second = try await server.receive(timeout: .seconds(10))
+            #expect(second[0].userID == "slow")
+
+            let stuck = try PushSocket(clientContext)
+            try await stuck.setOption(.linger, to: .zero)
+            try await ClientSecurity.curve(server: serverKeys.publicKey, client: hung).apply(to: stuck)
+            try await stuck.connect(endpoint)
+            clients.append(stuck)
+            try await waitUntil("the hung client's callback runs") { hungAsked.withLock { $0 } }
+            for client in clients { await client.close() }
+            monitor.close()
+            stoppedAt.withLock { $0 = clock.now }
+            _ = authenticator
+        }
+        // withAuthenticator stopped it with the hung callback pending: that took no hour.
+        let stopped = try #require(stoppedAt.withLock { $0 })
+        #expect(clock.now - stopped < .seconds(10))
+    }
+
     @Test("PLAIN: the right password gets in, with the user name as User-Id; the address has no port", arguments: [Transport.tcp, .ipc])
     func plainAllowed(transport: Transport) async throws {
         let policy = ZAPPolicy(plain: PlainPasswords(["alice": "secret"]))
