@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroMQTests",
-            dependencies: ["ZeroMQ", "CZeroMQ", "ZeroMQTestSupport"]
+            dependencies: ["ZeroMQ", "CZeroMQ", "ZeroMQTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ZeroMQServicesTests",
