@@ -157,6 +157,56 @@ struct ZAPAuthenticatorTests {
         }
     }
 
+    @Test("a certificate store is the allow-list; setSecurity needs the authenticator installed; a reload lets a new key in")
+    func certificateStore() async throws {
+        let serverKeys = try CurveKeyPair.generate()
+        let member = try CurveKeyPair.generate()
+        let newcomer = try CurveKeyPair.generate()
+        let store = CertificateStore(certificates: [Certificate(publicKey: member.publicKey)])
+        let policy = ZAPPolicy(curve: .certificates(store))
+        let serverContext = try makeContext()
+        try await withDeadline(60) {
+            let clientContext = try makeContext()
+            try await ZAPAuthenticator.withAuthenticator(serverContext, configuration: ZAPAuthenticatorConfiguration(policy: policy)) { authenticator in
+                let events = EventCollector(authenticator)
+                let server = try PullSocket(serverContext)
+                await server.setKeepsMessageMetadata(true)
+                try await server.setSecurity(.curveServer(keys: serverKeys))  // accepted: an authenticator is installed
+                let endpoint = try await server.bind("tcp://127.0.0.1:*")
+                let client = try PushSocket(clientContext)
+                try await client.setSecurity(.curveClient(serverKey: serverKeys.publicKey, clientKeys: member))
+                try await client.connect(endpoint)
+                try await client.send("member")
+                #expect(try await server.receive(timeout: .seconds(10))[0].userID == member.publicKey.z85)
+
+                let late = try PushSocket(clientContext)
+                try await late.setOption(.linger, to: .zero)
+                try await late.setSecurity(.curveClient(serverKey: serverKeys.publicKey, clientKeys: newcomer))
+                try await late.connect(endpoint)
+                try await late.send("too early")
+                let refused = try await events.wait(for: 2)[1]
+                #expect(refused.reason == "client key \(newcomer.publicKey.z85) is not in the certificate store")
+                await late.close()
+
+                store.replaceAll(with: [Certificate(publicKey: member.publicKey), Certificate(publicKey: newcomer.publicKey)])
+                let again = try PushSocket(clientContext)
+                try await again.setSecurity(.curveClient(serverKey: serverKeys.publicKey, clientKeys: newcomer))
+                try await again.connect(endpoint)
+                try await again.send("now allowed")
+                let message = try await server.receive(timeout: .seconds(10))
+                #expect(message.string == "now allowed")
+                #expect(message[0].userID == newcomer.publicKey.z85)
+                await again.close()
+                await client.close()
+            }
+            // Stopped: a CURVE server relying on an authenticator is refused again.
+            let unguarded = try PullSocket(serverContext)
+            await #expect(throws: ZeroMQError.self) { try await unguarded.setSecurity(.curveServer(keys: serverKeys)) }
+            await clientContext.shutdown()
+            await serverContext.shutdown()
+        }
+    }
+
     @Test("a slow CURVE callback holds up only its own handshake; stopping cancels a hung one")
     func concurrentCallbacks() async throws {
         let serverKeys = TestCurveKeys.generate()

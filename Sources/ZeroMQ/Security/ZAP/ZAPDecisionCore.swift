@@ -103,6 +103,9 @@ struct ZAPDecisionCore: Sendable {
                 return deny("CURVE is not accepted in domain \"\(request.domain)\"", identity: z85)
             case .anyKey:
                 return finish(.allow(), identity: z85, defaultUserID: z85)
+            case .certificates(let store):
+                guard store.contains(key) else { return deny("client key \(z85) is not in the certificate store", identity: z85) }
+                return finish(.allow(), identity: z85, defaultUserID: z85)
             case .keys(let keys):
                 guard keys.contains(key) else { return deny("client key \(z85) is not allowed", identity: z85) }
                 return finish(.allow(), identity: z85, defaultUserID: z85)

@@ -41,6 +41,9 @@ public enum CurveClientRule: Sendable {
     /// when the point is to keep the traffic private, not to know who sends it. The User-Id is
     /// still the client's key in Z85, so a receiver can tell connections apart.
     case anyKey
+    /// The keys of the certificates in `store` (an allow-list directory, reloadable at run
+    /// time: each handshake sees the store as it is then); the User-Id is the key in Z85.
+    case certificates(CertificateStore)
     /// Exactly these client keys; the User-Id is the key in Z85.
     case keys(Set<CurvePublicKey>)
     /// Decided by `decide` for each client: keys kept in a database, say. Several handshakes may
