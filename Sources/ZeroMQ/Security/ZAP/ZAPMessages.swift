@@ -54,23 +54,23 @@ public struct ZAPStatus: Hashable, Sendable, CustomStringConvertible {
 /// none for NULL, user name and password for PLAIN, the client's 32-byte public key for CURVE.
 /// libzmq 4.3.4 always sends request id `1`, and an address without a port (`127.0.0.1`,
 /// `::1`; over ipc `localhost:UID:GID:PID`).
-public struct ZAPRequest: Sendable, Hashable {
+struct ZAPRequest: Sendable, Hashable {
     /// The request id, echoed in the reply.
-    public var requestID: [UInt8]
+    var requestID: [UInt8]
     /// The server socket's ZAP domain (``SocketOption/zapDomain``); empty when it has none.
-    public var domain: String
+    var domain: String
     /// The peer's address, without a port.
-    public var address: String
+    var address: String
     /// The connection's routing id (ZAP's "identity" frame): what the peer set with
     /// ``SocketOption/routingID``, usually empty.
-    public var routingID: [UInt8]
+    var routingID: [UInt8]
     /// The mechanism the peer uses.
-    public var mechanism: ZAPMechanism
+    var mechanism: ZAPMechanism
     /// The credentials frames, as they came (their meaning depends on ``mechanism``).
-    public var credentials: [[UInt8]]
+    var credentials: [[UInt8]]
 
     /// Makes a request (for tests and for code that feeds the decision core itself).
-    public init(
+    init(
         requestID: [UInt8] = Array("1".utf8), domain: String, address: String, routingID: [UInt8] = [],
         mechanism: ZAPMechanism, credentials: [[UInt8]] = []
     ) {
@@ -138,20 +138,20 @@ public struct ZAPRequest: Sendable, Hashable {
 /// `metadata` (ZMTP property list: a 1-byte name length, the name, a 4-byte big-endian value
 /// length, the value; repeated). libzmq attaches the user id and the metadata to every message
 /// of the connection (``Frame/metadata(_:)``, ``Frame/userID``).
-public struct ZAPReply: Sendable, Hashable {
+struct ZAPReply: Sendable, Hashable {
     /// The request id being answered.
-    public var requestID: [UInt8]
+    var requestID: [UInt8]
     /// The decision.
-    public var status: ZAPStatus
+    var status: ZAPStatus
     /// Why (for 200: "OK").
-    public var statusText: String
+    var statusText: String
     /// The authenticated identity, empty unless the status is 200.
-    public var userID: String
+    var userID: String
     /// Properties attached to the connection's messages; names up to 255 bytes.
-    public var metadata: [String: String]
+    var metadata: [String: String]
 
     /// Makes a reply.
-    public init(requestID: [UInt8], status: ZAPStatus, statusText: String, userID: String = "", metadata: [String: String] = [:]) {
+    init(requestID: [UInt8], status: ZAPStatus, statusText: String, userID: String = "", metadata: [String: String] = [:]) {
         self.requestID = requestID
         self.status = status
         self.statusText = statusText
