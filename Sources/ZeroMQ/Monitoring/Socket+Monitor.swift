@@ -29,7 +29,15 @@ extension Socket {
         do throws(ZeroMQError) {
             pair = try PairSocket(storage: core.context, loop: core.loop, logger: core.logger)
             // The pair is on this socket's loop, which runs this code: its core is ours to touch.
-            guard zmq_connect(try pair.core.liveHandle(for: "connect"), endpoint) == 0 else {
+            let pairHandle = try pair.core.liveHandle(for: "connect")
+            // libzmq sends events with blocking sends, from its I/O thread: once the inproc pipe
+            // is full (1000 + 1000 messages by default), a monitor nobody reads would stall every
+            // connection of that I/O thread. No receive limit makes the pipe unbounded: unread
+            // events cost memory (about 130 bytes each) instead (Docs/Monitoring.md).
+            var unlimited: Int32 = 0
+            guard zmq_setsockopt(pairHandle, ZMQ_RCVHWM, &unlimited, MemoryLayout<Int32>.size) == 0,
+                zmq_connect(pairHandle, endpoint) == 0
+            else {
                 throw ZeroMQError.endpoint("connect", endpoint, socket: pair.core.label)
             }
         } catch {
