@@ -553,6 +553,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Calls waiting for a reply or sending (for tests).
     var pendingCount: Int { pending.count }
 
+    /// Whether each endpoint's connection is up, in endpoint order (for tests).
+    var connectionStates: [Bool] { connected }
+
     // MARK: Lifecycle
 
     /// Reads replies until graceful shutdown, then lets the calls in flight finish and closes
