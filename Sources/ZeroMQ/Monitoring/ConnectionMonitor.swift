@@ -15,8 +15,8 @@ extension Socket {
     ///
     /// Built on ``monitor(_:)`` (so the same rules hold: start it before `bind` or `connect`, at
     /// most one monitor per socket) and a ``ConnectionTracker``, which says how events are matched
-    /// to connections. Events wait in libzmq while nobody reads them; a monitor nobody reads
-    /// costs memory up to the monitor's high-water mark, never a hang (Docs/Monitoring.md).
+    /// to connections. Events wait in memory while nobody reads them: a monitor nobody reads
+    /// costs memory for each event, never a hang (Docs/Monitoring.md); close it when done.
     ///
     /// - Returns: the monitor; ``ConnectionMonitor/close()`` it when done.
     /// - Throws: ``ZeroMQError`` when the socket is closed or libzmq refuses.
