@@ -14,6 +14,10 @@ extension Socket {
     /// over an inproc PAIR socket; the monitor's own PAIR socket reads them on this socket's
     /// loop. A socket has at most one monitor at a time.
     ///
+    /// Events nobody reads wait in memory (the pipe has no limit: libzmq's sends would otherwise
+    /// block its I/O thread once it is full, stalling every connection); close a monitor you no
+    /// longer read.
+    ///
     /// - Parameter kinds: which events to report (default: all).
     /// - Returns: the monitor; ``SocketMonitor/close()`` it when done (its events end then, and
     ///   after this socket is closed).
@@ -29,7 +33,15 @@ extension Socket {
         do throws(ZeroMQError) {
             pair = try PairSocket(storage: core.context, loop: core.loop, logger: core.logger)
             // The pair is on this socket's loop, which runs this code: its core is ours to touch.
-            guard zmq_connect(try pair.core.liveHandle(for: "connect"), endpoint) == 0 else {
+            let pairHandle = try pair.core.liveHandle(for: "connect")
+            // libzmq sends events with blocking sends, from its I/O thread: once the inproc pipe
+            // is full (1000 + 1000 messages by default), a monitor nobody reads would stall every
+            // connection of that I/O thread. No receive limit makes the pipe unbounded: unread
+            // events cost memory instead (two small messages each; Docs/Monitoring.md).
+            var unlimited: Int32 = 0
+            guard zmq_setsockopt(pairHandle, ZMQ_RCVHWM, &unlimited, MemoryLayout<Int32>.size) == 0,
+                zmq_connect(pairHandle, endpoint) == 0
+            else {
                 throw ZeroMQError.endpoint("connect", endpoint, socket: pair.core.label)
             }
         } catch {

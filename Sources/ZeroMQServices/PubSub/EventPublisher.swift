@@ -29,13 +29,16 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     ///     Forwarder's frontend); at least one.
     ///   - encoder: how events become frames.
     ///   - topic: the topic of an event; a key path such as `\.zipcode` works.
+    ///   - hardening: heartbeats, handshake bound and message size limit of each connection
+    ///     (default ``ConnectionHardening/standard``); `nil` keeps libzmq's defaults.
     /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, or when
     ///   `endpoints` is empty.
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         encoder: some MessageEncoder<Event>,
-        topic: @escaping @Sendable (Event) -> String
+        topic: @escaping @Sendable (Event) -> String,
+        hardening: ConnectionHardening? = .standard
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -44,6 +47,7 @@ public final class EventPublisher<Event: Sendable>: Sendable {
         }
         let socket = try PubSocket(context)
         do {
+            if let hardening { try await socket.apply(hardening) }
             self.boundEndpoints = try await socket.use(endpoints)
         } catch {
             await socket.close()
@@ -75,12 +79,13 @@ public final class EventPublisher<Event: Sendable>: Sendable {
 extension EventPublisher where Event: Encodable {
     /// Makes a publisher on `endpoints` that sends JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:encoder:topic:)``.
+    /// - Throws: as ``init(_:endpoints:encoder:topic:hardening:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
-        topic: @escaping @Sendable (Event) -> String
+        topic: @escaping @Sendable (Event) -> String,
+        hardening: ConnectionHardening? = .standard
     ) async throws {
-        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic)
+        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic, hardening: hardening)
     }
 }

@@ -90,6 +90,9 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     ///   - decoder: how frames become events.
     ///   - onUndecodable: what to do with a message that does not decode (default: skip it).
     ///   - logger: where skipped messages are logged (default: the context's logger).
+    ///   - hardening: heartbeats, handshake bound and message size limit of each connection
+    ///     (default ``ConnectionHardening/standard``: a frozen publisher is noticed and
+    ///     reconnected to); `nil` keeps libzmq's defaults.
     /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, or when
     ///   `endpoints` is empty.
     public init(
@@ -98,7 +101,8 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         topics: [String] = [""],
         decoder: some MessageDecoder<Event>,
         onUndecodable: UndecodableEventPolicy = .skip,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        hardening: ConnectionHardening? = .standard
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -107,6 +111,7 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         }
         let socket = try SubSocket(context)
         do {
+            if let hardening { try await socket.apply(hardening) }
             for topic in topics {
                 try await socket.subscribe(to: topic)
             }
@@ -217,17 +222,18 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
 extension EventSubscriber where Event: Decodable {
     /// Makes a subscriber that reads JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:)``.
+    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:hardening:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         topics: [String] = [""],
         onUndecodable: UndecodableEventPolicy = .skip,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        hardening: ConnectionHardening? = .standard
     ) async throws {
         try await self.init(
             context, endpoints: endpoints, topics: topics, decoder: JSONCodec<Event>(), onUndecodable: onUndecodable,
-            logger: logger
+            logger: logger, hardening: hardening
         )
     }
 }

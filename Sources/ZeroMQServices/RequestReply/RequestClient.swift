@@ -150,6 +150,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 let socket = try DealerSocket(context, on: sockets.first?.loop)
                 sockets.append(socket)
                 try await socket.setOption(.linger, to: .zero)
+                if let hardening = configuration.connectionHardening {
+                    try await socket.apply(hardening)
+                }
                 // Not `ZMQ_IMMEDIATE`: with it, libzmq drops replies that arrived but were not
                 // read yet when a connection breaks (a service that answers, then restarts).
                 // The monitor tells instead whether the connection is up.
@@ -549,6 +552,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Calls waiting for a reply or sending (for tests).
     var pendingCount: Int { pending.count }
+
+    /// Whether each endpoint's connection is up, in endpoint order (for tests).
+    var connectionStates: [Bool] { connected }
 
     // MARK: Lifecycle
 

@@ -1,4 +1,5 @@
 import CoreMetrics
+import ZeroMQ
 
 /// How a ``RequestClient`` times, retries and reports its requests.
 public struct RequestClientConfiguration: Sendable {
@@ -8,6 +9,12 @@ public struct RequestClientConfiguration: Sendable {
 
     /// When to try again (default: ``RetryPolicy/none``).
     public var retryPolicy: RetryPolicy = .none
+
+    /// Heartbeats, handshake bound and message size limit of each connection (default
+    /// ``ConnectionHardening/standard``: a frozen or vanished service is noticed within about
+    /// 20 s, and attempts then fail over instead of waiting on it); `nil` keeps libzmq's
+    /// defaults (no heartbeats). See Docs/Monitoring.md.
+    public var connectionHardening: ConnectionHardening? = .standard
 
     /// Where the client's metrics go; `nil` (the default) uses `MetricsSystem.factory`, the
     /// one the process bootstrapped.

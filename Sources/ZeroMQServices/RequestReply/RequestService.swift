@@ -88,6 +88,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         let socket = try RouterSocket(context)
         let resolved: [String]
         do {
+            if let hardening = configuration.connectionHardening {
+                try await socket.apply(hardening)
+            }
             if let limit = configuration.maximumRequestSize {
                 try await socket.setOption(.maximumMessageSize, to: Int64(limit))
             }

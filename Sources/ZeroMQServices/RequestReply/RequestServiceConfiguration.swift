@@ -1,4 +1,5 @@
 import CoreMetrics
+import ZeroMQ
 
 /// How a ``RequestService`` bounds and reports its work.
 public struct RequestServiceConfiguration: Sendable {
@@ -19,7 +20,13 @@ public struct RequestServiceConfiguration: Sendable {
 
     /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
     /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.
+    /// When set, it wins over ``connectionHardening``'s limit.
     public var maximumRequestSize: Int?
+
+    /// Heartbeats, handshake bound and message size limit of each client connection (default
+    /// ``ConnectionHardening/standard``; ``ConnectionHardening/untrustedNetwork`` where strangers
+    /// can connect); `nil` keeps libzmq's defaults. See Docs/Monitoring.md.
+    public var connectionHardening: ConnectionHardening? = .standard
 
     /// Where the service's metrics go; `nil` (the default) uses `MetricsSystem.factory`.
     public var metricsFactory: (any MetricsFactory)?
