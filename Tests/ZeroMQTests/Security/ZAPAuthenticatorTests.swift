@@ -133,7 +133,7 @@ struct ZAPAuthenticatorTests {
         let serverKeys = TestCurveKeys.generate()
         let clientKeys = TestCurveKeys.generate()
         let policy = ZAPPolicy(curve: .decidedBy { client in
-            client.publicKeyZ85 == clientKeys.publicKey ? .allow(userID: "alice", metadata: ["Role": "admin"]) : .deny(reason: "unknown key")
+            client.publicKey.z85 == clientKeys.publicKey ? .allow(userID: "alice", metadata: ["Role": "admin"]) : .deny(reason: "unknown key")
         })
         try await withGuardedContexts(ZAPAuthenticatorConfiguration(policy: policy)) { serverContext, clientContext, _, events in
             let (server, endpoint, monitor) = try await makeServer(serverContext, .curve(serverKeys))
@@ -242,8 +242,21 @@ struct ZAPAuthenticatorTests {
         let stranger = TestCurveKeys.generate()
         try await expectRefused(
             server: .curve(serverKeys), client: .curve(server: serverKeys.publicKey, client: stranger),
-            policy: ZAPPolicy(curve: .decidedBy { $0.publicKeyZ85 == allowed.publicKey ? .allow() : .deny(reason: "key not on file") }),
-            failure: .handshakeFailedAuthentication, value: 400, status: .authenticationFailure, reason: "key not on file"
+            policy: ZAPPolicy(curve: .keys([try CurvePublicKey(z85: allowed.publicKey)])),
+            failure: .handshakeFailedAuthentication, value: 400, status: .authenticationFailure,
+            reason: "client key \(stranger.publicKey) is not allowed"
+        )
+    }
+
+    @Test("a CURVE callback's refusal is the event's reason")
+    func curveCallbackRefuses() async throws {
+        let serverKeys = TestCurveKeys.generate()
+        let allowed = TestCurveKeys.generate()
+        try await expectRefused(
+            server: .curve(serverKeys), client: .curve(server: serverKeys.publicKey, client: TestCurveKeys.generate()),
+            policy: ZAPPolicy(curve: .decidedBy { $0.publicKey.z85 == allowed.publicKey ? .allow() : .deny(reason: "key not on file") }),
+            failure: .handshakeFailedAuthentication, value: 400, status: .authenticationFailure, reason: "key not on file",
+            attempts: 2
         )
     }
 
@@ -348,7 +361,9 @@ struct ZAPAuthenticatorTests {
     func lifecycle() async throws {
         try await withDeadline(60) {
             let context = try makeContext()
+            #expect(!context.isAuthenticatorInstalled)
             let first = try await ZAPAuthenticator(context, configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))
+            #expect(context.isAuthenticatorInstalled)
             await #expect {
                 _ = try await ZAPAuthenticator(context, configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))
             } throws: { error in
@@ -358,12 +373,15 @@ struct ZAPAuthenticatorTests {
             try await waitUntil("the first authenticator serves", timeout: .seconds(10)) { await first.isRunning }
             running.cancel()
             try await running.value  // cancellation is a normal end
+            #expect(!context.isAuthenticatorInstalled)
             let events = first.events()
             for await _ in events {}  // ended at once: the authenticator stopped
 
             let second = try await ZAPAuthenticator(context, configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))
+            #expect(context.isAuthenticatorInstalled)
             await second.stop()
             await second.stop()
+            #expect(!context.isAuthenticatorInstalled)
             try await second.run()  // returns at once after stop
             let third = try await ZAPAuthenticator(context, configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))
             await third.stop()

@@ -87,7 +87,7 @@ struct ZAPDecisionCoreTests {
     @Test("CURVE: no rule denies; any key allows with the Z85 key as User-Id; a callback is consulted")
     func curve() throws {
         let request = Self.frames(mechanism: "CURVE", credentials: [Self.clientKey])
-        let z85 = ZAPDecisionCore.z85(Self.clientKey)
+        let z85 = try CurvePublicKey(bytes: Self.clientKey).z85
         #expect(z85.count == 40)
 
         let none = ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))
@@ -107,8 +107,7 @@ struct ZAPDecisionCoreTests {
             Issue.record("a callback rule must consult")
             return
         }
-        #expect(consultation.client.publicKeyBytes == Self.clientKey)
-        #expect(consultation.client.publicKeyZ85 == z85)
+        #expect(consultation.client.publicKey.bytes == Self.clientKey)
         #expect(consultation.client.address == "127.0.0.1")
 
         let (named, namedEvent) = asking.complete(consultation, with: .success(.allow(userID: "alice", metadata: ["Role": "admin"])))
@@ -125,6 +124,14 @@ struct ZAPDecisionCoreTests {
         let (failed, failedEvent) = asking.complete(consultation, with: .failure(Unreachable()))
         #expect(failed.status == .internalError)
         #expect(failedEvent.reason == "the CURVE callback failed: database unreachable")
+
+        let listed = ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy(curve: .keys([try CurvePublicKey(bytes: Self.clientKey)]))))
+        #expect(try reply(listed.handle(request)).0.userID == z85)
+        let other = try CurvePublicKey(bytes: Array(repeating: 9, count: 32))
+        let unlisted = ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy(curve: .keys([other]))))
+        let (_, notListed) = try reply(unlisted.handle(request))
+        #expect(notListed.status == .authenticationFailure)
+        #expect(notListed.reason == "client key \(z85) is not allowed")
 
         let (_, badKey) = try reply(any.handle(Self.frames(mechanism: "CURVE", credentials: [[1, 2, 3]])))
         #expect(badKey.status == .authenticationFailure)

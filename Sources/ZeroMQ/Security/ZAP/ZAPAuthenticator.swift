@@ -108,6 +108,7 @@ public actor ZAPAuthenticator {
         self.broadcaster = AuthenticationEventBroadcaster(onDrop: { metrics.droppedEvents.increment(by: $0) })
         self.logger = logger ?? context.logger
         self.eventBufferSize = configuration.eventBufferSize
+        context.setAuthenticatorInstalled(true)
         self.logger.debug("ZAP authenticator installed", metadata: ["zmq.endpoint": "\(Self.endpoint)"])
     }
 
@@ -117,6 +118,7 @@ public actor ZAPAuthenticator {
         let router = self.router
         router.loop.execute { router.assumeIsolated { $0.close() } }
         broadcaster.finish()
+        context.setAuthenticatorInstalled(false)
     }
 
     /// A subscription to the decisions made from now on, one ``AuthenticationEvent`` each.
@@ -246,6 +248,7 @@ public actor ZAPAuthenticator {
         guard phase != .stopped else { return }
         phase = .stopped
         router.assumeIsolated { $0.close() }  // same loop: the router is ours to touch
+        context.setAuthenticatorInstalled(false)
         broadcaster.finish()
         logger.debug("ZAP authenticator stopped", metadata: ["zmq.endpoint": "\(Self.endpoint)"])
     }

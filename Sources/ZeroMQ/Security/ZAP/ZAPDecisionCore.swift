@@ -1,5 +1,3 @@
-import CZeroMQ
-
 /// The authenticator's decisions, without sockets: ZAP request frames in, a reply and an event
 /// out, or a CURVE callback to consult first.
 ///
@@ -95,19 +93,21 @@ struct ZAPDecisionCore: Sendable {
                 let sizes = request.credentials.map { String($0.count) }.joined(separator: ", ")
                 return deny("CURVE credentials are one 32-byte key, not frames of [\(sizes)] bytes")
             }
-            let key = request.credentials[0]
-            let z85 = Self.z85(key)
+            guard let key = try? CurvePublicKey(bytes: request.credentials[0]) else {
+                return deny("the CURVE client key is not a valid key")
+            }
+            let z85 = key.z85
             if let refusal = policy.addresses.refusal(of: request.address) { return deny(refusal, identity: z85) }
             switch policy.curve {
             case nil:
                 return deny("CURVE is not accepted in domain \"\(request.domain)\"", identity: z85)
             case .anyKey:
                 return finish(.allow(), identity: z85, defaultUserID: z85)
+            case .keys(let keys):
+                guard keys.contains(key) else { return deny("client key \(z85) is not allowed", identity: z85) }
+                return finish(.allow(), identity: z85, defaultUserID: z85)
             case .decidedBy(let decide):
-                let client = CurveClientRequest(
-                    publicKeyBytes: key, publicKeyZ85: z85, address: request.address, domain: request.domain,
-                    routingID: request.routingID
-                )
+                let client = CurveClientRequest(publicKey: key, address: request.address, domain: request.domain, routingID: request.routingID)
                 return .consult(CurveConsultation(request: request, client: client, decide: decide))
             }
 
@@ -123,7 +123,7 @@ struct ZAPDecisionCore: Sendable {
         case .success(let answer): decision = answer
         case .failure(let error): decision = .fail(reason: "the CURVE callback failed: \(error)")
         }
-        let key = consultation.client.publicKeyZ85
+        let key = consultation.client.publicKey.z85
         return Self.outcome(of: consultation.request, decision, identity: key, defaultUserID: key)
     }
 
@@ -160,10 +160,4 @@ struct ZAPDecisionCore: Sendable {
         return (reply, event)
     }
 
-    /// A 32-byte key as 40 characters of Z85 (`zmq_z85_encode`).
-    static func z85(_ key: [UInt8]) -> String {
-        var text = [CChar](repeating: 0, count: 41)
-        guard key.count % 4 == 0, zmq_z85_encode(&text, key, key.count) != nil else { return "" }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

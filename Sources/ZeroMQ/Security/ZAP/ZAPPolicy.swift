@@ -16,16 +16,22 @@ public enum AuthenticationDecision: Sendable, Hashable {
 
 /// A CURVE client asking to connect: what a ``CurveClientRule/decidedBy(_:)`` callback sees.
 public struct CurveClientRequest: Sendable, Hashable {
-    /// The client's long-term public key: 32 bytes.
-    public var publicKeyBytes: [UInt8]
-    /// The same key as 40 characters of Z85 text.
-    public var publicKeyZ85: String
+    /// The client's long-term public key.
+    public var publicKey: CurvePublicKey
     /// The client's address, without a port.
     public var address: String
     /// The server socket's ZAP domain; empty when it has none.
     public var domain: String
     /// The connection's routing id, usually empty.
     public var routingID: [UInt8]
+
+    /// Makes a request (for tests of a callback).
+    public init(publicKey: CurvePublicKey, address: String, domain: String = "", routingID: [UInt8] = []) {
+        self.publicKey = publicKey
+        self.address = address
+        self.domain = domain
+        self.routingID = routingID
+    }
 }
 
 /// Which CURVE clients a server accepts, by their long-term public key.
@@ -35,6 +41,8 @@ public enum CurveClientRule: Sendable {
     /// when the point is to keep the traffic private, not to know who sends it. The User-Id is
     /// still the client's key in Z85, so a receiver can tell connections apart.
     case anyKey
+    /// Exactly these client keys; the User-Id is the key in Z85.
+    case keys(Set<CurvePublicKey>)
     /// Decided by `decide` for each client: keys kept in a database, say. Several handshakes may
     /// be decided at once; the authenticator keeps serving others meanwhile. A callback that
     /// throws counts as ``AuthenticationDecision/fail(reason:)`` (status 500), with the error
