@@ -170,6 +170,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
