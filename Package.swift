@@ -133,6 +133,17 @@ let package = Package(
             dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/QueueDevice"
         ),
+        // CURVE with an allow-list: the echo pair, secured (see Docs/Security.md).
+        .executableTarget(
+            name: "SecureEchoServer",
+            dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SecureEchoServer"
+        ),
+        .executableTarget(
+            name: "SecureEchoClient",
+            dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SecureEchoClient"
+        ),
         .executableTarget(
             name: "TypedCalculator",
             dependencies: [
