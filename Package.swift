@@ -133,6 +133,17 @@ let package = Package(
             dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/QueueDevice"
         ),
+        // CURVE with an allow-list: the echo pair, secured (see Docs/Security.md).
+        .executableTarget(
+            name: "SecureEchoServer",
+            dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SecureEchoServer"
+        ),
+        .executableTarget(
+            name: "SecureEchoClient",
+            dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/SecureEchoClient"
+        ),
         .executableTarget(
             name: "TypedCalculator",
             dependencies: [
@@ -171,6 +182,7 @@ let package = Package(
                 "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -36,11 +36,20 @@ struct ZMQ: AsyncParsableCommand {
               zmq sub --connect tcp://127.0.0.1:5680 --frames '|' --topic weather
               zmq proxy queue --frontend tcp://127.0.0.1:5679 \\
                   --backend tcp://127.0.0.1:5677
+              zmq monitor --connect tcp://127.0.0.1:5678 --type req
+
+            Security (every socket command; proxy: its frontend): --curve-server CERT with \
+            --allow DIR (or --any-client), --curve-client CERT --server-key KEY, --plain USER:PASS, \
+            --plain-server USER:PASS. `zmq keygen --out NAME` writes a certificate pair:
+              zmq keygen --out server && zmq keygen --out clients/alice
+              zmq rep --bind 'tcp://127.0.0.1:*' --curve-server server.key_secret --allow clients
+              zmq req --connect tcp://127.0.0.1:5678 --curve-client clients/alice.key_secret \\
+                  --server-key server.key hello
             """,
         version: "swift-zeromq, libzmq \(LibZMQ.version)",
         subcommands: [
             Req.self, Rep.self, Pub.self, Sub.self, Push.self, Pull.self, Pair.self, Dealer.self, Router.self,
-            ProxyCommand.self,
+            ProxyCommand.self, Monitor.self, Keygen.self,
         ]
     )
 

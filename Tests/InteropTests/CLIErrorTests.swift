@@ -67,11 +67,11 @@ extension Interop {
             Case(["proxy", "--frontend", "x", "--backend", "y"], "Missing expected argument '<kind>'"),
             Case(
                 ["frobnicate"],
-                "Unknown command 'frobnicate'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."
+                "Unknown command 'frobnicate'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy, monitor, keygen; see zmq --help."
             ),
             Case(
                 ["Pull", "--bind", "tcp://127.0.0.1:*"],
-                "Unknown command 'Pull'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy; see zmq --help."
+                "Unknown command 'Pull'. The commands are req, rep, pub, sub, push, pull, pair, dealer, router, proxy, monitor, keygen; see zmq --help."
             ),
         ]
 

@@ -43,7 +43,7 @@ extension Interop {
                 let help = try peers.swift("zmq", ["--help"])
                 try await help.succeeded()
                 let text = help.standardOutput.joined(separator: "\n")
-                for command in ["rep", "req", "pub", "sub", "push", "pull", "pair", "dealer", "router", "proxy"] {
+                for command in ["rep", "req", "pub", "sub", "push", "pull", "pair", "dealer", "router", "proxy", "monitor", "keygen"] {
                     #expect(text.contains("  \(command) "), "zmq --help does not list \(command):\n\(text)")
                 }
             }

@@ -70,6 +70,11 @@ struct ZMQBench: AsyncParsableCommand {
             results.typed = rows
             printSection("typed: RequestClient round trips against raw REQ/REP", notes: TypedLatency.notes(settings), TypedLatency.table(rows))
         }
+        if settings.runs(.security) {
+            let rows = try await SecurityBenchmark.run(settings)
+            results.security = rows
+            printSection("security: CURVE against NULL (tcp)", notes: SecurityBenchmark.notes(settings), SecurityBenchmark.table(rows))
+        }
         if settings.runs(.peers) {
             let outcome = try await Peers.run(settings, throughput: results.throughput, latency: results.latency)
             for note in outcome.notes { progress("peers: \(note)") }

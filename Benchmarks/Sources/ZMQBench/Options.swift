@@ -6,7 +6,7 @@ import Foundation
 
 /// The sections, in the order they run.
 enum Section: String, CaseIterable, Sendable {
-    case throughput, send, latency, typed, peers, scale, allocations, idle
+    case throughput, send, latency, typed, security, peers, scale, allocations, idle
 }
 
 struct Options: ParsableArguments {

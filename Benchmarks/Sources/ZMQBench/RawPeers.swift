@@ -181,12 +181,19 @@ enum EchoPattern: String, CaseIterable, Sendable {
 enum RawEchoServer {
     /// Binds to `address` and answers `rounds` requests on a thread of its own, then closes.
     ///
-    /// - Parameter receiveTimeout: `ZMQ_RCVTIMEO` in milliseconds, so that a client that dies
-    ///   fails the server instead of blocking it forever (default: none).
-    static func start(_ pattern: EchoPattern, bindTo address: String, rounds: Int, receiveTimeout: Int32? = nil) throws -> (endpoint: String, thread: RawThread<Void>) {
+    /// - Parameters:
+    ///   - receiveTimeout: `ZMQ_RCVTIMEO` in milliseconds, so that a client that dies fails the
+    ///     server instead of blocking it forever (default: none).
+    ///   - configure: sets more options on the socket before it binds (the security section's
+    ///     CURVE keys).
+    static func start(
+        _ pattern: EchoPattern, bindTo address: String, rounds: Int, receiveTimeout: Int32? = nil,
+        configure: (RawPointer) throws -> Void = { _ in }
+    ) throws -> (endpoint: String, thread: RawThread<Void>) {
         let context = try Raw.context()
         let socket = try Raw.socket(context.raw, pattern == .reqRep ? ZMQ_REP : ZMQ_ROUTER)
         if let receiveTimeout { try Raw.setOption(socket, ZMQ_RCVTIMEO, receiveTimeout, "ZMQ_RCVTIMEO") }
+        try configure(socket)
         try Raw.setOption(socket, ZMQ_LINGER, 1000, "ZMQ_LINGER")
         let endpoint = try Raw.bind(socket, address)
         let thread = RawThread<Void>("raw \(pattern.rawValue) echo") {
@@ -239,9 +246,14 @@ enum RawEchoServer {
 enum RawClient {
     /// Connects to `endpoint` and makes `warmup` untimed, then `rounds` timed round trips of
     /// `size` bytes on a thread of its own; returns each timed round trip in nanoseconds.
-    static func start(_ pattern: EchoPattern, to endpoint: String, size: Int, warmup: Int, rounds: Int) throws -> RawThread<[UInt64]> {
+    /// `configure` sets more options on the socket before it connects (CURVE keys).
+    static func start(
+        _ pattern: EchoPattern, to endpoint: String, size: Int, warmup: Int, rounds: Int,
+        configure: (RawPointer) throws -> Void = { _ in }
+    ) throws -> RawThread<[UInt64]> {
         let context = try Raw.context()
         let socket = try Raw.socket(context.raw, pattern == .reqRep ? ZMQ_REQ : ZMQ_DEALER)
+        try configure(socket)
         try Raw.connect(socket, endpoint)
         return RawThread("raw \(pattern.rawValue) client") {
             var samples = [UInt64](repeating: 0, count: rounds)

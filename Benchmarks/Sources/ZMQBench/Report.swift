@@ -13,6 +13,8 @@ struct Results: Codable, Sendable {
     var latency: [LatencyRow]?
     /// The typed request/reply client against raw REQ/REP (pattern "typed").
     var typed: [LatencyRow]?
+    /// CURVE against NULL: handshakes, throughput and round trips (section "security").
+    var security: [SecurityRow]?
     var peers: PeerResults?
     var scale: [ScaleRow]?
     var allocations: [AllocationRow]?
@@ -73,6 +75,30 @@ struct LatencyRow: Codable, Sendable {
     var p50: Double
     var p99: Double
     var ratio: Double?
+}
+
+/// One figure of the security section: a rate (handshake: connections/s; throughput: msg/s) or
+/// round trips (mean, p50, p99 in µs), with its ratio to raw libzmq with the same mechanism and,
+/// for CURVE rows, to the same end with NULL.
+struct SecurityRow: Codable, Sendable {
+    /// "handshake", "throughput" or "latency".
+    var measure: String
+    var transport: String
+    var size: Int
+    /// "null" or "curve".
+    var mechanism: String
+    /// "raw" or "framework".
+    var variant: String
+    var label: String
+    /// Connections, messages or timed round trips, over all runs.
+    var count: Int
+    var rate: Double?
+    var runs: [Double]?
+    var mean: Double?
+    var p50: Double?
+    var p99: Double?
+    var ratio: Double?
+    var curveToNull: Double?
 }
 
 struct PeerResults: Codable, Sendable {

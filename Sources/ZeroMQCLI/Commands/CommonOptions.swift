@@ -19,6 +19,9 @@ struct EndpointOptions: ParsableArguments {
     )
     var connectEndpoints: [String] = []
 
+    /// The socket's security: CURVE, PLAIN or none.
+    @OptionGroup(title: "Security") var security: SecurityOptions
+
     func validate() throws {
         guard !bindEndpoints.isEmpty || !connectEndpoints.isEmpty else {
             throw ValidationError("Give at least one --bind or --connect endpoint.")

@@ -24,6 +24,10 @@ struct ProxyCommand: AsyncParsableCommand {
             counters to standard error: `statistics: frontend in N (B B) out N (B B); backend in ...`. \
             The messages counted (live rate, summary) are those passed frontend to backend.
 
+            The security options (--curve-server with --allow or --any-client, --plain-server, \
+            --curve-client, --plain) apply to the frontend; the backend and the capture socket \
+            stay NULL.
+
             libzmq copies the proxy's control commands to the capture socket: a capture \
             subscriber also sees `STATISTICS` (read at the end, and while running with --count or \
             a live rate) and `TERMINATE`.
@@ -99,6 +103,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print no statistics line, only the summary line `N messages in S s (R msg/s)`.")
     var quiet = false
 
+    /// The frontend's security (the side clients, pushers or publishers reach).
+    @OptionGroup(title: "Security (of the frontend)") var security: SecurityOptions
+
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
         guard !frontendBind.isEmpty || !frontendConnect.isEmpty else {
@@ -116,10 +123,11 @@ struct ProxyCommand: AsyncParsableCommand {
             kind: kind,
             frontend: Device.Side(bind: frontendBind, connect: frontendConnect),
             backend: Device.Side(bind: backendBind, connect: backendConnect),
-            capture: Device.Side(bind: captureBind, connect: captureConnect)
+            capture: Device.Side(bind: captureBind, connect: captureConnect),
+            security: security
         )
         try await Session.run(Session.Settings(count: count, quiet: quiet)) { session in
-            let proxy = try await device.open(in: session.context)
+            let proxy = try await device.open(in: session)
             try await device.run(proxy, in: session)
         }
     }
@@ -139,31 +147,40 @@ struct Device: Sendable {
     let frontend: Side
     let backend: Side
     let capture: Side
+    /// The frontend's security.
+    let security: SecurityOptions
 
     /// Binds and connects the device's sockets, announcing each bound endpoint, and makes the
-    /// proxy.
-    func open(in context: Context) async throws -> Proxy {
+    /// proxy. The frontend gets the security options first.
+    func open(in session: Session) async throws -> Proxy {
+        let context = session.context
         let tap = try await openCapture(in: context)
         switch kind {
         case .streamer:
             return try Proxy.streamer(
-                frontend: try await attach(PullSocket(context), frontend, as: "frontend"),
+                frontend: try await attach(secured(PullSocket(context), session), frontend, as: "frontend"),
                 backend: try await attach(PushSocket(context), backend, as: "backend"),
                 capture: tap
             )
         case .forwarder:
             return try Proxy.forwarder(
-                frontend: try await attach(XSubSocket(context), frontend, as: "frontend"),
+                frontend: try await attach(secured(XSubSocket(context), session), frontend, as: "frontend"),
                 backend: try await attach(XPubSocket(context), backend, as: "backend"),
                 capture: tap
             )
         case .queue:
             return try Proxy.queue(
-                frontend: try await attach(RouterSocket(context), frontend, as: "frontend"),
+                frontend: try await attach(secured(RouterSocket(context), session), frontend, as: "frontend"),
                 backend: try await attach(DealerSocket(context), backend, as: "backend"),
                 capture: tap
             )
         }
+    }
+
+    /// `socket` with the security options applied.
+    private func secured<Role: SocketRole>(_ socket: Socket<Role>, _ session: Session) async throws -> Socket<Role> {
+        try await security.apply(to: socket, in: session)
+        return socket
     }
 
     private func openCapture(in context: Context) async throws -> ProxyCapture? {

@@ -28,6 +28,8 @@ struct Session: Sendable {
     let context: Context
     let meter: RateMeter
     let options: Settings
+    /// The ZAP authenticator, once a socket's security options need one.
+    let authentication = SessionAuthentication()
 
     private enum Outcome: Sendable {
         case finished
@@ -95,12 +97,22 @@ struct Session: Sendable {
     func open<Role: SocketRole>(
         _ kind: Socket<Role>.Type, _ endpoints: EndpointOptions, immediate: Bool = false
     ) async throws -> Socket<Role> {
+        let socket = try await prepare(kind, endpoints, immediate: immediate)
+        try await endpoints.attach(socket)
+        return socket
+    }
+
+    /// A socket of the given kind with its options and its security (the security options of
+    /// `endpoints`) set, not yet bound or connected; see ``open(_:_:immediate:)``.
+    func prepare<Role: SocketRole>(
+        _ kind: Socket<Role>.Type, _ endpoints: EndpointOptions, immediate: Bool = false
+    ) async throws -> Socket<Role> {
         let socket = try Socket<Role>(context)
         if let linger = options.linger {
             try await socket.setOption(.linger, to: .milliseconds(Int64((linger * 1000).rounded())))
         }
         if immediate { try await socket.setOption(.immediate, to: true) }
-        try await endpoints.attach(socket)
+        try await endpoints.security.apply(to: socket, in: self)
         return socket
     }
 
