@@ -164,6 +164,26 @@ struct BeaconLoopbackTests {
         }
     }
 
+    @Test("With ignoresOwnBeacons off, a beacon discovers its own announcement")
+    func ownBeaconsWhenAsked() async throws {
+        try await withDeadline(30) {
+            try await withContext { context in
+                var configuration = Self.configuration()
+                configuration.ignoresOwnBeacons = false
+                let beacon = try Beacon(context, configuration: configuration)
+                let recorder = Recorder(await beacon.events())
+                try await beacon.publish(BeaconAnnouncement(serviceName: "self", port: 4000))
+                try await recorder.wait(for: "own announcement discovered", count: 1)
+                #expect(recorder.all.first?.peer.instance == beacon.instance)
+                #expect(await beacon.statistics.ignoredOwn == 0)
+                await beacon.close()
+                // Its own goodbye is sent before it stops listening; closing reports the rest.
+                try await waitUntil("the stream ended") { recorder.finished.withLock { $0 } }
+                #expect(recorder.all.count == 2)
+            }
+        }
+    }
+
     @Test("Bad configurations and announcements are refused with a reason")
     func refusals() async throws {
         try await withDeadline(30) {
