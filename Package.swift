@@ -169,6 +169,12 @@ let package = Package(
             ],
             path: "Examples/WeatherClient"
         ),
+        // A typed echo service announced by a UDP beacon, and a client that finds it by name.
+        .executableTarget(
+            name: "DiscoveryEcho",
+            dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/DiscoveryEcho"
+        ),
         // What the test targets share: deadlines that end a hung test process with a report,
         // transports, contexts, a manual clock, the process's threads, fds and memory.
         .target(

@@ -22,6 +22,7 @@ let fuzzTargets = [
     ("subscription", "FuzzSubscription"),
     ("monitor", "FuzzMonitor"),
     ("certificates", "FuzzCertificates"),
+    ("beacon", "FuzzBeacon"),
 ]
 
 let package = Package(

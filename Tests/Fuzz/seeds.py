@@ -45,6 +45,14 @@ ERROR = json.dumps({"code": "bad-request", "message": "no"}).encode()
 BAD_UTF8 = b"\xff\xfe\xc3\x28\xed\xa0\x80"
 ROUTING_ID = b"\x00\x80\x00\x00\x41"
 
+
+def beacon(name, port, key=None, goodbye=False):
+    """A beacon datagram (BeaconFrame, version 1) with instance 10 11 ... 1F."""
+    flags = (1 if key is not None else 0) | (2 if goodbye else 0)
+    return (b"ZBCN" + bytes([1, flags]) + bytes(range(0x10, 0x20)) + struct.pack(">H", port)
+            + bytes([len(name)]) + name + (key or b""))
+
+
 SEEDS = {
     "request-reply": [
         m(REQUEST_ID, b"", PROBE),                                  # success / DEALER request
@@ -114,6 +122,22 @@ SEEDS = {
         m(count=0),
         m(struct.pack("<HI", 1, 1), *big(ord("a"), 64)),
         m(*enc(struct.pack("<HI", 8, 3), LIBZMQ), *enc(b"ipc:///tmp/x", STRING)),
+    ],
+    # Docs/Discovery.md: "ZBCN", version, flags, 16-byte instance, port, name length, name, key.
+    "beacon": [
+        m(beacon(b"calc", 5432)),
+        m(beacon(b"calc", 5432, key=bytes(range(32)))),
+        m(beacon(b"calc", 5432, goodbye=True)),
+        m(beacon("b\u00fcro \u2615".encode(), 65535, key=bytes(32), goodbye=True)),
+        m(beacon(b"x" * 255, 1)),
+        m(beacon(b"calc", 5432)[:-1]),                              # truncated
+        m(beacon(b"calc", 5432) + b"\x00"),                         # trailing byte
+        m(b"ZRE\x01" + bytes(18)),                                  # a ZRE beacon
+        m(beacon(b"calc", 0)),                                      # port 0
+        m(beacon(BAD_UTF8, 80)),
+        m(beacon(b"a\nb", 80)),                                     # control character
+        m(b"ZBCN\x02" + beacon(b"calc", 1)[5:]),                    # version 2
+        m(count=0),
     ],
 }
 

@@ -15,7 +15,8 @@ import Musl
 /// 1. takes every job queued so far and runs it (actor jobs, tasks that prefer this loop), then
 ///    the jobs those queued, up to a budget,
 /// 2. fires the timers that are due (receive and send timeouts),
-/// 3. calls `zmq_poll` on the sockets that have waiters plus an eventfd for wake-ups, with a
+/// 3. calls `zmq_poll` on the sockets that have waiters, the plain file descriptors watched (a
+///    discovery ``Beacon``'s UDP socket) and an eventfd for wake-ups, with a
 ///    timeout of 0 when work is queued, else until the next timer (or forever),
 /// 4. hands each ready socket its events; a socket serves a bounded batch per turn, so one busy
 ///    socket cannot starve the others.
@@ -83,6 +84,14 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         var registered: [SocketCore] = []
         var timers = TimerHeap()
         var running = true
+        /// Plain file descriptors polled beside the sockets (a discovery beacon's UDP socket).
+        var descriptors: [DescriptorWatch] = []
+    }
+
+    /// A plain file descriptor the loop polls for input, and what to run when it is readable.
+    struct DescriptorWatch {
+        var descriptor: Int32
+        var onReadable: () -> Void
     }
 
     /// Initial capacity of the poll set.
@@ -192,6 +201,22 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         }
     }
 
+    /// Polls `descriptor` (a plain file descriptor, not a libzmq socket) for input beside the
+    /// sockets, and runs `onReadable` on the loop thread each turn it is readable (level-triggered:
+    /// read it until `EAGAIN`, or it fires again next turn). ``stopWatching(_:)`` must come
+    /// before the descriptor is closed.
+    func watch(readable descriptor: Int32, _ onReadable: @escaping () -> Void) {
+        preconditionOnLoop()
+        confined.descriptors.removeAll { $0.descriptor == descriptor }
+        confined.descriptors.append(DescriptorWatch(descriptor: descriptor, onReadable: onReadable))
+    }
+
+    /// Stops polling a descriptor given to ``watch(readable:_:)``; does nothing if it is not watched.
+    func stopWatching(_ descriptor: Int32) {
+        preconditionOnLoop()
+        confined.descriptors.removeAll { $0.descriptor == descriptor }
+    }
+
     /// Schedules `action` on this loop after `delay`.
     func schedule(after delay: Duration, _ action: @escaping () -> Void) -> TimerHeap.ID {
         preconditionOnLoop()
@@ -212,6 +237,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         var batch = Deque<LoopWork>()
         var items: [zmq_pollitem_t] = []
         var polled: [SocketCore] = []
+        var watched: [Int32] = []
         items.reserveCapacity(Self.pollItemsReserve)
         let serial = asUnownedSerialExecutor()
         let task = taskExecutor.asUnownedTaskExecutor()
@@ -249,10 +275,15 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                 items.append(zmq_pollitem_t(socket: handle, fd: 0, events: core.confined.pollEvents, revents: 0))
                 polled.append(core)
             }
+            watched.removeAll(keepingCapacity: true)
+            for watch in confined.descriptors {
+                items.append(zmq_pollitem_t(socket: nil, fd: watch.descriptor, events: Int16(ZMQ_POLLIN), revents: 0))
+                watched.append(watch.descriptor)
+            }
             now = ContinuousClock.now
             let sleeps = queue.prepareToSleep()
             // Jobs are waiting and no socket is polled: the poll could only report the wake-up.
-            guard sleeps || !polled.isEmpty else { continue }
+            guard sleeps || !polled.isEmpty || !watched.isEmpty else { continue }
             let timeout = sleeps ? confined.timers.pollTimeout(now: now) : 0
             let count = items.withUnsafeMutableBufferPointer { buffer in
                 zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)
@@ -275,9 +306,16 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             for slot in polled.indices where items[slot + 1].revents != 0 {
                 polled[slot].handleReady(items[slot + 1].revents)
             }
+            let firstWatched = polled.count + 1
+            for (offset, descriptor) in watched.enumerated() where items[firstWatched + offset].revents != 0 {
+                // Looked up again: a handler run before may have stopped this watch.
+                let handler = confined.descriptors.first { $0.descriptor == descriptor }?.onReadable
+                handler?()
+            }
         }
         polled.removeAll()
         confined.registered.removeAll()
+        confined.descriptors.removeAll()
         logger.debug("poll loop stopped", metadata: ["zmq.loop": "\(index)"])
     }
 }

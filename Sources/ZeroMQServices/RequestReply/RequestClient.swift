@@ -35,7 +35,8 @@ import ZeroMQ
 public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// The loop the client and its sockets run on.
     public nonisolated let loop: PollLoop
-    /// The endpoints, in failover order.
+    /// The endpoints, in failover order. With ``RequestClientConfiguration/discovery`` the last
+    /// one is `beacon://NAME`: the socket connected to the services discovered under that name.
     public nonisolated let endpoints: [String]
     /// The client's configuration.
     public nonisolated let configuration: RequestClientConfiguration
@@ -44,14 +45,19 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     private nonisolated let encoder: any MessageEncoder<Request>
     private nonisolated let decoder: any MessageDecoder<Response>
-    private nonisolated let logger: Logger
+    nonisolated let logger: Logger
     private nonisolated let metrics: ClientMetrics
 
-    private let sockets: [DealerSocket]
+    let sockets: [DealerSocket]
     /// Each socket's monitor: whether its connection is up.
     private let monitors: [SocketMonitor]
     /// Whether each endpoint's connection has completed its handshake and not broken since.
-    private var connected: [Bool]
+    var connected: [Bool]
+    /// The peers whose handshake succeeded and that have not disconnected since, by endpoint
+    /// (several on the discovery endpoint).
+    var peersUp: [Set<String>]
+    /// The beacon that finds the services of ``RequestClientConfiguration/discovery``.
+    let discoveryBeacon: Beacon?
     /// Attempts waiting for an endpoint to connect, by endpoint, then by request id.
     private var connectionWaiters: [[UInt64: ConnectionWaiter]]
     /// The endpoint new attempts go to.
@@ -137,14 +143,19 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         configuration: RequestClientConfiguration = RequestClientConfiguration(),
         logger: Logger? = nil
     ) async throws {
-        guard !endpoints.isEmpty else {
+        guard !endpoints.isEmpty || configuration.discovery != nil else {
             throw ZeroMQError(
                 code: .invalidArgument, operation: "RequestClient.init",
-                reason: "a request client needs at least one endpoint"
+                reason: "a request client needs at least one endpoint, or a discovery configuration"
             )
         }
         var sockets: [DealerSocket] = []
         var monitors: [SocketMonitor] = []
+        var beacon: Beacon?
+        // The discovery endpoint is connected to the peers its beacon finds (see
+        // RequestClient+Discovery.swift), not here.
+        let discoveryLabel = configuration.discovery.map { "beacon://\($0.serviceName)" }
+        let endpoints = endpoints + (discoveryLabel.map { [$0] } ?? [])
         do {
             for endpoint in endpoints {
                 let socket = try DealerSocket(context, on: sockets.first?.loop)
@@ -157,13 +168,18 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 // read yet when a connection breaks (a service that answers, then restarts).
                 // The monitor tells instead whether the connection is up.
                 monitors.append(try await socket.monitor([.handshakeSucceeded, .disconnected]))
-                try await socket.connect(endpoint)
+                if endpoint != discoveryLabel { try await socket.connect(endpoint) }
+            }
+            if let discovery = configuration.discovery {
+                beacon = try Beacon(context, configuration: discovery.beacon, on: sockets[0].loop)
             }
         } catch {
             for socket in sockets { await socket.close() }
             for monitor in monitors { monitor.close() }
             throw error
         }
+        self.discoveryBeacon = beacon
+        self.peersUp = Array(repeating: [], count: sockets.count)
         self.loop = sockets[0].loop
         self.sockets = sockets
         self.monitors = monitors
@@ -445,13 +461,15 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             for try await event in monitors[endpoint].events {
                 switch event.kind {
                 case .handshakeSucceeded:
+                    peersUp[endpoint].insert(event.endpoint)
                     connected[endpoint] = true
                     logger.debug("connected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
                     for id in Array(connectionWaiters[endpoint].keys) {
                         endConnectionWait(of: endpoint, id: id, connected: true)
                     }
                 case .disconnected:
-                    connected[endpoint] = false
+                    peersUp[endpoint].remove(event.endpoint)
+                    connected[endpoint] = !peersUp[endpoint].isEmpty
                     logger.debug("disconnected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
                 default:
                     break
@@ -574,6 +592,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 group.addTask { await self.receiveReplies(from: endpoint) }
                 group.addTask { await self.watchConnection(of: endpoint) }
             }
+            if discoveryBeacon != nil {
+                group.addTask { await self.followDiscovery() }
+            }
             await withTaskCancellationOrGracefulShutdownHandler {
                 await waitForShutdownSignal()
             } onCancelOrGracefulShutdown: {
@@ -645,6 +666,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         }
         // Their watchers (`watchConnection`) end with them.
         for monitor in monitors { monitor.close() }
+        // And `followDiscovery` with the beacon's events.
+        discoveryBeacon?.assumeIsolated { $0.close() }
     }
 }
 

@@ -23,6 +23,11 @@ public struct RequestClientConfiguration: Sendable {
     /// Dimensions added to every metric of the client, such as `[("client", "billing")]`.
     public var metricsDimensions: [(String, String)] = []
 
+    /// Find services by name on the LAN with a ``Beacon`` and connect to them as they are
+    /// discovered (disconnecting those lost), besides the fixed endpoints if any. `nil` (the
+    /// default): only the fixed endpoints. See ``RequestClientDiscovery``.
+    public var discovery: RequestClientDiscovery?
+
     /// Makes the default configuration.
     public init() {}
 

@@ -158,6 +158,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case subscription
     /// Monitor events: `SocketEvent` from the monitor's two-frame message.
     case monitor
+    /// Discovery beacons: `BeaconFrame(decoding:)` on the first frame's bytes (the datagram),
+    /// and the peer table fed with what decodes.
+    case beacon
 
     /// Feeds `message` to this target's decoders; throws when a property does not hold.
     /// Anything else going wrong (a trap, a sanitizer report) is a crash.
@@ -171,6 +174,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .routing: try checkRouting(message)
         case .subscription: try checkSubscription(message)
         case .monitor: try checkMonitor(message)
+        case .beacon: try checkBeacon(message)
         }
     }
 
@@ -357,5 +361,34 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         try expect(encoded == message.frames[0].bytes, "kind and value are the first frame, little-endian", message)
         try expect(event.endpoint == (message.frames[1].string ?? ""), "the endpoint is the second frame's text", message)
         _ = event.description
+    }
+
+    // MARK: Beacons
+
+    private func checkBeacon(_ message: Message) throws(FuzzFailure) {
+        let datagram = message.frames.first?.bytes ?? []
+        let frame: BeaconFrame
+        do {
+            frame = try BeaconFrame(decoding: datagram)
+        } catch {
+            try expect(!error.description.isEmpty && error.byteCount == datagram.count, "a rejection says why", message)
+            return
+        }
+        // The decoder accepts only what the encoder makes.
+        let encoded = try? frame.encoded()
+        try expect(encoded == datagram, "a decoded beacon encodes to the same bytes", message)
+        try expect((26...BeaconFrame.maximumLength).contains(datagram.count), "a beacon is 26 to 312 bytes", message)
+        var table = BeaconPeerTable<ContinuousClock.Instant>(silenceTimeout: .seconds(1), maximumPeers: 2)
+        let now = ContinuousClock.now
+        switch table.heard(frame, from: "10.0.0.1", at: now) {
+        case .discovered(let peer):
+            try expect(!frame.isGoodbye && peer.port == frame.port && peer.serviceName == frame.serviceName, "discovered as sent", message)
+            _ = peer.description
+            try expect(table.expire(at: now + .seconds(1)) == [peer], "lost at the silence timeout", message)
+        case .ignored(.unknownGoodbye):
+            try expect(frame.isGoodbye, "only a goodbye is an unknown goodbye", message)
+        default:
+            try expect(false, "a first beacon is discovered or an unknown goodbye", message)
+        }
     }
 }
