@@ -188,7 +188,6 @@ let package = Package(
                 "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

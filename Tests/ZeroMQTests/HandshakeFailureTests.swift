@@ -7,23 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// A CURVE key pair from `zmq_curve_keypair`, as Z85 text.
-struct TestCurveKeys: Sendable {
-    var publicKey: [UInt8]
-    var secretKey: [UInt8]
-
-    static func generate() -> TestCurveKeys {
-        var publicKey = [CChar](repeating: 0, count: 41)
-        var secretKey = [CChar](repeating: 0, count: 41)
-        let rc = zmq_curve_keypair(&publicKey, &secretKey)
-        precondition(rc == 0, "zmq_curve_keypair failed: libzmq built without CURVE")
-        return TestCurveKeys(
-            publicKey: publicKey.prefix(40).map { UInt8(bitPattern: $0) },
-            secretKey: secretKey.prefix(40).map { UInt8(bitPattern: $0) }
-        )
-    }
-}
-
 /// How each side of a handshake is set up, and what each side's connection view must report.
 struct HandshakeRow: Sendable, CustomTestStringConvertible {
     var name: String
@@ -44,14 +27,14 @@ struct HandshakeRow: Sendable, CustomTestStringConvertible {
 
     static func curveServer(_ socket: RouterSocket) async throws {
         try await socket.setOption(.curveServer, to: true)
-        try await socket.setOption(.curveSecretKey, to: serverKeys.secretKey)
+        try await socket.setOption(.curveSecretKey, to: Array(serverKeys.secretKey.utf8))
     }
 
     static func curveClient(serverKey: [UInt8]) -> @Sendable (DealerSocket) async throws -> Void {
         { socket in
             try await socket.setOption(.curveServerKey, to: serverKey)
-            try await socket.setOption(.curvePublicKey, to: clientKeys.publicKey)
-            try await socket.setOption(.curveSecretKey, to: clientKeys.secretKey)
+            try await socket.setOption(.curvePublicKey, to: Array(clientKeys.publicKey.utf8))
+            try await socket.setOption(.curveSecretKey, to: Array(clientKeys.secretKey.utf8))
         }
     }
 
@@ -70,7 +53,7 @@ struct HandshakeRow: Sendable, CustomTestStringConvertible {
     static let failures: [HandshakeRow] = [
         HandshakeRow(
             name: "CURVE client with a wrong server key against a CURVE server",
-            configureServer: curveServer, configureClient: curveClient(serverKey: strangerKeys.publicKey),
+            configureServer: curveServer, configureClient: curveClient(serverKey: Array(strangerKeys.publicKey.utf8)),
             server: [.failed(.protocolError(.cryptographic))], client: hungUp,
             reported: .protocolError(.cryptographic)
         ),
@@ -90,7 +73,7 @@ struct HandshakeRow: Sendable, CustomTestStringConvertible {
         ),
         HandshakeRow(
             name: "CURVE client against a NULL server",
-            configureServer: { _ in }, configureClient: curveClient(serverKey: serverKeys.publicKey),
+            configureServer: { _ in }, configureClient: curveClient(serverKey: Array(serverKeys.publicKey.utf8)),
             server: hungUp.union([.failed(.protocolError(.mechanismMismatch))]),
             client: hungUp.union([.failed(.protocolError(.mechanismMismatch))]),
             reported: .protocolError(.mechanismMismatch)
@@ -164,7 +147,7 @@ struct HandshakeFailureTests {
             let serverMonitor = try await server.connectionMonitor()
             let endpoint = try await server.bind("tcp://127.0.0.1:*")
             let client = try DealerSocket(clientContext)
-            try await HandshakeRow.curveClient(serverKey: HandshakeRow.serverKeys.publicKey)(client)
+            try await HandshakeRow.curveClient(serverKey: Array(HandshakeRow.serverKeys.publicKey.utf8))(client)
             let clientMonitor = try await client.connectionMonitor()
             try await client.connect(endpoint)
             let serverHandshake = try await serverMonitor.firstHandshake()

@@ -6,23 +6,6 @@ import MetricsTestKit
 import Testing
 @testable import ZeroMQ
 
-/// A CURVE key pair in Z85, from libzmq (`zmq_curve_keypair`).
-struct TestCurveKeys: Sendable {
-    var publicKey: String
-    var secretKey: String
-
-    static func generate() -> TestCurveKeys {
-        var publicKey = [CChar](repeating: 0, count: 41)
-        var secretKey = [CChar](repeating: 0, count: 41)
-        let rc = zmq_curve_keypair(&publicKey, &secretKey)
-        precondition(rc == 0, "zmq_curve_keypair failed: this libzmq has no CURVE")
-        func text(_ buffer: [CChar]) -> String {
-            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return TestCurveKeys(publicKey: text(publicKey), secretKey: text(secretKey))
-    }
-}
-
 /// What a refused client is: the server's side of the failures.
 enum ClientSecurity: Sendable {
     case null
