@@ -13,8 +13,9 @@ struct CertificateFuzzCorpusTests {
     @Test("every committed input passes the target's checks")
     func replay() async throws {
         let files = try FileManager.default.contentsOfDirectory(at: Self.corpus, includingPropertiesForKeys: nil)
-        // The hand-made seeds alone are 31 (Tests/Fuzz/certificate_seeds.py).
-        #expect(files.count >= 31, "the corpus of \(CertificateFuzzTarget.name) is missing")
+        // 31 hand-made seeds (Tests/Fuzz/certificate_seeds.py) went in; a 60 s run minimised
+        // with -merge=1 left 224 inputs.
+        #expect(files.count >= 100, "the corpus of \(CertificateFuzzTarget.name) is missing")
         for file in files {
             do {
                 try CertificateFuzzTarget.check(try [UInt8](Data(contentsOf: file)))
