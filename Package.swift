@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Typed messaging on top of `ZeroMQ`: codecs, the request/reply client and service, typed
@@ -166,7 +167,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ZeroMQTests",
-            dependencies: ["ZeroMQ", "CZeroMQ", "ZeroMQTestSupport"]
+            dependencies: [
+                "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "ZeroMQServicesTests",

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,9 @@ final class ContextStorage: @unchecked Sendable {
     }
 
     private let state = Lock(State())
+
+    /// Whether a ZAP authenticator serves this context (see `Context+Authenticator.swift`).
+    let authenticatorInstalled = Atomic<Bool>(false)
 
     init(configuration: ContextConfiguration) throws(ZeroMQError) {
         guard let handle = zmq_ctx_new() else {
