@@ -29,13 +29,17 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     ///     Forwarder's frontend); at least one.
     ///   - encoder: how events become frames.
     ///   - topic: the topic of an event; a key path such as `\.zipcode` works.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, or when
-    ///   `endpoints` is empty.
+    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
+    ///     before binding: `.curveServer(keys:)` with a ``ZAPAuthenticator`` deciding which
+    ///     subscribers get in; a refused subscriber receives nothing.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         encoder: some MessageEncoder<Event>,
-        topic: @escaping @Sendable (Event) -> String
+        topic: @escaping @Sendable (Event) -> String,
+        security: SocketSecurity = .null
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -44,6 +48,7 @@ public final class EventPublisher<Event: Sendable>: Sendable {
         }
         let socket = try PubSocket(context)
         do {
+            if security != .null { try await socket.setSecurity(security) }
             self.boundEndpoints = try await socket.use(endpoints)
         } catch {
             await socket.close()
@@ -75,12 +80,13 @@ public final class EventPublisher<Event: Sendable>: Sendable {
 extension EventPublisher where Event: Encodable {
     /// Makes a publisher on `endpoints` that sends JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:encoder:topic:)``.
+    /// - Throws: as ``init(_:endpoints:encoder:topic:security:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
-        topic: @escaping @Sendable (Event) -> String
+        topic: @escaping @Sendable (Event) -> String,
+        security: SocketSecurity = .null
     ) async throws {
-        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic)
+        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic, security: security)
     }
 }

@@ -90,15 +90,22 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     ///   - decoder: how frames become events.
     ///   - onUndecodable: what to do with a message that does not decode (default: skip it).
     ///   - logger: where skipped messages are logged (default: the context's logger).
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, or when
-    ///   `endpoints` is empty.
+    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
+    ///     before connecting: `.curveClient(serverKey:clientKeys:)` for a CURVE publisher. ZAP
+    ///     authenticates the side that is the CURVE or PLAIN server (usually the publisher, which
+    ///     binds): it decides which subscribers get in. The subscriber learns nothing about the
+    ///     publisher from ZAP; with CURVE, the handshake proves that the publisher holds the
+    ///     secret key of `serverKey`, and that is all.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         topics: [String] = [""],
         decoder: some MessageDecoder<Event>,
         onUndecodable: UndecodableEventPolicy = .skip,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        security: SocketSecurity = .null
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -107,6 +114,7 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         }
         let socket = try SubSocket(context)
         do {
+            if security != .null { try await socket.setSecurity(security) }
             for topic in topics {
                 try await socket.subscribe(to: topic)
             }
@@ -217,17 +225,18 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
 extension EventSubscriber where Event: Decodable {
     /// Makes a subscriber that reads JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:)``.
+    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:security:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         topics: [String] = [""],
         onUndecodable: UndecodableEventPolicy = .skip,
-        logger: Logger? = nil
+        logger: Logger? = nil,
+        security: SocketSecurity = .null
     ) async throws {
         try await self.init(
             context, endpoints: endpoints, topics: topics, decoder: JSONCodec<Event>(), onUndecodable: onUndecodable,
-            logger: logger
+            logger: logger, security: security
         )
     }
 }
