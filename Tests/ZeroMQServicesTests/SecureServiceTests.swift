@@ -101,15 +101,14 @@ enum SecurityRow: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    /// What the client's monitor reports (the ``RequestError/underlying`` of its calls), when
-    /// it sees the failure at all: a client with a wrong server key only sees the service close
-    /// the connection.
+    /// What the client's monitor reports (the ``RequestError/underlying`` of its calls): a
+    /// client with a wrong server key only sees the service close the connection (`EPIPE` here).
     var clientFailure: SocketEvent.Kinds? {
         switch self {
         case .allowedCurveClient, .allowedPlainClient: nil
         case .clientKeyNotAllowed, .deniedAddress, .wrongPlainPassword: .handshakeFailedAuthentication
         case .nullClientAgainstCurve, .plainClientAgainstCurve: .handshakeFailedProtocol
-        case .wrongServerKey: nil
+        case .wrongServerKey: .handshakeFailedNoDetail
         }
     }
 }
@@ -374,6 +373,9 @@ struct SecureServiceTests {
             let events = monitored.withLock { $0 }
             if row.isAllowed {
                 #expect(handled.withLock(\.count) == 3)
+                // The User-Id belongs to the frontend's connection; the service behind the device,
+                // connected over NULL inproc, sees none.
+                #expect(handled.withLock { $0.allSatisfy { $0.userID == nil } }, "\(handled.withLock { $0.map(\.userID) })")
                 #expect(events.map(\.kind) == [.handshakeSucceeded], "\(events)")
             } else {
                 #expect(handled.withLock(\.count) == 0, "requests went through the device")
@@ -385,6 +387,22 @@ struct SecureServiceTests {
                 }
             }
         }
+    }
+
+    @Test("a failed handshake's description says why, in words")
+    func handshakeFailureDescriptions() {
+        let endpoint = "tcp://127.0.0.1:5555"
+        func text(_ kind: SocketEvent.Kinds, _ value: UInt32) -> String {
+            HandshakeFailedError(SocketEvent(kind: kind, value: value, endpoint: endpoint)).description
+        }
+        #expect(
+            text(.handshakeFailedAuthentication, 400)
+                == "the handshake with tcp://127.0.0.1:5555 failed: the service's authenticator refused this client (ZAP status 400)"
+        )
+        #expect(text(.handshakeFailedProtocol, 0x1100_0002).hasSuffix("failed: the two ends use different security mechanisms (ZMTP mechanism mismatch)"))
+        #expect(text(.handshakeFailedProtocol, 0x1100_0001).hasSuffix("failed: a handshake command did not decrypt (with CURVE: a wrong server key)"))
+        #expect(text(.handshakeFailedProtocol, 0x1000_0011).hasSuffix("failed: protocol error 0x10000011"))
+        #expect(text(.handshakeFailedNoDetail, 32).contains("(errno 32: Broken pipe)"))
     }
 
     @Test("a NULL service's handler gets a context too: no identity, the peer's address")

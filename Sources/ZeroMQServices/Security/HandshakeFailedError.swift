@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ZeroMQ
 
 /// Why a ``RequestClient`` could not reach a service: its last handshake with the endpoint
@@ -40,10 +43,21 @@ public struct HandshakeFailedError: Error, Sendable, Hashable, CustomStringConve
         case .handshakeFailedProtocol:
             reason = "protocol error 0x\(String(event.value, radix: 16))"
         default:
-            reason = "the connection ended during the handshake (errno \(event.value)); with CURVE, often a "
-                + "wrong server key, which the service answers by closing the connection"
+            reason = "the connection ended during the handshake (errno \(event.value): \(Self.message(ofErrno: event.value))); "
+                + "with CURVE, often a wrong server key, which the service answers by closing the connection"
         }
         return "the handshake with \(event.endpoint) failed: \(reason)"
+    }
+}
+
+extension HandshakeFailedError {
+    /// The C library's message for `errno` (`strerror`), such as `Broken pipe`.
+    static func message(ofErrno errno: UInt32) -> String {
+        #if canImport(Glibc)
+        return String(cString: strerror(Int32(bitPattern: errno)))
+        #else
+        return "errno \(errno)"
+        #endif
     }
 }
 
