@@ -169,6 +169,7 @@ let package = Package(
             name: "ZeroMQTests",
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -26,6 +26,14 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     fi
 fi
 
+# The certificate interop tests (Tests/InteropTests/Security) compile a small C program against
+# czmq (Tests/CPeers/zcert_tool.c): as root, install libczmq-dev when czmq.h is missing.
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && [ ! -e /usr/include/czmq.h ]; then
+    echo "Installing libczmq-dev with apt-get (czmq's certificates for the interop tests)…"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libczmq-dev >/dev/null; } ||
+        echo "warning: could not install libczmq-dev; the czmq certificate interop tests will fail." >&2
+fi
+
 if [ -x "$python" ] && "$python" -c 'import zmq' >/dev/null 2>&1; then
     echo "Python test peers: $("$python" -c 'import zmq; print("pyzmq", zmq.pyzmq_version(), "with libzmq", zmq.zmq_version())') in .venv, nothing to do."
     exit 0

@@ -21,6 +21,7 @@ let fuzzTargets = [
     ("routing", "FuzzRouting"),
     ("subscription", "FuzzSubscription"),
     ("monitor", "FuzzMonitor"),
+    ("certificates", "FuzzCertificates"),
 ]
 
 let package = Package(
