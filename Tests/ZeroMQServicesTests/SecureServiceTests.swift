@@ -311,7 +311,7 @@ struct SecureServiceTests {
                 try await publisher.publish(Echo(caller: 1, index: index))
                 try await Task.sleep(for: .milliseconds(10))
             }
-            #expect(index > 50)
+            #expect(index > 20)  // about 180 in 2 s here; fewer on a loaded machine
             #expect(count.withLock { $0 } == 0, "events reached the refused subscriber")
             await subscriber.close()
             _ = await receiving.result

@@ -7,7 +7,7 @@ import ZeroMQ
 /// let service = try await RequestService<Order, Receipt>(
 ///     context, endpoints: [.bind("tcp://*:5555")], configuration: secured
 /// ) { order, request in
-///     guard let customer = request.userID else { throw RemoteError(code: 403, message: "who are you?") }
+///     guard let customer = request.userID else { throw RemoteError(code: "forbidden", message: "who are you?") }
 ///     return try await book(order, for: customer)
 /// }
 /// ```
