@@ -32,6 +32,21 @@ import Synchronization
 ///
 /// While it runs, ``pause()``, ``resume()``, ``terminate()`` and ``statistics()`` steer it
 /// through an inproc control socket, from any task, even one being cancelled.
+///
+/// Security is per socket, so the frontend and the backend each have their own: secure each
+/// with ``Socket/setSecurity(_:)`` before binding. A Queue whose frontend faces the network
+/// with CURVE, guarded by a ``ZAPAuthenticator`` on the context, and whose backend stays NULL
+/// on inproc keeps strangers away from every server behind it:
+///
+/// ```swift
+/// try await frontend.setSecurity(.curveServer(keys: brokerKeys))
+/// try await frontend.bind("tcp://*:5555")
+/// try await backend.bind("inproc://workers")
+/// ```
+///
+/// A frontend connection's `User-Id` is for the frontend: do not count on the servers behind
+/// the device seeing it (a `RequestService` behind a Queue with an inproc backend sees none in
+/// its request context; the tests check that).
 public final class Proxy: Sendable {
     /// One socket the proxy takes over: its name and how to take it.
     struct Member: Sendable {

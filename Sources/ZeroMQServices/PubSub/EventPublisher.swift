@@ -31,14 +31,18 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     ///   - topic: the topic of an event; a key path such as `\.zipcode` works.
     ///   - hardening: heartbeats, handshake bound and message size limit of each connection
     ///     (default ``ConnectionHardening/standard``); `nil` keeps libzmq's defaults.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, or when
-    ///   `endpoints` is empty.
+    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
+    ///     before binding: `.curveServer(keys:)` with a ``ZAPAuthenticator`` deciding which
+    ///     subscribers get in; a refused subscriber receives nothing.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         encoder: some MessageEncoder<Event>,
         topic: @escaping @Sendable (Event) -> String,
-        hardening: ConnectionHardening? = .standard
+        hardening: ConnectionHardening? = .standard,
+        security: SocketSecurity = .null
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -47,6 +51,7 @@ public final class EventPublisher<Event: Sendable>: Sendable {
         }
         let socket = try PubSocket(context)
         do {
+            if security != .null { try await socket.setSecurity(security) }
             if let hardening { try await socket.apply(hardening) }
             self.boundEndpoints = try await socket.use(endpoints)
         } catch {
@@ -79,13 +84,17 @@ public final class EventPublisher<Event: Sendable>: Sendable {
 extension EventPublisher where Event: Encodable {
     /// Makes a publisher on `endpoints` that sends JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:encoder:topic:hardening:)``.
+    /// - Throws: as ``init(_:endpoints:encoder:topic:hardening:security:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         topic: @escaping @Sendable (Event) -> String,
-        hardening: ConnectionHardening? = .standard
+        hardening: ConnectionHardening? = .standard,
+        security: SocketSecurity = .null
     ) async throws {
-        try await self.init(context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic, hardening: hardening)
+        try await self.init(
+            context, endpoints: endpoints, encoder: JSONCodec<Event>(), topic: topic,
+            hardening: hardening, security: security
+        )
     }
 }

@@ -93,8 +93,14 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     ///   - hardening: heartbeats, handshake bound and message size limit of each connection
     ///     (default ``ConnectionHardening/standard``: a frozen publisher is noticed and
     ///     reconnected to); `nil` keeps libzmq's defaults.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, or when
-    ///   `endpoints` is empty.
+    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
+    ///     before connecting: `.curveClient(serverKey:clientKeys:)` for a CURVE publisher. ZAP
+    ///     authenticates the side that is the CURVE or PLAIN server (usually the publisher, which
+    ///     binds): it decides which subscribers get in. The subscriber learns nothing about the
+    ///     publisher from ZAP; with CURVE, the handshake proves that the publisher holds the
+    ///     secret key of `serverKey`, and that is all.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
@@ -102,7 +108,8 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         decoder: some MessageDecoder<Event>,
         onUndecodable: UndecodableEventPolicy = .skip,
         logger: Logger? = nil,
-        hardening: ConnectionHardening? = .standard
+        hardening: ConnectionHardening? = .standard,
+        security: SocketSecurity = .null
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -111,6 +118,7 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         }
         let socket = try SubSocket(context)
         do {
+            if security != .null { try await socket.setSecurity(security) }
             if let hardening { try await socket.apply(hardening) }
             for topic in topics {
                 try await socket.subscribe(to: topic)
@@ -222,18 +230,19 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
 extension EventSubscriber where Event: Decodable {
     /// Makes a subscriber that reads JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:hardening:)``.
+    /// - Throws: as ``init(_:endpoints:topics:decoder:onUndecodable:logger:hardening:security:)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         topics: [String] = [""],
         onUndecodable: UndecodableEventPolicy = .skip,
         logger: Logger? = nil,
-        hardening: ConnectionHardening? = .standard
+        hardening: ConnectionHardening? = .standard,
+        security: SocketSecurity = .null
     ) async throws {
         try await self.init(
             context, endpoints: endpoints, topics: topics, decoder: JSONCodec<Event>(), onUndecodable: onUndecodable,
-            logger: logger, hardening: hardening
+            logger: logger, hardening: hardening, security: security
         )
     }
 }

@@ -58,6 +58,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     var peersUp: [Set<String>]
     /// The beacon that finds the services of ``RequestClientConfiguration/discovery``.
     let discoveryBeacon: Beacon?
+    /// The last failed handshake of each endpoint since its last successful one (a refused
+    /// client key, a wrong server key, a mechanism mismatch): why its calls are unreachable.
+    private var handshakeFailures: [Int: SocketEvent] = [:]
     /// Attempts waiting for an endpoint to connect, by endpoint, then by request id.
     private var connectionWaiters: [[UInt64: ConnectionWaiter]]
     /// The endpoint new attempts go to.
@@ -160,6 +163,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             for endpoint in endpoints {
                 let socket = try DealerSocket(context, on: sockets.first?.loop)
                 sockets.append(socket)
+                if configuration.security != .null { try await socket.setSecurity(configuration.security) }
                 try await socket.setOption(.linger, to: .zero)
                 if let hardening = configuration.connectionHardening {
                     try await socket.apply(hardening)
@@ -167,7 +171,11 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 // Not `ZMQ_IMMEDIATE`: with it, libzmq drops replies that arrived but were not
                 // read yet when a connection breaks (a service that answers, then restarts).
                 // The monitor tells instead whether the connection is up.
-                monitors.append(try await socket.monitor([.handshakeSucceeded, .disconnected]))
+                monitors.append(
+                    try await socket.monitor(
+                        SocketEvent.Kinds([.handshakeSucceeded, .disconnected]).union(.failedHandshakes)
+                    )
+                )
                 if endpoint != discoveryLabel { try await socket.connect(endpoint) }
             }
             if let discovery = configuration.discovery {
@@ -381,7 +389,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             if Task.isCancelled { return .cancelled }
             guard up else {
                 if phase == .closed { return .closed(RequestError(code: .closed)) }
-                return .unreachable(nil)
+                return .unreachable(handshakeFailures[endpoint].map(HandshakeFailedError.init))
             }
         }
         pending[id] = PendingCall(state: .sending, endpoint: endpoint)
@@ -462,6 +470,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 switch event.kind {
                 case .handshakeSucceeded:
                     peersUp[endpoint].insert(event.endpoint)
+                    handshakeFailures[endpoint] = nil
                     connected[endpoint] = true
                     logger.debug("connected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
                     for id in Array(connectionWaiters[endpoint].keys) {
@@ -471,6 +480,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                     peersUp[endpoint].remove(event.endpoint)
                     connected[endpoint] = !peersUp[endpoint].isEmpty
                     logger.debug("disconnected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
+                case let kind where SocketEvent.Kinds.failedHandshakes.contains(kind):
+                    handshakeFailures[endpoint] = event
+                    logger.debug(
+                        "handshake failed",
+                        metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "reason": "\(HandshakeFailedError(event))"]
+                    )
                 default:
                     break
                 }

@@ -36,4 +36,13 @@ public struct RequestClientConfiguration: Sendable {
         self.timeout = timeout
         self.retryPolicy = retryPolicy
     }
+
+    /// How the client's connections are secured (default ``SocketSecurity/null``): set on every
+    /// socket before it connects, such as
+    /// `.curveClient(serverKey: serviceKey, clientKeys: myKeys)` or
+    /// `.plain(username: "alice", password: secret)`. A handshake the service refuses never
+    /// completes, so calls fail with ``RequestError/Code-swift.struct/unreachable`` after their
+    /// timeout, with the failed handshake as ``RequestError/underlying``. See
+    /// Docs/TypedMessaging.md, "Secure services".
+    public var security: SocketSecurity = .null
 }

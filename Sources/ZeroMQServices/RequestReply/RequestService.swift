@@ -41,7 +41,10 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private let socket: RouterSocket
     private let decoder: any MessageDecoder<Request>
     private let encoder: any MessageEncoder<Response>
-    private let handler: Handler
+    private let handler: ContextHandler
+    /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
+    /// metadata (``Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
+    private let readsContext: Bool
     private let logger: Logger
     private let metrics: ServiceMetrics
     /// The task reading requests while `run()` runs; cancelled to stop reading.
@@ -67,17 +70,21 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     ///   - responseEncoder: how responses become frames.
     ///   - configuration: concurrency, request size limit, metrics.
     ///   - logger: where decisions and failures are logged (default: the context's logger).
+    ///   - readsContext: whether `handler` reads its ``RequestContext`` (the public initialisers
+    ///     in RequestService+Context.swift decide by the handler's form).
     ///   - handler: the work, called once per request, concurrently.
     /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
-    ///   connected, or when `endpoints` is empty.
-    public init(
+    ///   connected, when `endpoints` is empty, or when the configuration's
+    ///   ``RequestServiceConfiguration/security`` is refused (see ``Socket/setSecurity(_:)``).
+    init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
         requestDecoder: some MessageDecoder<Request>,
         responseEncoder: some MessageEncoder<Response>,
-        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
-        logger: Logger? = nil,
-        handler: @escaping Handler
+        configuration: RequestServiceConfiguration,
+        logger: Logger?,
+        readsContext: Bool,
+        handler: @escaping ContextHandler
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(
@@ -94,6 +101,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             if let limit = configuration.maximumRequestSize {
                 try await socket.setOption(.maximumMessageSize, to: Int64(limit))
             }
+            if configuration.security != .null { try await socket.setSecurity(configuration.security) }
+            if readsContext { await socket.setKeepsMessageMetadata(true) }
             resolved = try await socket.use(endpoints)
         } catch {
             await socket.close()
@@ -105,6 +114,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         self.encoder = responseEncoder
         self.configuration = configuration
         self.handler = handler
+        self.readsContext = readsContext
         self.logger = logger ?? context.logger
         self.metrics = ServiceMetrics(
             factory: configuration.metricsFactory ?? MetricsSystem.factory,
@@ -217,14 +227,15 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             )
             return
         }
+        let requestContext = readsContext ? RequestContext(message) : RequestContext()
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         let reply: Message
         if configuration.runsHandlersOnLoop {
-            reply = await answer(request)
+            reply = await answer(request, requestContext)
         } else {
-            reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request) }
+            reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request, requestContext) }
         }
         metrics.duration.recordInterval(since: started)
         do {
@@ -238,7 +249,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     }
 
     /// The reply to `request`: the handler's response, or the error to send back.
-    private func answer(_ request: WireFormat.Request) async -> Message {
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext) async -> Message {
         let value: Request
         do {
             value = try decoder.decode(request.body)
@@ -250,7 +261,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         }
         let response: Response
         do {
-            response = try await handler(value)
+            response = try await handler(value, context)
         } catch let error as RemoteError {
             metrics.remote.increment()
             return WireFormat.failure(to: request, error: error)

@@ -41,4 +41,11 @@ public struct RequestServiceConfiguration: Sendable {
     public init(maximumConcurrentRequests: Int) {
         self.maximumConcurrentRequests = maximumConcurrentRequests
     }
+
+    /// How the service's connections are secured (default ``SocketSecurity/null``): set on the
+    /// socket before it binds or connects, such as `.curveServer(keys: serviceKeys)` with a
+    /// ``ZAPAuthenticator`` on the context deciding which clients get in. Requests of refused
+    /// clients never reach the handler; a handler that takes a ``RequestContext`` reads who an
+    /// allowed client is (``RequestContext/userID``). See Docs/TypedMessaging.md, "Secure services".
+    public var security: SocketSecurity = .null
 }

@@ -1,0 +1,60 @@
+import ZeroMQ
+
+/// Who sent a request, as far as the connection tells: what a ``RequestService`` handler of
+/// the form `(Request, RequestContext)` receives besides the request.
+///
+/// ```swift
+/// let service = try await RequestService<Order, Receipt>(
+///     context, endpoints: [.bind("tcp://*:5555")], configuration: secured
+/// ) { order, request in
+///     guard let customer = request.userID else { throw RemoteError(code: "forbidden", message: "who are you?") }
+///     return try await book(order, for: customer)
+/// }
+/// ```
+///
+/// The values come from the libzmq metadata of the request's frames: ``userID`` is the
+/// `User-Id` the ZAP handler gave the connection (see ``ZAPAuthenticator``): the PLAIN user
+/// name, the CURVE client key in Z85, or what a policy chose; `nil` when no ZAP handler was
+/// consulted (a NULL service without a ZAP domain, or a CURVE service with
+/// ``CurveClientPolicy/anyClient`` and no authenticator).
+public struct RequestContext: Sendable {
+    /// The authenticated identity of the client's connection (`User-Id`), or `nil` when the
+    /// connection was not authenticated.
+    public let userID: String?
+
+    /// The client's address without the port, such as `127.0.0.1` (libzmq's `Peer-Address`);
+    /// `nil` when the transport has none (inproc).
+    public let peerAddress: String?
+
+    /// A frame of the request that kept its libzmq metadata.
+    private let frame: Frame?
+    /// Properties given by ``init(userID:peerAddress:metadata:)``.
+    private let given: [String: String]
+
+    /// A context for calling a handler yourself, in tests: `metadata` answers
+    /// ``metadata(_:)``.
+    public init(userID: String? = nil, peerAddress: String? = nil, metadata: [String: String] = [:]) {
+        self.userID = userID
+        self.peerAddress = peerAddress
+        self.frame = nil
+        self.given = metadata
+    }
+
+    /// The context of a request as the service's ROUTER received it: the frame after the
+    /// routing id is the client's own (a request id or the delimiter), with the connection's
+    /// metadata. A message of one frame (never a request) has no context.
+    init(_ message: Message) {
+        let frame = message.frameCount > 1 ? message[1] : nil
+        self.frame = frame
+        self.userID = frame?.userID.flatMap { $0.isEmpty ? nil : $0 }
+        self.peerAddress = frame?.metadata("Peer-Address").flatMap { $0.isEmpty ? nil : $0 }
+        self.given = [:]
+    }
+
+    /// A metadata property of the client's connection: `User-Id`, `Peer-Address`,
+    /// `Socket-Type`, or one a ZAP policy attached (``AuthenticationDecision/allow(userID:metadata:)``);
+    /// `nil` when it is not set.
+    public func metadata(_ property: String) -> String? {
+        frame?.metadata(property) ?? given[property]
+    }
+}

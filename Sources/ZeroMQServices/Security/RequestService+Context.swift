@@ -1,0 +1,95 @@
+import Logging
+import ZeroMQ
+
+extension RequestService {
+    /// The handler's type when it needs to know who asked: one request and its
+    /// ``RequestContext`` in, one response out, or an error.
+    public typealias ContextHandler = @Sendable (Request, RequestContext) async throws -> Response
+
+    /// Makes a service on `endpoints` that decodes requests and encodes responses with the
+    /// given codecs.
+    ///
+    /// - Parameters:
+    ///   - context: the context whose loop runs the service's socket.
+    ///   - endpoints: where to listen (``ServiceEndpoint/bind(_:)``) or whom to connect to
+    ///     (``ServiceEndpoint/connect(_:)``); at least one.
+    ///   - requestDecoder: how request frames become requests.
+    ///   - responseEncoder: how responses become frames.
+    ///   - configuration: concurrency, request size limit, security, metrics.
+    ///   - logger: where decisions and failures are logged (default: the context's logger).
+    ///   - handler: the work, called once per request, concurrently.
+    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
+    ///   connected, when `endpoints` is empty, or when the configuration's
+    ///   ``RequestServiceConfiguration/security`` is refused (see ``Socket/setSecurity(_:)``).
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        requestDecoder: some MessageDecoder<Request>,
+        responseEncoder: some MessageEncoder<Response>,
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping Handler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
+            configuration: configuration, logger: logger, readsContext: false
+        ) { request, _ in
+            try await handler(request)
+        }
+    }
+
+    /// Makes a service whose handler also gets each request's ``RequestContext``: who the
+    /// client is (``RequestContext/userID``, set by the ZAP authenticator when the
+    /// configuration's ``RequestServiceConfiguration/security`` authenticates clients) and
+    /// where it connects from.
+    ///
+    /// ```swift
+    /// var configuration = RequestServiceConfiguration()
+    /// configuration.security = .curveServer(keys: serviceKeys)
+    /// let service = try await RequestService<Sum, Int>(
+    ///     context, endpoints: [.bind("tcp://*:5555")], requestDecoder: JSONCodec(),
+    ///     responseEncoder: JSONCodec(), configuration: configuration
+    /// ) { sum, request in
+    ///     logger.info("sum for \(request.userID ?? "nobody")")
+    ///     return sum.a + sum.b
+    /// }
+    /// ```
+    ///
+    /// The socket keeps every request frame's libzmq metadata for this
+    /// (``Socket/keepsMessageMetadata``); the `(Request)` form does not pay for it.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        requestDecoder: some MessageDecoder<Request>,
+        responseEncoder: some MessageEncoder<Response>,
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping ContextHandler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
+            configuration: configuration, logger: logger, readsContext: true, handler: handler
+        )
+    }
+}
+
+extension RequestService where Request: Decodable, Response: Encodable {
+    /// Makes a service on `endpoints` that speaks JSON (``JSONCodec``) and hands each request's
+    /// ``RequestContext`` to `handler` with the request.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping ContextHandler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: JSONCodec<Request>(), responseEncoder: JSONCodec<Response>(),
+            configuration: configuration, logger: logger, readsContext: true, handler: handler
+        )
+    }
+}
