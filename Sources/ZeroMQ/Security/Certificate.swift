@@ -374,3 +374,31 @@ enum CertificateFile {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
+
+extension CurveKeyPair {
+    /// Reads both keys from a secret certificate file (`NAME.key_secret`, as written by
+    /// ``Certificate/write(to:)``, `zmq keygen --out NAME`, czmq or pyzmq).
+    ///
+    /// ```swift
+    /// let keys = try CurveKeyPair(contentsOfFile: "server.key_secret")
+    /// try await server.setSecurity(.curveServer(keys: keys))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: the secret certificate's path.
+    ///   - logger: where a warning goes when others may read the file (see
+    ///     ``Certificate/init(contentsOfFile:logger:)``).
+    /// - Throws: ``SecurityError`` as ``Certificate/init(contentsOfFile:logger:)`` does, and
+    ///   ``SecurityError/Code-swift.struct/invalidCertificate`` when the file holds no secret key
+    ///   (a public `NAME.key` was given).
+    public init(contentsOfFile path: String, logger: Logger = Logger(label: "zeromq.security")) throws(SecurityError) {
+        guard let keys = try Certificate(contentsOfFile: path, logger: logger).keys else {
+            throw SecurityError(
+                code: .invalidCertificate,
+                reason: "holds no secret key: give the NAME.key_secret file, not the public NAME.key",
+                file: path
+            )
+        }
+        self = keys
+    }
+}

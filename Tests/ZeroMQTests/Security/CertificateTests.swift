@@ -46,6 +46,21 @@ struct CertificateTests {
         #expect(!publicText.contains("secret-key"))
     }
 
+    @Test("a key pair loads from a secret certificate; a public one is refused, naming the file")
+    func keyPairFromFile() throws {
+        let directory = try makeCertificateDirectory()
+        let keys = try CurveKeyPair.generate()
+        try Certificate(keys: keys).write(to: "\(directory)/server")
+        #expect(try CurveKeyPair(contentsOfFile: "\(directory)/server.key_secret") == keys)
+
+        let error = #expect(throws: SecurityError.self) {
+            try CurveKeyPair(contentsOfFile: "\(directory)/server.key")
+        }
+        #expect(error?.code == .invalidCertificate)
+        #expect(error?.file == "\(directory)/server.key")
+        #expect(error?.description.contains("holds no secret key") == true)
+    }
+
     @Test("the files' layout: 4-space indents, every value quoted, metadata before curve")
     func layout() throws {
         let keys = try CurveKeyPair(secretKey: CurveSecretKey(z85: Self.rfcSecret))
