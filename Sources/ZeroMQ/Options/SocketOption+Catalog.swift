@@ -688,13 +688,13 @@ extension SocketOption where Value == [UInt8] {
     /// text and NUL). Reading asks for text (40 characters plus NUL) and decodes it here.
     fileprivate static func curveKey(_ name: String, _ code: Int32) -> Self {
         SocketOption(
-            name: name, code: code, access: .readWrite, kind: .string(maximumLength: Z85.keyLength),
+            name: name, code: code, access: .readWrite, kind: .string(maximumLength: CurvePublicKey.z85Length),
             encode: { key throws(OptionValueError) in
                 switch key.count {
                 case 32:
                     return .bytes(key)
-                case Z85.keyLength:
-                    guard Z85.decode(key) != nil else {
+                case CurvePublicKey.z85Length:
+                    guard case .success = Z85Codec.decode(String(decoding: key, as: UTF8.self)) else {
                         throw OptionValueError(reason: "the 40-character key is not valid Z85 text")
                     }
                     return .bytes(key + [0])
@@ -707,7 +707,7 @@ extension SocketOption where Value == [UInt8] {
             decode: { raw in
                 guard case .bytes(var text) = raw else { return [] }
                 if text.last == 0 { text.removeLast() }
-                return Z85.decode(text) ?? []
+                return (try? Z85Codec.decode(String(decoding: text, as: UTF8.self)).get()) ?? []
             }
         )
     }
@@ -747,45 +747,5 @@ extension SocketOption where Value == UInt32 {
                 return 0
             }
         )
-    }
-}
-
-/// Z85 (ZeroMQ RFC 32), just enough to validate and decode CURVE keys.
-private enum Z85 {
-    /// A CURVE key's length as Z85 text.
-    static let keyLength = 40
-
-    static let alphabet: [UInt8] = Array(
-        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8
-    )
-
-    /// Each byte's digit value, or -1 for bytes outside the alphabet.
-    static let digits: [Int8] = {
-        var table = [Int8](repeating: -1, count: 256)
-        for (index, character) in alphabet.enumerated() { table[Int(character)] = Int8(index) }
-        return table
-    }()
-
-    /// Decodes Z85 text (a multiple of 5 characters) into binary, or `nil` if it is not Z85.
-    static func decode(_ text: [UInt8]) -> [UInt8]? {
-        guard text.count % 5 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count / 5 * 4)
-        var start = 0
-        while start < text.count {
-            var value: UInt64 = 0
-            for character in text[start..<start + 5] {
-                let digit = digits[Int(character)]
-                guard digit >= 0 else { return nil }
-                value = value * 85 + UInt64(digit)
-            }
-            guard value <= UInt64(UInt32.max) else { return nil }
-            bytes.append(UInt8(truncatingIfNeeded: value >> 24))
-            bytes.append(UInt8(truncatingIfNeeded: value >> 16))
-            bytes.append(UInt8(truncatingIfNeeded: value >> 8))
-            bytes.append(UInt8(truncatingIfNeeded: value))
-            start += 5
-        }
-        return bytes
     }
 }
