@@ -46,6 +46,21 @@ public struct SocketEvent: Sendable, Hashable, CustomStringConvertible {
 
         /// Every event.
         public static let all = Kinds(rawValue: UInt16(truncatingIfNeeded: ZMQ_EVENT_ALL))
+
+        /// The kind's name in words, such as `handshake failed (authentication)`, for one kind;
+        /// `event N` for a set of several kinds or an unknown one.
+        public var name: String {
+            let names: [(Kinds, String)] = [
+                (.connected, "connected"), (.connectDelayed, "connect delayed"), (.connectRetried, "connect retried"),
+                (.listening, "listening"), (.bindFailed, "bind failed"), (.accepted, "accepted"),
+                (.acceptFailed, "accept failed"), (.closed, "closed"), (.closeFailed, "close failed"),
+                (.disconnected, "disconnected"), (.monitorStopped, "monitor stopped"),
+                (.handshakeFailedNoDetail, "handshake failed"), (.handshakeSucceeded, "handshake succeeded"),
+                (.handshakeFailedProtocol, "handshake failed (protocol)"),
+                (.handshakeFailedAuthentication, "handshake failed (authentication)"),
+            ]
+            return names.first { self == $0.0 }?.1 ?? "event \(rawValue)"
+        }
     }
 
     /// What happened: exactly one of ``Kinds``.
@@ -74,16 +89,6 @@ public struct SocketEvent: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let names: [(Kinds, String)] = [
-            (.connected, "connected"), (.connectDelayed, "connect delayed"), (.connectRetried, "connect retried"),
-            (.listening, "listening"), (.bindFailed, "bind failed"), (.accepted, "accepted"),
-            (.acceptFailed, "accept failed"), (.closed, "closed"), (.closeFailed, "close failed"),
-            (.disconnected, "disconnected"), (.monitorStopped, "monitor stopped"),
-            (.handshakeFailedNoDetail, "handshake failed"), (.handshakeSucceeded, "handshake succeeded"),
-            (.handshakeFailedProtocol, "handshake failed (protocol)"),
-            (.handshakeFailedAuthentication, "handshake failed (authentication)"),
-        ]
-        let name = names.first { kind == $0.0 }?.1 ?? "event \(kind.rawValue)"
-        return "\(name) \(endpoint) (\(value))"
+        "\(kind.name) \(endpoint) (\(value))"
     }
 }

@@ -109,21 +109,8 @@ struct Monitor: AsyncParsableCommand {
 /// the events whose value says something (an errno, an interval, a protocol error, a status).
 enum EventLine {
     static func line(for event: SocketEvent) -> String {
-        let head = "\(name(event.kind)) \(event.endpoint)"
+        let head = "\(event.kind.name) \(event.endpoint)"
         return detail(event).map { "\(head): \($0)" } ?? head
-    }
-
-    static func name(_ kind: SocketEvent.Kinds) -> String {
-        let names: [(SocketEvent.Kinds, String)] = [
-            (.connected, "connected"), (.connectDelayed, "connect delayed"), (.connectRetried, "connect retried"),
-            (.listening, "listening"), (.bindFailed, "bind failed"), (.accepted, "accepted"),
-            (.acceptFailed, "accept failed"), (.closed, "closed"), (.closeFailed, "close failed"),
-            (.disconnected, "disconnected"), (.monitorStopped, "monitor stopped"),
-            (.handshakeFailedNoDetail, "handshake failed"), (.handshakeSucceeded, "handshake succeeded"),
-            (.handshakeFailedProtocol, "handshake failed (protocol)"),
-            (.handshakeFailedAuthentication, "handshake failed (authentication)"),
-        ]
-        return names.first { kind == $0.0 }?.1 ?? "event \(kind.rawValue)"
     }
 
     static func detail(_ event: SocketEvent) -> String? {
