@@ -24,25 +24,24 @@ public struct HandshakeFailedError: Error, Sendable, Hashable, CustomStringConve
         self.event = event
     }
 
-    /// libzmq's `ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC`: a command did not decrypt.
-    static let cryptographic: UInt32 = 0x1100_0001
-    /// libzmq's `ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH`.
-    static let mechanismMismatch: UInt32 = 0x1100_0002
+    /// The failure, decoded (``HandshakeFailure``), or `nil` for an event that is not a failed
+    /// handshake.
+    public var failure: HandshakeFailure? { HandshakeFailure(event) }
 
     /// Such as `the handshake with tcp://127.0.0.1:5555 failed: the service's authenticator
     /// refused this client (ZAP status 400)`.
     public var description: String {
         let reason: String
-        switch event.kind {
-        case .handshakeFailedAuthentication:
-            reason = "the service's authenticator refused this client (ZAP status \(event.value))"
-        case .handshakeFailedProtocol where event.value == Self.mechanismMismatch:
+        switch failure {
+        case .authentication(let status):
+            reason = "the service's authenticator refused this client (ZAP status \(status))"
+        case .protocolError(.mechanismMismatch):
             reason = "the two ends use different security mechanisms (ZMTP mechanism mismatch)"
-        case .handshakeFailedProtocol where event.value == Self.cryptographic:
+        case .protocolError(.cryptographic):
             reason = "a handshake command did not decrypt (with CURVE: a wrong server key)"
-        case .handshakeFailedProtocol:
-            reason = "protocol error 0x\(String(event.value, radix: 16))"
-        default:
+        case .protocolError(let error):
+            reason = "protocol error \(error)"
+        case .noDetail, nil:
             reason = "the connection ended during the handshake (errno \(event.value): \(Self.message(ofErrno: event.value))); "
                 + "with CURVE, often a wrong server key, which the service answers by closing the connection"
         }
