@@ -49,7 +49,7 @@ struct DrainTests {
             try await withContext { context in
                 let endpoint = try await unusedTCPEndpoint(context)
                 let client = try await RequestClient<Echo, Echo>(
-                    context, connectingTo: [endpoint], configuration: RequestClientConfiguration(timeout: .seconds(3))
+                    context, connectingTo: [endpoint], configuration: RequestClientConfiguration(timeout: .seconds(10))
                 )
                 try await withServices([client]) {
                     for round in 0..<3 {
