@@ -59,12 +59,32 @@ func requestError(
     }
 }
 
-/// A free TCP endpoint on loopback: bound by a socket that is closed again.
+/// A free TCP endpoint on loopback for a service that a test stops and binds again: bound by a
+/// socket that is closed again.
+///
+/// The port is below the kernel's ephemeral range (`ip_local_port_range`), not from `*`: a client
+/// that keeps reconnecting to a port of that range while nothing listens there can be given that
+/// very port as its own and connect to itself (TCP simultaneous open), and the service's next
+/// bind then fails with `EADDRINUSE`. It happened under ThreadSanitizer, with the security
+/// suites' reconnecting clients churning through ephemeral ports.
 func unusedTCPEndpoint(_ context: Context) async throws -> String {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        .map { $0.split(whereSeparator: \.isWhitespace).compactMap { Int($0) } } ?? []
+    let ephemeralStart = range.first ?? 32768
+    let candidates = 10_000..<max(ephemeralStart, 10_001)
     let socket = try RouterSocket(context)
-    let endpoint = try await socket.bind("tcp://127.0.0.1:*")
+    var lastError: (any Error)?
+    for _ in 0..<200 {
+        do {
+            let endpoint = try await socket.bind("tcp://127.0.0.1:\(Int.random(in: candidates))")
+            await socket.close()
+            return endpoint
+        } catch {
+            lastError = error  // taken: try another
+        }
+    }
     await socket.close()
-    return endpoint
+    throw lastError ?? ZeroMQError(code: .invalidArgument, operation: "unusedTCPEndpoint", reason: "no free port")
 }
 
 /// An endpoint where nothing listens: an ipc path in a fresh temporary directory.
