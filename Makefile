@@ -30,10 +30,11 @@ test: test-debug test-tsan
 
 # `make test` runs in three phases: the library's tests, then the suites that load the whole
 # machine (floods, storms, shutdown under load, the soak, 100 MiB messages, the fuzz corpus's
-# 1 MiB frames), then the whole
+# 1 MiB frames, the connection monitor's storms in child processes, 200 000 random beacons:
+# seconds of CPU each under ThreadSanitizer), then the whole
 # programs of the interoperability suite. Run all at once on two cores, the load of the ones
 # decided the timeouts of the others.
-STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndManyTests|SoakTests)|ZeroMQServicesTests\.(ShutdownUnderLoadTests|FuzzCorpusTests)
+STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndManyTests|SoakTests|ConnectionMonitorTests|BeaconFrameTests)|ZeroMQServicesTests\.(ShutdownUnderLoadTests|FuzzCorpusTests)
 # phases SWIFT-TEST-COMMAND: the three phases with that command (its build made by the first).
 define phases
 	$(1) --skip 'InteropTests|$(STRESS_TESTS)'

@@ -164,11 +164,16 @@ private func descriptorTargets() -> [String] {
 
 /// Waits until the process holds no more threads or descriptors than `before` and no context
 /// thread; returns whether it did within 10 s.
+///
+/// Under ThreadSanitizer two more descriptors are allowed: the pipe pair to the `llvm-symbolizer`
+/// process that TSan starts, and keeps, the first time it symbolizes a report (a suppressed one
+/// too: Scripts/tsan-suppressions.txt), which can happen during the measured round.
 private func settled(since before: ProcessFigures) async -> Bool {
+    let symbolizerPipes = ProcessFigures.isUnderThreadSanitizer ? 2 : 0
     do {
         try await waitUntil("threads and descriptors are back", timeout: .seconds(10)) {
             let now = ProcessFigures.current()
-            return now.threads <= before.threads && now.fileDescriptors <= before.fileDescriptors
+            return now.threads <= before.threads && now.fileDescriptors <= before.fileDescriptors + symbolizerPipes
                 && ProcessFigures.contextThreads().isEmpty
         }
         return true
