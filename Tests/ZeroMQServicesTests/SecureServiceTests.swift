@@ -97,9 +97,10 @@ enum SecurityRow: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .clientKeyNotAllowed, .deniedAddress, .wrongPlainPassword: [(.handshakeFailedAuthentication, 400)]
         case .nullClientAgainstCurve, .plainClientAgainstCurve:
             [(.handshakeFailedProtocol, ProtocolError.mechanismMismatch.rawValue), (.handshakeFailedNoDetail, 32 /* EPIPE */)]
-        // The server fails to decrypt the client's HELLO, or finds the client gone (EPIPE)
-        // when the client's call timed out and it hung up first.
-        case .wrongServerKey: [(.handshakeFailedProtocol, ProtocolError.cryptographic.rawValue), (.handshakeFailedNoDetail, 32)]
+        // The server fails to decrypt the client's HELLO, or finds the client gone (EPIPE or
+        // ECONNRESET) when the client's call timed out and it hung up first.
+        case .wrongServerKey:
+            [(.handshakeFailedProtocol, ProtocolError.cryptographic.rawValue), (.handshakeFailedNoDetail, 32), (.handshakeFailedNoDetail, 104)]
         }
     }
 
