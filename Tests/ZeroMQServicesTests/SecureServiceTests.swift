@@ -96,7 +96,10 @@ enum SecurityRow: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .allowedCurveClient, .allowedPlainClient: []
         case .clientKeyNotAllowed, .deniedAddress, .wrongPlainPassword: [(.handshakeFailedAuthentication, 400)]
         case .nullClientAgainstCurve, .plainClientAgainstCurve:
-            [(.handshakeFailedProtocol, ProtocolError.mechanismMismatch.rawValue), (.handshakeFailedNoDetail, 32 /* EPIPE */)]
+            [
+                (.handshakeFailedProtocol, ProtocolError.mechanismMismatch.rawValue),
+                (.handshakeFailedNoDetail, 32 /* EPIPE */), (.handshakeFailedNoDetail, 104 /* ECONNRESET */),
+            ]
         // The server fails to decrypt the client's HELLO, or finds the client gone (EPIPE or
         // ECONNRESET) when the client's call timed out and it hung up first.
         case .wrongServerKey:
