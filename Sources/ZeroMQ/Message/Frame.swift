@@ -145,8 +145,11 @@ extension Frame: ExpressibleByStringLiteral {
 
 extension Frame: CustomStringConvertible {
     /// The text when the frame is short printable UTF-8, otherwise its size and leading bytes in hex.
+    ///
+    /// Safe in a log line whatever a peer sends: text with a control character (C0, DEL, C1) or a
+    /// line or paragraph separator is shown in hex, so it can never start a line of its own.
     public var description: String {
-        if count <= 64, let text = string, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0 != "\u{7F}" }) {
+        if count <= 64, let text = string, text.unicodeScalars.allSatisfy(Self.isShownAsText) {
             return "\"\(text)\""
         }
         let head = withUnsafeBytes { buffer in
@@ -156,6 +159,12 @@ extension Frame: CustomStringConvertible {
             }.joined()
         }
         return "<\(count) bytes: \(head)\(count > 16 ? "…" : "")>"
+    }
+
+    /// Whether `scalar` may appear as itself in ``description``.
+    static func isShownAsText(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value >= 0x20 && !(0x7F..<0xA0).contains(value) && value != 0x2028 && value != 0x2029
     }
 }
 

@@ -74,6 +74,27 @@ struct ZAPDecisionCoreTests {
         #expect(emptyEvent.status == .authenticationFailure)
     }
 
+    @Test("a PLAIN user name with a line break or control character cannot forge a log line", arguments: [
+        "mallory\nINFO ZAP handshake allowed", "eve\r\u{1B}[2K", "nel\u{85}", "sep\u{2028}x", "tab\there",
+    ])
+    func userNameInLogs(name: String) throws {
+        let policy = ZAPPolicy(plain: PlainPasswords(["alice": "secret", name: "other"]))
+        let core = ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(policy: policy))
+        func isOneLine(_ text: String) -> Bool {
+            text.unicodeScalars.allSatisfy(Frame.isShownAsText)
+        }
+        // Unknown user: the name comes straight from the network.
+        let (_, unknown) = try reply(core.handle(Self.plain(name + "!", "x")))
+        #expect(unknown.identity == name + "!")  // the value itself is kept for the application
+        #expect(isOneLine(unknown.reason), "\(unknown.reason.debugDescription)")
+        #expect(isOneLine(unknown.description), "\(unknown.description.debugDescription)")
+        #expect(unknown.reason.hasPrefix("unknown user <"))
+        // A known user (names in a password file may hold anything) with a wrong password.
+        let (_, wrong) = try reply(core.handle(Self.plain(name, "x")))
+        #expect(isOneLine(wrong.reason) && isOneLine(wrong.description), "\(wrong.description.debugDescription)")
+        #expect(wrong.reason.hasPrefix("wrong password for user <"))
+    }
+
     @Test("PLAIN is denied where the policy has no passwords; with wrong credential frames too")
     func plainNotAccepted() throws {
         let core = ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(policy: ZAPPolicy()))

@@ -39,11 +39,19 @@ public struct AuthenticationEvent: Sendable, Hashable, CustomStringConvertible {
     public var isAllowed: Bool { status.isSuccess }
 
     /// `400 CURVE 127.0.0.1 domain "x" identity "…": reason`.
+    ///
+    /// One line whatever the peer sent: a PLAIN user name with a control character or a line
+    /// break is shown in hex, as ``Frame`` shows such text.
     public var description: String {
         var text = "\(status) \(mechanism) \(peerAddress) domain \"\(domain)\""
-        if let identity { text += " identity \"\(identity)\"" }
-        if let userID { text += " user \"\(userID)\"" }
+        if let identity { text += " identity \(Self.shown(identity))" }
+        if let userID { text += " user \(Self.shown(userID))" }
         return text + ": \(reason)"
+    }
+
+    /// Text from the network as a log line may show it: quoted when printable, else in hex.
+    static func shown(_ text: String) -> String {
+        Frame(text).description
     }
 }
 

@@ -228,8 +228,8 @@ public actor ZAPAuthenticator {
             "zmq.zap.address": "\(event.peerAddress)", "zmq.zap.domain": "\(event.domain)",
             "zmq.zap.reason": "\(event.reason)",
         ]
-        if let identity = event.identity { metadata["zmq.zap.identity"] = "\(identity)" }
-        if let userID = event.userID { metadata["zmq.zap.user_id"] = "\(userID)" }
+        if let identity = event.identity { metadata["zmq.zap.identity"] = "\(AuthenticationEvent.shown(identity))" }
+        if let userID = event.userID { metadata["zmq.zap.user_id"] = "\(AuthenticationEvent.shown(userID))" }
         if event.isAllowed {
             logger.debug("ZAP handshake allowed", metadata: metadata)
         } else {

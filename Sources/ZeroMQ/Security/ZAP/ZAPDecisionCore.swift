@@ -81,8 +81,11 @@ struct ZAPDecisionCore: Sendable {
                 return deny("PLAIN is not accepted in domain \"\(request.domain)\"", identity: user)
             }
             guard passwords.check(user: user, passwordBytes: request.credentials[1]) else {
+                // The name comes from the network: shown as `Frame` shows it, so a name with a
+                // line break cannot forge a line of the log the reason goes to.
+                let shown = Frame(request.credentials[0]).description
                 return deny(
-                    passwords.users.contains(user) ? "wrong password for user \"\(user)\"" : "unknown user \"\(user)\"",
+                    passwords.users.contains(user) ? "wrong password for user \(shown)" : "unknown user \(shown)",
                     identity: user
                 )
             }
