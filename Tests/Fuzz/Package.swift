@@ -23,6 +23,7 @@ let fuzzTargets = [
     ("monitor", "FuzzMonitor"),
     ("certificates", "FuzzCertificates"),
     ("beacon", "FuzzBeacon"),
+    ("zap", "FuzzZAP"),
 ]
 
 let package = Package(

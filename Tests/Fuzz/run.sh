@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 SWIFT=${SWIFT:-swift}
 SCRATCH=${FUZZ_BUILD:-.build-fuzz}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-request-reply pub-sub routing subscription monitor certificates beacon}
+TARGETS=${FUZZ_TARGETS:-request-reply pub-sub routing subscription monitor certificates beacon zap}
 CORPUS=Tests/Fuzz/Corpus
 
 # Release with testing enabled: the harness uses `@testable import`, and a debug build runs

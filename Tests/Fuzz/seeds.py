@@ -53,6 +53,14 @@ def beacon(name, port, key=None, goodbye=False):
             + bytes([len(name)]) + name + (key or b""))
 
 
+ZAP_KEY = bytes((i * 37 + 11) & 0xFF for i in range(32))  # FuzzTarget.zapClientKey
+
+
+def zap(domain, address, mechanism, *credentials, version=b"1.0"):
+    """A ZAP request's frames after the envelope (ZAPRequest)."""
+    return m(version, b"1", domain, address, b"", mechanism, *credentials)
+
+
 SEEDS = {
     "request-reply": [
         m(REQUEST_ID, b"", PROBE),                                  # success / DEALER request
@@ -138,6 +146,27 @@ SEEDS = {
         m(beacon(b"a\nb", 80)),                                     # control character
         m(b"ZBCN\x02" + beacon(b"calc", 1)[5:]),                    # version 2
         m(count=0),
+    ],
+    # ZAP requests as libzmq 4.3.4 sends them (request id "1", no port); the policy is
+    # FuzzTarget.zapCore's: domain "guarded" allows 127.0.0.1, 10.0.0.0/8, ::1 with PLAIN
+    # admin / s3cret-pw! or CURVE key ZAP_KEY; other domains NULL only, not from 192.168/16.
+    "zap": [
+        zap(b"", b"127.0.0.1", b"NULL"),                                 # allowed, anonymous
+        zap(b"", b"192.168.4.2", b"NULL"),                               # denied address
+        zap(b"", b"::ffff:192.168.4.2", b"NULL"),                        # the same, IPv4-mapped
+        zap(b"", b"localhost:0:0:4242", b"NULL"),                        # ipc peer
+        zap(b"guarded", b"10.1.2.3", b"PLAIN", b"admin", b"s3cret-pw!"),  # allowed
+        zap(b"guarded", b"10.1.2.3", b"PLAIN", b"admin", b"s3cret-pw"),   # wrong password
+        zap(b"guarded", b"10.1.2.3", b"PLAIN", b"mallory\nINFO x", b"p"),  # forged log line
+        zap(b"guarded", b"172.16.0.1", b"PLAIN", b"admin", b"s3cret-pw!"),  # address not listed
+        zap(b"guarded", b"[::1]", b"CURVE", ZAP_KEY),                    # allowed
+        zap(b"guarded", b"::1", b"CURVE", bytes(32)),                    # key not allowed
+        zap(b"guarded", b"::1", b"CURVE", ZAP_KEY[:31]),                 # short key
+        zap(b"guarded", b"127.0.0.1", b"GSSAPI", b"token"),              # unsupported
+        zap(b"", b"127.0.0.1", b"NULL", version=b"2.0"),                 # wrong version
+        m(b"1.0", b"1", b""),                                            # too few frames
+        m(b"1.0"),                                                       # no request id
+        zap(b"", BAD_UTF8, b"NULL"),                                     # address not UTF-8
     ],
 }
 

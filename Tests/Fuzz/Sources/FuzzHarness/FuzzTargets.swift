@@ -161,6 +161,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Discovery beacons: `BeaconFrame(decoding:)` on the first frame's bytes (the datagram),
     /// and the peer table fed with what decodes.
     case beacon
+    /// ZAP requests: `ZAPRequest(frames:)` and the authenticator's decisions
+    /// (`ZAPDecisionCore.handle`) under a policy with an address allow-list, a deny-list, PLAIN
+    /// users and CURVE keys, each decision checked against the policy worked out independently.
+    case zap
 
     /// Feeds `message` to this target's decoders; throws when a property does not hold.
     /// Anything else going wrong (a trap, a sanitizer report) is a crash.
@@ -175,6 +179,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .subscription: try checkSubscription(message)
         case .monitor: try checkMonitor(message)
         case .beacon: try checkBeacon(message)
+        case .zap: try checkZAP(message)
         }
     }
 
@@ -390,5 +395,105 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         default:
             try expect(false, "a first beacon is discovered or an unknown goodbye", message)
         }
+    }
+
+    // MARK: ZAP requests
+
+    /// The fuzzed authenticator's policy. Domain "guarded": only 127.0.0.1, 10.0.0.0/8 and ::1,
+    /// no NULL, PLAIN user `admin`, CURVE key ``zapClientKey``. Every other domain: NULL only,
+    /// except from 192.168.0.0/16.
+    static let zapCore: ZAPDecisionCore? = {
+        guard let allowed = try? AddressRule.allowing(["127.0.0.1", "10.0.0.0/8", "::1"]),
+              let denied = try? AddressRule.denying(["192.168.0.0/16"]),
+              let key = try? CurvePublicKey(bytes: zapClientKey)
+        else { return nil }
+        let guarded = ZAPPolicy(
+            addresses: allowed, allowsNull: false, plain: PlainPasswords(["admin": zapPassword]), curve: .keys([key])
+        )
+        return ZAPDecisionCore(configuration: ZAPAuthenticatorConfiguration(
+            domains: ["guarded": guarded], defaultPolicy: ZAPPolicy(addresses: denied)
+        ))
+    }()
+    static let zapPassword = "s3cret-pw!"
+    static let zapClientKey: [UInt8] = (0..<32).map { UInt8(($0 * 37 + 11) & 0xFF) }
+
+    /// The decision the policy above calls for, worked out without the core: the User-Id to give,
+    /// or `nil` to deny. `request` is what a well-formed message parses to.
+    private static func expectedUserID(_ frames: [[UInt8]]) -> String? {
+        guard frames.count >= 6, frames[0] == Array("1.0".utf8),
+              let domain = String(validating: frames[2], as: UTF8.self),
+              let address = String(validating: frames[3], as: UTF8.self),
+              let mechanism = String(validating: frames[5], as: UTF8.self)
+        else { return nil }
+        let credentials = Array(frames[6...])
+        // The address as bytes, an IPv4-mapped IPv6 address as IPv4.
+        var bytes = IPAddressRange.parsePeerAddress(address)
+        if let mapped = bytes, mapped.count == 16, mapped.prefix(12).elementsEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]) {
+            bytes = Array(mapped.suffix(4))
+        }
+        if domain == "guarded" {
+            let listed = bytes == [127, 0, 0, 1] || bytes?.first == 10 && bytes?.count == 4
+                || bytes == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+            guard listed else { return nil }
+            if mechanism == "PLAIN", credentials == [Array("admin".utf8), Array(zapPassword.utf8)] { return "admin" }
+            if mechanism == "CURVE", credentials == [zapClientKey], let key = try? CurvePublicKey(bytes: zapClientKey) {
+                return key.z85
+            }
+            return nil
+        }
+        if let bytes, bytes.count == 4, bytes[0] == 192, bytes[1] == 168 { return nil }
+        return mechanism == "NULL" && credentials.isEmpty ? "anonymous" : nil
+    }
+
+    private func checkZAP(_ message: Message) throws(FuzzFailure) {
+        guard let core = Self.zapCore else {
+            try expect(false, "the fuzzed policy is made", message)
+            return
+        }
+        let frames = message.frames.map(\.bytes)
+        let action = core.handle(frames)
+        guard case .reply(let reply, let event) = action else {
+            if case .ignore(let reason) = action {
+                try expect(frames.count < 2 && !reason.isEmpty, "only a request without a request id is ignored, with a reason", message)
+            } else {
+                try expect(false, "nothing is consulted: the policy has no CURVE callback", message)
+            }
+            return
+        }
+        try expect(frames.count >= 2 && reply.requestID == frames[1], "the reply echoes the request id", message)
+        try expect(reply.frames.count == 6 && reply.frames[0].bytes == Array("1.0".utf8), "a reply is six frames, version 1.0", message)
+        try expect(event.status == reply.status && event.reason == reply.statusText && !reply.statusText.isEmpty,
+                   "the event tells what the reply says, with a reason", message)
+        // The decision is the policy's, byte for byte.
+        let expected = Self.expectedUserID(frames)
+        try expect(reply.status == (expected == nil ? .authenticationFailure : .success),
+                   "allowed exactly when the policy allows (expected \(expected ?? "a denial"), got \(reply.status): \(reply.statusText))",
+                   message)
+        try expect(reply.userID == (expected ?? "") && event.userID == expected, "the User-Id is the policy's, and none when denied", message)
+        let again = core.handle(frames).replyAndEvent
+        try expect(again?.0 == reply && again?.1 == event, "the same request, the same decision", message)
+        // Nothing the peer sends can break a log line: what the network controls (the PLAIN user
+        // name, the credentials) goes into the reason shown as `Frame` shows it. (The domain, the
+        // address and the mechanism come from the server's socket and libzmq.)
+        let fromLibzmq = [2, 3, 5].allSatisfy { $0 >= frames.count || Frame(frames[$0]).description.first == "\"" }
+        if fromLibzmq {
+            try expect(event.description.unicodeScalars.allSatisfy(Frame.isShownAsText), "an event is one printable line", message)
+        }
+        // A denial says nothing about the password: another password of the same length is
+        // denied with the same words.
+        if frames.count == 8, !reply.status.isSuccess {
+            var other = frames
+            other[7] = [UInt8](repeating: 1, count: frames[7].count)
+            let otherEvent = core.handle(other).replyAndEvent?.1
+            try expect(otherEvent == event, "a denial does not depend on the password", message)
+        }
+    }
+}
+
+extension ZAPDecisionCore.Action {
+    /// The reply and event, when the action is a reply.
+    fileprivate var replyAndEvent: (ZAPReply, AuthenticationEvent)? {
+        if case .reply(let reply, let event) = self { return (reply, event) }
+        return nil
     }
 }
