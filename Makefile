@@ -38,12 +38,13 @@ STRESS_TESTS ?= ZeroMQTests\.(HighWaterMarkTests|CancellationStormTests|BigAndMa
 # The exit tests (a child process each) run on their own: while a child runs, Swift Testing's
 # parent reads its output with blocking reads on two cooperative threads, all this machine has,
 # so every other test of the process waits; a slow child once stalled them past their deadlines.
+# Hence one at a time (`--no-parallel`): each child's time then counts against its own deadline.
 EXIT_TESTS ?= ZeroMQTests\.(SupportTests/hangEndsTheProcess|LifecycleTests/dropWithoutShutdown|ConnectionMonitorTests)
 # phases SWIFT-TEST-COMMAND: the four phases with that command (its build made by the first).
 define phases
 	$(1) --skip 'InteropTests|$(STRESS_TESTS)|$(EXIT_TESTS)'
 	$(1) --skip-build --filter '$(STRESS_TESTS)'
-	$(1) --skip-build --filter '$(EXIT_TESTS)'
+	$(1) --skip-build --no-parallel --filter '$(EXIT_TESTS)'
 	$(1) --skip-build --filter 'InteropTests'
 endef
 
@@ -62,7 +63,7 @@ test-tsan: dependencies test-peers
 test-release: dependencies
 	$(SWIFT) test -c release -Xswiftc -enable-testing --skip 'InteropTests|$(STRESS_TESTS)|$(EXIT_TESTS)'
 	ZMQ_SOAK_SECONDS=10 $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter '$(STRESS_TESTS)'
-	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --filter '$(EXIT_TESTS)'
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --no-parallel --filter '$(EXIT_TESTS)'
 
 # The leak-prone tests: closing, cancelling, write-behind, zero-copy frames, devices, monitors,
 # the typed services; then, on its own (it is busy, and some of those tests have short
