@@ -106,10 +106,8 @@ extension SocketCore {
 
     /// Hands inbox messages to waiting receivers, in order (after ``restoreLent(_:wasLent:)``).
     private func serveReceiversFromInbox() {
-        while let head = confined.receivers.first, let message = takeFromInbox() {
-            confined.receivers.removeFirst()
-            if let timer = head.timer { loop.cancelTimer(timer) }
-            head.continuation.resume(returning: message)
+        while !confined.receivers.isEmpty, let message = takeFromInbox() {
+            takeFirst(from: \.receivers)?.continuation.resume(returning: message)
         }
         refreshInterest()
     }
@@ -136,12 +134,8 @@ extension SocketCore {
         readAhead: Int
     ) {
         loop.preconditionOnLoop()
-        if Task.isCancelled {
-            continuation.resume(throwing: CancellationError())
-            return
-        }
-        guard confined.handle != nil else {
-            continuation.resume(throwing: ZeroMQError.closed("receive", socket: label))
+        if let refusal = refusalToWait("receive") {
+            continuation.resume(throwing: refusal)
             return
         }
         // Other jobs may have run since the caller last looked (entering the wait can switch
@@ -151,31 +145,14 @@ extension SocketCore {
             continuation.resume(returning: message)
             return
         }
-        var waiter = ReceiveWaiter(id: id, continuation: continuation, readAhead: readAhead, timer: nil)
-        if let timeout {
-            waiter.timer = loop.schedule(after: timeout) { [self] in
-                self.removeReceiver(id)?.resume(
-                    throwing: ZeroMQError.timedOut("receive", socket: self.label, after: timeout)
-                )
-            }
-        }
         assert(inboxCount.load(ordering: .relaxed) == 0, "a receiver waits while the inbox holds messages")
-        confined.receivers.append(waiter)
-        refreshInterest()
+        wait(ReceiveWaiter(continuation: continuation, readAhead: readAhead), id: id, timeout: timeout, in: \.receivers, operation: "receive")
     }
 
     /// A cancelled receive leaves the queue; the message it would have taken stays in libzmq for
     /// the next receive. A no-op when the receive already completed.
     func cancelReceiver(_ id: UInt64) {
-        removeReceiver(id)?.resume(throwing: CancellationError())
-    }
-
-    private func removeReceiver(_ id: UInt64) -> UnsafeContinuation<Message, any Error>? {
-        guard let index = confined.receivers.firstIndex(where: { $0.id == id }) else { return nil }
-        let waiter = confined.receivers.remove(at: index)
-        if let timer = waiter.timer { loop.cancelTimer(timer) }
-        refreshInterest()
-        return waiter.continuation
+        remove(id, from: \.receivers)?.continuation.resume(throwing: CancellationError())
     }
 
     /// Readable: hands messages to waiting receivers in FIFO order, a bounded number per turn.
@@ -189,13 +166,10 @@ extension SocketCore {
                 guard let received = try receiveMessage(handle) else { return }
                 message = received
             } catch {
-                confined.receivers.removeFirst()
-                if let timer = head.timer { loop.cancelTimer(timer) }
-                head.continuation.resume(throwing: error)
+                takeFirst(from: \.receivers)?.continuation.resume(throwing: error)
                 continue
             }
-            confined.receivers.removeFirst()
-            if let timer = head.timer { loop.cancelTimer(timer) }
+            _ = takeFirst(from: \.receivers)
             // Read ahead only once nobody else waits (keeps the inbox-is-empty-while-waiting rule).
             if confined.receivers.isEmpty, head.readAhead > 1 { fillInbox(handle, upTo: head.readAhead - 1) }
             head.continuation.resume(returning: message)

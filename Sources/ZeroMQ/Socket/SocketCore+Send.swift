@@ -116,37 +116,16 @@ extension SocketCore {
         timeout: Duration?
     ) {
         loop.preconditionOnLoop()
-        if Task.isCancelled {
-            continuation.resume(throwing: CancellationError())
+        if let refusal = refusalToWait("send") {
+            continuation.resume(throwing: refusal)
             return
         }
-        guard confined.handle != nil else {
-            continuation.resume(throwing: ZeroMQError.closed("send", socket: label))
-            return
-        }
-        var waiter = SendWaiter(id: id, continuation: continuation, message: message, timer: nil)
-        if let timeout {
-            waiter.timer = loop.schedule(after: timeout) { [self] in
-                self.removeSender(id)?.resume(
-                    throwing: ZeroMQError.timedOut("send", socket: self.label, after: timeout)
-                )
-            }
-        }
-        confined.senders.append(waiter)
-        refreshInterest()
+        wait(SendWaiter(continuation: continuation, message: message), id: id, timeout: timeout, in: \.senders, operation: "send")
     }
 
     /// A cancelled send leaves the queue with nothing sent. A no-op when it already completed.
     func cancelSender(_ id: UInt64) {
-        removeSender(id)?.resume(throwing: CancellationError())
-    }
-
-    private func removeSender(_ id: UInt64) -> UnsafeContinuation<Void, any Error>? {
-        guard let index = confined.senders.firstIndex(where: { $0.id == id }) else { return nil }
-        let waiter = confined.senders.remove(at: index)
-        if let timer = waiter.timer { loop.cancelTimer(timer) }
-        refreshInterest()
-        return waiter.continuation
+        remove(id, from: \.senders)?.continuation.resume(throwing: CancellationError())
     }
 
     /// Writable: sends waiting messages in FIFO order, a bounded number per turn.
@@ -159,15 +138,11 @@ extension SocketCore {
             do {
                 sent = try sendFrames(of: head.message, handle)
             } catch {
-                confined.senders.removeFirst()
-                if let timer = head.timer { loop.cancelTimer(timer) }
-                head.continuation.resume(throwing: error)
+                takeFirst(from: \.senders)?.continuation.resume(throwing: error)
                 continue
             }
             guard sent else { return }
-            confined.senders.removeFirst()
-            if let timer = head.timer { loop.cancelTimer(timer) }
-            head.continuation.resume()
+            takeFirst(from: \.senders)?.continuation.resume()
         }
     }
 

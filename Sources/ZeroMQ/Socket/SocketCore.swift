@@ -90,8 +90,10 @@ final class SocketCore: @unchecked Sendable {
         var pollEvents: Int16 = 0
         /// Position in the loop's poll set, or -1 (owned by ``PollLoop/updateInterest(_:)``).
         var pollSlot = -1
-        var receivers = Deque<ReceiveWaiter>()
-        var senders = Deque<SendWaiter>()
+        /// The receives waiting for `POLLIN`, first come first served.
+        var receivers = Waiters<ReceiveWaiter>()
+        /// The sends waiting for `POLLOUT`, first come first served.
+        var senders = Waiters<SendWaiter>()
         /// Write-behind messages taken from the outbox that libzmq has not accepted yet (it was at
         /// its high-water mark). Sent before anything else.
         var backlog = Deque<Message>()
@@ -123,20 +125,6 @@ final class SocketCore: @unchecked Sendable {
             loop.preconditionOnLoop()
             yield &_confined.pointee
         }
-    }
-
-    struct ReceiveWaiter {
-        let id: UInt64
-        let continuation: UnsafeContinuation<Message, any Error>
-        let readAhead: Int
-        var timer: TimerHeap.ID?
-    }
-
-    struct SendWaiter {
-        let id: UInt64
-        let continuation: UnsafeContinuation<Void, any Error>
-        let message: Message
-        var timer: TimerHeap.ID?
     }
 
     init(handle: UnsafeMutableRawPointer, type: SocketType, label: String, loop: PollLoop, context: ContextStorage, logger: Logger) {
@@ -215,14 +203,8 @@ final class SocketCore: @unchecked Sendable {
         func closed(_ operation: String) -> ZeroMQError {
             ZeroMQError(code: .socketClosed, operation: operation, socket: label, reason: reason)
         }
-        while let waiter = confined.receivers.popFirst() {
-            if let timer = waiter.timer { loop.cancelTimer(timer) }
-            waiter.continuation.resume(throwing: closed("receive"))
-        }
-        while let waiter = confined.senders.popFirst() {
-            if let timer = waiter.timer { loop.cancelTimer(timer) }
-            waiter.continuation.resume(throwing: closed("send"))
-        }
+        failAll(in: \.receivers, with: closed("receive"))
+        failAll(in: \.senders, with: closed("send"))
         refreshInterest()
         Self.closeHandle(SocketHandle(raw: handle), lingerCap: context.configuration.shutdownLinger)
         context.remove(self)
