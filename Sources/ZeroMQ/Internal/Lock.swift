@@ -14,8 +14,7 @@ import Darwin
 /// Uncontended, both cost one atomic instruction pair.
 ///
 /// `package`: the other modules of this package (ZeroMQServices) use it too; it is not public API.
-package final class Lock<State>: @unchecked Sendable {
-    // @unchecked Sendable: `state` is only reached inside `withLock`, under `mutex`.
+package final class Lock<State> {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Kept behind a pointer rather than in a stored `var`, so that reaching it costs no dynamic
     /// exclusivity check (the mutex already guarantees exclusive access).
@@ -45,3 +44,8 @@ package final class Lock<State>: @unchecked Sendable {
         return try body(&state.pointee)
     }
 }
+
+// @unchecked Sendable: `state` is only reached inside `withLock`, under `mutex`, so threads take
+// turns with it; and only where `State` is Sendable (as swift-nio's `NIOLockedValueBox`), since a
+// lock cannot make a value safe to use from another thread once `withLock` has handed it out.
+extension Lock: @unchecked Sendable where State: Sendable {}
