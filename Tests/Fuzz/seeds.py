@@ -148,7 +148,7 @@ SEEDS = {
         m(count=0),
     ],
     # ZAP requests as libzmq 4.3.4 sends them (request id "1", no port); the policy is
-    # FuzzTarget.zapCore's: domain "guarded" allows 127.0.0.1, 10.0.0.0/8, ::1 with PLAIN
+    # FuzzTarget.makeZAPCore()'s: domain "guarded" allows 127.0.0.1, 10.0.0.0/8, ::1 with PLAIN
     # admin / s3cret-pw! or CURVE key ZAP_KEY; other domains NULL only, not from 192.168/16.
     "zap": [
         zap(b"", b"127.0.0.1", b"NULL"),                                 # allowed, anonymous
