@@ -176,10 +176,11 @@ let package = Package(
             path: "Examples/DiscoveryEcho"
         ),
         // What the test targets share: deadlines that end a hung test process with a report,
-        // transports, contexts, a manual clock, the process's threads, fds and memory.
+        // transports, contexts, a manual clock, the process's threads, fds and memory, a log
+        // handler that keeps what was logged.
         .target(
             name: "ZeroMQTestSupport",
-            dependencies: ["ZeroMQ"],
+            dependencies: ["ZeroMQ", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(

@@ -129,8 +129,10 @@ struct TypedCalculator: AsyncParsableCommand {
 
     func run() async throws {
         useLineBufferedStandardOutput()
+        // What clients get wrong (undecodable or malformed requests) is logged at info, at most
+        // one line per 10 s for each kind, with the number left out.
         var logger = Logger(label: "TypedCalculator")
-        logger.logLevel = .warning
+        logger.logLevel = .info
         try await Context.withContext { context in
             if serve {
                 let delay = self.delay

@@ -50,9 +50,10 @@ struct WeatherClient: AsyncParsableCommand {
         useLineBufferedStandardOutput()
         try await Context.withContext { context in
             print("Collecting updates from weather server...")
-            // Skipped messages are logged (one warning each) here; the context's logger is silent.
+            // Skipped messages are logged here (at info, at most one line per 10 s with the
+            // number left out); the context's logger is silent.
             var logger = Logger(label: "WeatherClient")
-            logger.logLevel = .warning
+            logger.logLevel = .info
             let subscriber = try await EventSubscriber<Weather>(
                 context, endpoints: [.connect(endpoint)], topics: [zipcode], onUndecodable: strict ? .fail : .skip,
                 logger: logger

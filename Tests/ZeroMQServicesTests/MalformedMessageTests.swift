@@ -3,6 +3,7 @@ import Logging
 import MetricsTestKit
 import Testing
 import ZeroMQ
+import ZeroMQTestSupport
 @testable import ZeroMQServices
 
 @Suite("Typed request/reply: malformed messages", .timeLimit(.minutes(5)))
@@ -55,6 +56,53 @@ struct MalformedMessageTests {
                     #expect(try JSONDecoder().decode(Echo.self, from: body[0].data) == Echo(caller: 3, index: 4))
                     #expect(total(metrics, "zmq_service_requests_total", result: "bad_request") == Int64(bodies.count))
                     #expect(total(metrics, "zmq_service_dropped_messages_total") == 1)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+
+    @Test("3 000 malformed requests and 3 000 messages without an envelope: every one counted, a few log lines")
+    func floodOfMalformedRequests() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let (logger, records) = CapturingLogHandler.logger()
+                let started = ContinuousClock.now
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration, logger: logger
+                ) { $0 }
+                try await withServices([service]) {
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let flood = 3_000
+                    for index in 0..<flood {
+                        // Undecodable (answered with bad-request), then no envelope (dropped).
+                        try await dealer.send(Message(frames: [WireFormat.idFrame(UInt64(index)), Frame([]), Frame("{")]))
+                        try await dealer.send(Message(frames: [Frame("junk \(index)")]))
+                    }
+                    for _ in 0..<flood {
+                        _ = try await dealer.receive(timeout: .seconds(10))
+                    }
+                    // Still serving: the request after the flood is answered.
+                    try await dealer.send(
+                        Message(frames: [WireFormat.idFrame(99_999), Frame([]), Frame(try JSONEncoder().encode(Echo(caller: 1, index: 2)))])
+                    )
+                    guard case .success(99_999, _) = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) else {
+                        Issue.record("expected the success reply")
+                        return
+                    }
+                    let elapsed = ContinuousClock.now - started
+                    #expect(total(metrics, "zmq_service_requests_total", result: "bad_request") == Int64(flood))
+                    #expect(total(metrics, "zmq_service_dropped_messages_total") == Int64(flood))
+                    // One line per kind per 10 s, at info: a library does not warn about what a peer does.
+                    let lines = records.all.filter { $0.message == "undecodable request" || $0.message == "dropped a message without an envelope" }
+                    let perKind = 1 + Int(elapsed / .seconds(10))
+                    #expect((2...(2 * perKind)).contains(lines.count), "\(lines.count) lines in \(elapsed)")
+                    #expect(lines.allSatisfy { $0.level == .info })
+                    #expect(records.all.allSatisfy { $0.level <= .info }, "\(records.all.filter { $0.level > .info })")
                     await dealer.close()
                 }
             }

@@ -60,6 +60,8 @@ public actor Beacon {
     private nonisolated let socket: UDPSocket
     private nonisolated let destination: sockaddr_in
     private nonisolated let logger: Logger
+    /// Receive failures are logged at most once per 10 s (they may repeat at every readiness).
+    private nonisolated let receiveFailureLog = RateLimitedLog()
 
     private var table: BeaconPeerTable<ContinuousClock.Instant>
     /// The announcement's datagram while publishing.
@@ -217,9 +219,9 @@ public actor Beacon {
                 "send beacon", endpoint: "udp://\(configuration.broadcastAddress):\(port)", errno: error
             )
             if statistics.sendFailures == 1 {
-                logger.warning("sending a beacon failed", metadata: ["error": "\(failure)"])
+                logger.warning("sending a beacon failed", metadata: ["zmq.error": "\(failure)"])
             } else {
-                logger.debug("sending a beacon failed", metadata: ["error": "\(failure)"])
+                logger.debug("sending a beacon failed", metadata: ["zmq.error": "\(failure)"])
             }
         } else {
             statistics.sent += 1
@@ -266,9 +268,9 @@ public actor Beacon {
             case .empty:
                 return
             case .failed(let error):
-                logger.warning(
-                    "receiving a beacon failed",
-                    metadata: ["error": "\(UDPSocket.systemError("receive beacon", endpoint: nil, errno: error))"]
+                receiveFailureLog.log(
+                    logger, level: .info, "receiving a beacon failed",
+                    metadata: ["zmq.error": "\(UDPSocket.systemError("receive beacon", endpoint: nil, errno: error))"]
                 )
                 return
             case .datagram(let length, let address):
@@ -280,7 +282,7 @@ public actor Beacon {
                     heard(frame, from: address)
                 } catch {
                     statistics.rejected += 1
-                    logger.debug("rejected a datagram", metadata: ["zmq.peer_address": "\(address)", "reason": "\(error)"])
+                    logger.debug("rejected a datagram", metadata: ["zmq.peer_address": "\(address)", "zmq.reason": "\(error)"])
                 }
             }
         }

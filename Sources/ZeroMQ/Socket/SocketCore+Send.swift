@@ -100,7 +100,7 @@ extension SocketCore {
         outbox.withLock { $0.closed = true }
         flushOutbox()
         guard !confined.backlog.isEmpty else { return }
-        logger.warning(
+        logger.info(
             "messages queued for sending were dropped at close: libzmq was at its high-water mark",
             metadata: ["zmq.dropped": "\(confined.backlog.count)"]
         )

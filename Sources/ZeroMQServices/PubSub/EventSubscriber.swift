@@ -79,6 +79,8 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     private let decoder: any MessageDecoder<Event>
     private let policy: UndecodableEventPolicy
     private let logger: Logger
+    /// Skipped events are logged at most once per 10 s (a publisher can send garbage at will).
+    private let skippedLog = RateLimitedLog()
 
     /// Makes a subscriber that receives events whose topic starts with one of `topics`.
     ///
@@ -89,7 +91,10 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     ///   - topics: topic prefixes; `[""]` (the default) receives every event.
     ///   - decoder: how frames become events.
     ///   - onUndecodable: what to do with a message that does not decode (default: skip it).
-    ///   - logger: where skipped messages are logged (default: the context's logger).
+    ///   - logger: where skipped messages are logged (default: the context's logger), at
+    ///     `info`, at most one line per 10 s with the number left out since the last as
+    ///     `zmq.suppressed`: a publisher cannot flood the log. Count them all with
+    ///     ``UndecodableEventPolicy/fail`` if each matters.
     ///   - hardening: heartbeats, handshake bound and message size limit of each connection
     ///     (default ``ConnectionHardening/standard``: a frozen publisher is noticed and
     ///     reconnected to); `nil` keeps libzmq's defaults.
@@ -139,7 +144,7 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     /// Iterate from one task at a time. Breaking out loses nothing: the next iteration goes
     /// on where this one stopped.
     public var events: EventSequence<Event> {
-        EventSequence(messages: socket.messages, decoder: decoder, policy: policy, logger: logger)
+        EventSequence(messages: socket.messages, decoder: decoder, policy: policy, logger: logger, skippedLog: skippedLog)
     }
 
     /// Adds the topic prefix `topic`.
@@ -171,9 +176,12 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
     let decoder: any MessageDecoder<Event>
     let policy: UndecodableEventPolicy
     let logger: Logger
+    let skippedLog: RateLimitedLog
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(messages: messages.makeAsyncIterator(), decoder: decoder, policy: policy, logger: logger)
+        AsyncIterator(
+            messages: messages.makeAsyncIterator(), decoder: decoder, policy: policy, logger: logger, skippedLog: skippedLog
+        )
     }
 
     /// Iterates over decoded events.
@@ -182,6 +190,7 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
         let decoder: any MessageDecoder<Event>
         let policy: UndecodableEventPolicy
         let logger: Logger
+        let skippedLog: RateLimitedLog
 
         /// The next event, or `nil` once the subscriber is closed.
         ///
@@ -196,9 +205,9 @@ public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
                     case .fail:
                         throw error
                     case .skip:
-                        logger.warning(
-                            "skipped an undecodable event",
-                            metadata: ["zmq.topic": "\(error.loggedTopic)", "error": "\(error)"]
+                        skippedLog.log(
+                            logger, level: .info, "skipped an undecodable event",
+                            metadata: ["zmq.topic": "\(error.loggedTopic)", "zmq.error": "\(error)"]
                         )
                     }
                 }

@@ -53,8 +53,9 @@ extension RequestClient {
                     try await sockets[slot].connect(peer.endpoint)
                     logger.debug("connecting to a discovered service", metadata: ["zmq.peer": "\(peer)"])
                 } catch {
-                    logger.warning(
-                        "could not connect to a discovered service", metadata: ["zmq.peer": "\(peer)", "error": "\(error)"]
+                    discoveryLog.log(
+                        logger, level: .info, "could not connect to a discovered service",
+                        metadata: ["zmq.peer": "\(peer)", "zmq.error": "\(error)"]
                     )
                 }
             case .lost(let peer, let reason):
@@ -69,11 +70,11 @@ extension RequestClient {
                 do {
                     try await sockets[slot].disconnect(peer.endpoint)
                     logger.debug(
-                        "disconnected from a lost service", metadata: ["zmq.peer": "\(peer)", "reason": "\(reason)"]
+                        "disconnected from a lost service", metadata: ["zmq.peer": "\(peer)", "zmq.reason": "\(reason)"]
                     )
                 } catch {
                     logger.debug(
-                        "disconnecting from a lost service failed", metadata: ["zmq.peer": "\(peer)", "error": "\(error)"]
+                        "disconnecting from a lost service failed", metadata: ["zmq.peer": "\(peer)", "zmq.error": "\(error)"]
                     )
                 }
             }

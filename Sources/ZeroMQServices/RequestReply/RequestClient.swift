@@ -47,6 +47,10 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private nonisolated let decoder: any MessageDecoder<Response>
     nonisolated let logger: Logger
     private nonisolated let metrics: ClientMetrics
+    /// What a peer can repeat at will is logged at most once per 10 s each: messages that are
+    /// not replies, and discovered services that cannot be connected to (a forged beacon).
+    private nonisolated let foreignMessageLog = RateLimitedLog()
+    nonisolated let discoveryLog = RateLimitedLog()
 
     let sockets: [DealerSocket]
     /// Each socket's monitor: whether its connection is up.
@@ -241,11 +245,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         } catch {
             metrics.undecodable.increment()
             metrics.duration.recordInterval(since: started)
-            logger.warning(
+            // The caller gets the error (with the reply's frames); the log is for debugging.
+            logger.debug(
                 "undecodable reply",
                 metadata: [
                     "zmq.endpoint": "\(answer.endpoint)", "zmq.request_id": "\(answer.id)",
-                    "error": "\(error)",
+                    "zmq.error": "\(error)",
                 ]
             )
             throw RequestError(
@@ -314,7 +319,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                             "retrying request",
                             metadata: [
                                 "zmq.endpoint": "\(endpoints[active])", "zmq.request_id": "\(id)",
-                                "zmq.attempt": "\(attempt + 1)", "reason": "\(failure.code)",
+                                "zmq.attempt": "\(attempt + 1)", "zmq.reason": "\(failure.code)",
                             ]
                         )
                         if backoff > .zero {
@@ -338,7 +343,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                     "request failed",
                     metadata: [
                         "zmq.endpoint": "\(failure.endpoint ?? "")", "zmq.request_id": "\(id)",
-                        "zmq.attempt": "\(attempt)", "reason": "\(failure.code)",
+                        "zmq.attempt": "\(attempt)", "zmq.reason": "\(failure.code)",
                     ]
                 )
             }
@@ -484,15 +489,15 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                     handshakeFailures[endpoint] = event
                     logger.debug(
                         "handshake failed",
-                        metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "reason": "\(HandshakeFailedError(event))"]
+                        metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.reason": "\(HandshakeFailedError(event))"]
                     )
                 default:
                     break
                 }
             }
         } catch {
-            logger.error(
-                "monitoring the connection failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "error": "\(error)"]
+            logger.info(
+                "monitoring the connection failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.error": "\(error)"]
             )
         }
     }
@@ -520,7 +525,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             "failing over to the next endpoint",
             metadata: [
                 "zmq.endpoint": "\(endpoints[endpoint])", "zmq.next_endpoint": "\(endpoints[active])",
-                "reason": "\(failure.code)",
+                "zmq.reason": "\(failure.code)",
             ]
         )
     }
@@ -542,8 +547,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 if phase != .closed { closeAll() }  // as above
                 return
             }
-            logger.error(
-                "reading replies failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "error": "\(error)"]
+            logger.info(
+                "reading replies failed", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.error": "\(error)"]
             )
         }
     }
@@ -557,9 +562,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             id = replyID
         case .foreign(let reason):
             metrics.lateReplies.increment()
-            logger.warning(
-                "dropped a message that is not a reply",
-                metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "reason": "\(reason)"]
+            foreignMessageLog.log(
+                logger, level: .info, "dropped a message that is not a reply",
+                metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.reason": "\(reason)"]
             )
             return
         }

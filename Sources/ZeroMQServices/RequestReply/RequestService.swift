@@ -47,6 +47,11 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private let readsContext: Bool
     private let logger: Logger
     private let metrics: ServiceMetrics
+    /// Each kind of failure a client can cause at will is logged at `info`, at most once per
+    /// 10 s (with the number left out): a client sending 3 000 malformed requests writes one
+    /// line, not 3 000. The metrics count every one.
+    private let malformedLog = RateLimitedLog(), undecodableLog = RateLimitedLog()
+    private let replyFailureLog = RateLimitedLog(), handlerFailureLog = RateLimitedLog()
     /// The task reading requests while `run()` runs; cancelled to stop reading.
     private let reader = Lock<ReaderState>(.idle)
 
@@ -69,7 +74,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     ///   - requestDecoder: how request frames become requests.
     ///   - responseEncoder: how responses become frames.
     ///   - configuration: concurrency, request size limit, metrics.
-    ///   - logger: where decisions and failures are logged (default: the context's logger).
+    ///   - logger: where decisions and failures are logged (default: the context's logger), at
+    ///     `info` at most; what a client can repeat at will (undecodable or malformed requests)
+    ///     at most once per 10 s for each kind (Docs/TypedMessaging.md, *Observability*).
     ///   - readsContext: whether `handler` reads its ``RequestContext`` (the public initialisers
     ///     in RequestService+Context.swift decide by the handler's form).
     ///   - handler: the work, called once per request, concurrently.
@@ -149,7 +156,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
                 return
             } catch {
-                logger.error("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "error": "\(error)"])
+                logger.info("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "zmq.error": "\(error)"])
             }
         }
         let start = reader.withLock { state -> ReaderStart in
@@ -221,8 +228,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private func handle(_ message: Message) async {
         guard let request = WireFormat.parseRequest(message) else {
             metrics.dropped.increment()
-            logger.warning(
-                "dropped a message without an envelope",
+            malformedLog.log(
+                logger, level: .info, "dropped a message without an envelope",
                 metadata: ["zmq.endpoint": "\(boundEndpoints.joined(separator: ","))", "zmq.frames": "\(message.frameCount)"]
             )
             return
@@ -241,9 +248,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         do {
             try await socket.send(reply)
         } catch {
-            logger.warning(
-                "could not send a reply",
-                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+            replyFailureLog.log(
+                logger, level: .info, "could not send a reply",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
             )
         }
     }
@@ -255,7 +262,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             value = try decoder.decode(request.body)
         } catch {
             return failure(
-                to: request, counter: metrics.badRequest, level: .warning, log: "undecodable request", error: error,
+                to: request, counter: metrics.badRequest, log: undecodableLog, "undecodable request", error: error,
                 RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
             )
         }
@@ -267,7 +274,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             return WireFormat.failure(to: request, error: error)
         } catch {
             return failure(
-                to: request, counter: metrics.internalError, level: .error, log: "the handler failed", error: error,
+                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
                 RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
             )
         }
@@ -277,7 +284,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             return WireFormat.success(to: request, body: body)
         } catch {
             return failure(
-                to: request, counter: metrics.unencodable, level: .error, log: "unencodable response", error: error,
+                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
                 RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
             )
         }
@@ -288,15 +295,15 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private func failure(
         to request: WireFormat.Request,
         counter: Counter,
-        level: Logger.Level,
-        log message: Logger.Message,
+        log: RateLimitedLog,
+        _ message: Logger.Message,
         error: any Error,
         _ reply: RemoteError
     ) -> Message {
         counter.increment()
-        logger.log(
-            level: level, message,
-            metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "error": "\(error)"]
+        log.log(
+            logger, level: .info, message,
+            metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
         )
         return WireFormat.failure(to: request, error: reply)
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Testing
+import ZeroMQTestSupport
+
 @testable import ZeroMQ
 
 /// A fresh directory under the test process's temporary directory.
