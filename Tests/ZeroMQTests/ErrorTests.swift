@@ -78,6 +78,24 @@ struct ErrorTests {
         }
     }
 
+    @Test("isEndOfStream: a closed socket or a terminated context, nothing else")
+    func endOfStream() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let pull = try PullSocket(context)
+            await pull.close()
+            let closed = await #expect(throws: ZeroMQError.self) { _ = try await pull.receive() }
+            #expect(closed?.isEndOfStream == true)
+            await context.shutdown()
+            let terminated = #expect(throws: ZeroMQError.self) { _ = try PullSocket(context) }
+            #expect(terminated?.code == .contextTerminated && terminated?.isEndOfStream == true)
+            let timedOut = ZeroMQError(code: .timedOut, operation: "receive", reason: "late")
+            let state = ZeroMQError(code: .invalidState, operation: "run proxy", reason: "already running")
+            #expect(!timedOut.isEndOfStream && !state.isEndOfStream)
+            #expect(state.code.description == "invalid state")
+        }
+    }
+
     @Test("unknown errno values still read well")
     func errnoNames() {
         #expect(ErrnoName.name(of: ErrnoName.ETERM) == "ETERM")

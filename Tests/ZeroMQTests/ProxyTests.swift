@@ -183,11 +183,12 @@ struct ProxyTests {
             let proxy = try Proxy.streamer(frontend: frontend, backend: backend)
             let notRunning = await #expect(throws: ZeroMQError.self) { try await proxy.pause() }
             #expect(notRunning?.reason == "the proxy is not running")
+            #expect(notRunning?.code == .invalidState)
 
             let waiting = Task { try await frontend.receive() }
             try await frontend.receivesWaiting(1)
             let refused = await #expect(throws: ZeroMQError.self) { try await proxy.run() }
-            #expect(refused?.code == .invalidArgument)
+            #expect(refused?.code == .invalidState)
             #expect(refused?.reason.contains("waiting") == true)
 
             let producer = try PushSocket(context)

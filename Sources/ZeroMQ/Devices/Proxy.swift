@@ -152,7 +152,7 @@ public final class Proxy: Sendable {
         try phase.withLock { phase throws(ZeroMQError) in
             guard phase == .ready else {
                 throw ZeroMQError(
-                    code: .invalidArgument, operation: "run proxy", socket: frontend.label,
+                    code: .invalidState, operation: "run proxy", socket: frontend.label,
                     reason: phase == .finished ? "the proxy has already run; make a new one" : "the proxy is already running"
                 )
             }
@@ -190,14 +190,14 @@ public final class Proxy: Sendable {
 
     /// Pauses the proxy: messages wait in the sockets' queues until ``resume()``.
     ///
-    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running.
+    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidState`` when the proxy is not running.
     public func pause() async throws {
         try await shielded { try await self.command("PAUSE") }
     }
 
     /// Resumes a paused proxy.
     ///
-    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running.
+    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidState`` when the proxy is not running.
     public func resume() async throws {
         try await shielded { try await self.command("RESUME") }
     }
@@ -217,7 +217,7 @@ public final class Proxy: Sendable {
 
     /// The proxy's message and byte counters so far.
     ///
-    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidArgument`` when the proxy is not running
+    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidState`` when the proxy is not running
     ///   (or ends before answering).
     public func statistics() async throws -> ProxyStatistics {
         try await shielded { try await self.exchangeStatistics() }
@@ -232,9 +232,10 @@ public final class Proxy: Sendable {
             throw notRunning("statistics")
         }
         guard let statistics = ProxyStatistics(reply) else {
+            // libzmq's proxy broke its own control protocol: a protocol error, as errno says it.
             throw ZeroMQError(
-                code: .libzmq, operation: "statistics", socket: frontend.label,
-                reason: "unexpected reply from zmq_proxy_steerable: \(reply.frameCount) frames"
+                code: .libzmq, operation: "statistics", socket: frontend.label, errno: EPROTO,
+                reason: "unexpected reply from zmq_proxy_steerable: \(reply.frameCount) frames, expected 8 counters of 8 bytes"
             )
         }
         return statistics
@@ -255,7 +256,7 @@ public final class Proxy: Sendable {
     }
 
     private func notRunning(_ operation: String) -> ZeroMQError {
-        ZeroMQError(code: .invalidArgument, operation: operation, socket: frontend.label, reason: "the proxy is not running")
+        ZeroMQError(code: .invalidState, operation: operation, socket: frontend.label, reason: "the proxy is not running")
     }
 
     /// Marks the proxy finished and closes our end of the control channel.

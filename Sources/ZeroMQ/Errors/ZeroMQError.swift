@@ -20,6 +20,7 @@ public struct ZeroMQError: Error, Sendable, CustomStringConvertible {
             case unsupportedTransport
             case invalidOption
             case invalidArgument
+            case invalidState
             case systemResource
         }
 
@@ -42,6 +43,10 @@ public struct ZeroMQError: Error, Sendable, CustomStringConvertible {
         public static let invalidOption = Code(.invalidOption)
         /// An argument is invalid (for example an empty multipart message).
         public static let invalidArgument = Code(.invalidArgument)
+        /// The call is not allowed in the current state, whatever its arguments: a proxy that is
+        /// not running (or already ran), a socket that cannot be handed over to a device while
+        /// calls wait on it or messages it read ahead are unreceived. Retry once the state changes.
+        public static let invalidState = Code(.invalidState)
         /// The operating system refused a resource the library needs (a thread, an eventfd).
         public static let systemResource = Code(.systemResource)
 
@@ -55,6 +60,7 @@ public struct ZeroMQError: Error, Sendable, CustomStringConvertible {
             case .unsupportedTransport: "unsupported transport"
             case .invalidOption: "invalid option"
             case .invalidArgument: "invalid argument"
+            case .invalidState: "invalid state"
             case .systemResource: "system resource unavailable"
             }
         }
@@ -72,6 +78,13 @@ public struct ZeroMQError: Error, Sendable, CustomStringConvertible {
     public var errno: Int32?
     /// Why it failed: libzmq's message for its errors, otherwise a sentence of ours.
     public var reason: String
+
+    /// Whether the error only says that the socket or its context is gone
+    /// (``Code-swift.struct/socketClosed`` or ``Code-swift.struct/contextTerminated``): the normal
+    /// end of a receive loop or a service, not a failure to report.
+    public var isEndOfStream: Bool {
+        code == .socketClosed || code == .contextTerminated
+    }
 
     /// The symbolic name of ``errno`` (`EADDRINUSE`, `EFSM`, `ETERM`, ...), when there is one.
     public var errnoName: String? { errno.map(ErrnoName.name(of:)) }

@@ -23,7 +23,7 @@ extension Socket where Role == RepRole {
                 request = try await receive()
             } catch is CancellationError {
                 return
-            } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
+            } catch let error as ZeroMQError where error.isEndOfStream {
                 return
             }
             try await send(try await handler(request))
@@ -87,7 +87,7 @@ public struct RequestSequence: AsyncSequence, Sendable {
         public mutating func next(isolation actor: isolated (any Actor)?) async throws -> IncomingRequest? {
             do {
                 return try await messages.next(isolation: actor).map { IncomingRequest(message: $0, socket: socket) }
-            } catch let error as ZeroMQError where error.errnoName == "EFSM" {
+            } catch let error as ZeroMQError where error.errno == ErrnoName.EFSM {
                 throw ZeroMQError(
                     code: error.code, operation: "next request", socket: error.socket, errno: error.errno,
                     reason: "reply to the previous request before taking the next one"

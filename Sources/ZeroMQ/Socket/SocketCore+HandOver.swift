@@ -15,7 +15,7 @@ extension SocketCore {
         let waiting = confined.receivers.count + confined.senders.count
         guard waiting == 0 else {
             throw ZeroMQError(
-                code: .invalidArgument, operation: operation, socket: label,
+                code: .invalidState, operation: operation, socket: label,
                 reason: "\(waiting) receive or send calls are waiting on the socket; end them first"
             )
         }
@@ -28,7 +28,7 @@ extension SocketCore {
                 let queued = confined.backlog.count
                 outbox.withLock { $0.closed = false }
                 throw ZeroMQError(
-                    code: .invalidArgument, operation: operation, socket: label,
+                    code: .invalidState, operation: operation, socket: label,
                     reason: "\(queued) queued messages wait for libzmq's high-water mark; let them go out first"
                 )
             }
@@ -44,13 +44,13 @@ extension SocketCore {
         if unreceived != (0, 0), writeBehind > 0 { outbox.withLock { $0.closed = false } }
         guard unreceived.messages == 0 else {
             throw ZeroMQError(
-                code: .invalidArgument, operation: operation, socket: label,
+                code: .invalidState, operation: operation, socket: label,
                 reason: "\(unreceived.messages) messages the socket read ahead have not been received; receive them first"
             )
         }
         guard unreceived.lentBatches == 0 else {
             throw ZeroMQError(
-                code: .invalidArgument, operation: operation, socket: label,
+                code: .invalidState, operation: operation, socket: label,
                 reason: "a `messages` loop still holds messages the socket read ahead; finish or leave the loop first"
             )
         }

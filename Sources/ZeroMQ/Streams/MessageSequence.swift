@@ -51,7 +51,7 @@ public struct MessageSequence<Role: ReceivingRole>: AsyncSequence, Sendable {
             if let message = batch.next() { return message }
             do {
                 return try await socket.receive()
-            } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
+            } catch let error as ZeroMQError where error.isEndOfStream {
                 finished = true
                 return nil
             }

@@ -39,14 +39,15 @@ struct ClientMetrics: Sendable {
 
     /// The counter for a call that ended with `code`.
     func counter(for code: RequestError.Code) -> Counter {
-        switch code {
+        // Exhaustive: a new kind of failure must choose its counter here.
+        switch code.kind {
         case .timedOut: timedOut
         case .unreachable: unreachable
         case .cancelled: cancelled
         case .closed: closed
         case .remote: remote
         case .undecodableReply: undecodable
-        default: unencodable
+        case .unencodableRequest: unencodable
         }
     }
 }

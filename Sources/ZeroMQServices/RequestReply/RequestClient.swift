@@ -543,7 +543,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             // calls in flight fail now with `closed` instead of waiting out their timeouts.
             if phase != .closed { closeAll() }
         } catch {
-            if let error = error as? ZeroMQError, error.code == .socketClosed || error.code == .contextTerminated {
+            if let error = error as? ZeroMQError, error.isEndOfStream {
                 if phase != .closed { closeAll() }  // as above
                 return
             }

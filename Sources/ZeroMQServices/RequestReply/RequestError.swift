@@ -4,7 +4,8 @@
 public struct RequestError: Error, Sendable, CustomStringConvertible {
     /// The kinds of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Kind: String {
+        /// The kinds, for exhaustive switches inside the module (``ClientMetrics``).
+        enum Kind: String {
             case timedOut = "timed out"
             case unreachable
             case cancelled
@@ -14,7 +15,7 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
             case unencodableRequest = "unencodable request"
         }
 
-        private let kind: Kind
+        let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
 
         /// The request was sent, but no reply came within the timeout (per attempt), or the

@@ -153,7 +153,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                 }
             } catch is CancellationError {
                 return
-            } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
+            } catch let error as ZeroMQError where error.isEndOfStream {
                 return
             } catch {
                 logger.info("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "zmq.error": "\(error)"])

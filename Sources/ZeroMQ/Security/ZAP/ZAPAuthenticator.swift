@@ -166,7 +166,7 @@ public actor ZAPAuthenticator {
             }
         } catch is CancellationError {
             logger.debug("ZAP authenticator cancelled")
-        } catch let error as ZeroMQError where error.code == .socketClosed || error.code == .contextTerminated {
+        } catch let error as ZeroMQError where error.isEndOfStream {
             logger.debug("ZAP authenticator's socket closed", metadata: ["zmq.reason": "\(error)"])
         }
     }
