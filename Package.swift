@@ -1,6 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+#if os(Linux)
+let libzmqPkgConfig: String? = nil
+#else
+let libzmqPkgConfig: String? = "libzmq"
+#endif
+
 let package = Package(
     name: "swift-zeromq",
     platforms: [.macOS(.v15)],
@@ -27,11 +33,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
     ],
     targets: [
-        // libzmq itself, found through pkg-config, plus a header-only shim (eventfd).
+        // libzmq itself, plus a header-only shim (eventfd). On Linux the distribution's package
+        // puts zmq.h and libzmq where the compiler and linker look anyway, and the module map
+        // links it; pkg-config is left out there because Debian's libzmq.pc pulls in
+        // `-isystem /usr/include/mit-krb5` (from krb5-gssapi), which SwiftPM refuses with a
+        // warning in every package that depends on this one (Scripts/check-dependent-package.sh
+        // checks that none is left). Elsewhere pkg-config finds it, though the library itself
+        // runs on Linux only for now (its loop's wake-up is an eventfd).
         .systemLibrary(
             name: "CZeroMQ",
-            pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]
+            pkgConfig: libzmqPkgConfig,
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
         // The library users import: poll-loop executor, socket actors, messages, options.
         .target(
@@ -132,6 +144,12 @@ let package = Package(
             name: "QueueDevice",
             dependencies: ["ZeroMQ", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/QueueDevice"
+        ),
+        // The README's quick start, kept as a program that ends (the tests run it).
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: ["ZeroMQ"],
+            path: "Examples/QuickStart"
         ),
         // CURVE with an allow-list: the echo pair, secured (see Docs/Security.md).
         .executableTarget(
