@@ -158,14 +158,15 @@ public struct CurveKeyPair: Sendable, Hashable, CustomStringConvertible, CustomD
     /// A pair from both keys, checking that `publicKey` is the public key of `secretKey`.
     ///
     /// - Throws: ``SecurityError/Code-swift.struct/keyMismatch`` when it is not (the error
-    ///   names the public key only); ``SecurityError/Code-swift.struct/curveUnavailable`` when
+    ///   names the secret key's own public key, not the one given: that one may be a secret key
+    ///   pasted into the wrong place); ``SecurityError/Code-swift.struct/curveUnavailable`` when
     ///   libzmq was built without CURVE.
     public init(publicKey: CurvePublicKey, secretKey: CurveSecretKey) throws(SecurityError) {
         let derived = try CurvePublicKey(derivedFrom: secretKey)
         guard derived == publicKey else {
             throw SecurityError(
                 code: .keyMismatch,
-                reason: "the public key \(publicKey) is not the public key of the secret key given with it"
+                reason: "the public key given is not the public key of the secret key given with it (that is \(derived))"
             )
         }
         self.publicKey = publicKey

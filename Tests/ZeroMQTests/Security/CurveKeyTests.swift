@@ -56,15 +56,21 @@ struct CurveKeyTests {
         #expect(rfc.publicKey.z85 == Self.rfcPublic)
     }
 
-    @Test("a public key that is not the secret key's is refused, naming only the public key")
+    @Test("a public key that is not the secret key's is refused, naming the secret key's public key only")
     func mismatch() throws {
         let one = try CurveKeyPair.generate(), other = try CurveKeyPair.generate()
         let error = #expect(throws: SecurityError.self) {
             try CurveKeyPair(publicKey: other.publicKey, secretKey: one.secretKey)
         }
         #expect(error?.code == .keyMismatch)
-        #expect(error?.description.contains(other.publicKey.z85) == true)
+        #expect(error?.description.contains(one.publicKey.z85) == true)
         #expect(error?.description.contains(one.secretKey.z85) == false)
+        // The key given is not repeated: it may be a secret key pasted into the wrong place (found
+        // by the certificates fuzz target: a file whose public-key held its secret key's text).
+        #expect(error?.description.contains(other.publicKey.z85) == false)
+        let pasted = try CurvePublicKey(z85: other.secretKey.z85)
+        let pastedError = #expect(throws: SecurityError.self) { try CurveKeyPair(publicKey: pasted, secretKey: other.secretKey) }
+        #expect(pastedError?.description.contains(other.secretKey.z85) == false, "\(String(describing: pastedError))")
     }
 
     static let malformedPublic: [(String, String)] = [
