@@ -35,7 +35,9 @@ import Darwin
 ///
 /// The reader takes files written by czmq 4.2 and pyzmq (whose metadata values are unquoted);
 /// the writer's files load in both. The secret key never appears in ``description``.
-public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     /// The public key.
     public var publicKey: CurvePublicKey
     /// The secret key, for a certificate read from or meant for a `.key_secret` file; `nil`
@@ -141,6 +143,15 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDe
                 }
                 secretEntry = entry
             case ("metadata", let name) where !name.isEmpty:
+                // As the writer refuses them: pyzmq's reader takes any `secret-key = ...` line for
+                // the key, whatever its section, so such a name would mean two different things.
+                guard !name.hasPrefix("public-key"), !name.hasPrefix("secret-key") else {
+                    throw SecurityError(
+                        code: .invalidCertificate,
+                        reason: "the metadata name \(name) begins like a key line; pyzmq's reader would take it for the key",
+                        file: file, line: entry.line
+                    )
+                }
                 // czmq keeps the last of a repeated name; so do we.
                 metadata[name] = entry.value
             default:
@@ -278,15 +289,37 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDe
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Public key, whether there is a secret key, and the metadata; never the secret key.
+    /// Public key, whether there is a secret key, and the metadata; never the secret key (a
+    /// metadata value that holds it is shown as `<redacted>`).
     public var description: String {
-        let names = metadata.keys.sorted().map { "\($0): \(metadata[$0] ?? "")" }.joined(separator: ", ")
+        let names = shownMetadata.map { "\($0.name): \($0.value)" }.joined(separator: ", ")
         return "Certificate(public: \(publicKey), secret: \(secretKey == nil ? "none" : "<redacted>"), "
             + "metadata: [\(names)])"
     }
 
     /// Same as ``description``.
     public var debugDescription: String { description }
+
+    /// What `dump` and debuggers show: the same as ``description``, never the secret key.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "publicKey": publicKey.z85 as Any, "secretKey": (secretKey == nil ? "none" : "<redacted>") as Any,
+                "metadata": shownMetadata.map { "\($0.name): \($0.value)" } as Any,
+            ],
+            displayStyle: .struct
+        )
+    }
+
+    /// The metadata by name, a value that holds the secret key's text shown as `<redacted>`.
+    private var shownMetadata: [(name: String, value: String)] {
+        let secret = secretKey?.z85
+        return metadata.keys.sorted().map { name in
+            let value = metadata[name] ?? ""
+            return (name, secret.map { value.contains($0) } == true ? "<redacted>" : value)
+        }
+    }
 }
 
 /// The file system side of certificates: reading with the file's mode, writing atomically with

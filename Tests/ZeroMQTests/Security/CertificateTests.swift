@@ -273,6 +273,27 @@ struct CertificateTests {
         }
         #expect(certificate.description == "Certificate(public: \(Self.rfcPublic), secret: <redacted>, metadata: [name: a])")
         #expect(certificate.publicCertificate.description == "Certificate(public: \(Self.rfcPublic), secret: none, metadata: [name: a])")
+
+        // A metadata value that holds the secret key is redacted too (found by fuzz-certificates).
+        let careless = Certificate(keys: keys, metadata: ["note": "backup of \(Self.rfcSecret)", "name": "a"])
+        var carelessDump = ""
+        dump(careless, to: &carelessDump)
+        for text in [careless.description, String(reflecting: careless), carelessDump] {
+            #expect(!text.contains(Self.rfcSecret), "secret in \(text)")
+        }
+        #expect(careless.description.hasSuffix("metadata: [name: a, note: <redacted>])"))
+    }
+
+    @Test("a metadata name that begins like a key line is refused on reading, as on writing, without its value")
+    func reservedMetadataNames() throws {
+        for name in ["secret-key", "public-key", "secret-keys"] {
+            let text = "metadata\n    \(name) = \"\(Self.rfcSecret)\"\ncurve\n    public-key = \"\(Self.rfcPublic)\"\n"
+            let error = #expect(throws: SecurityError.self) { try Certificate(parsing: Array(text.utf8), file: "r.key") }
+            #expect(error?.code == .invalidCertificate)
+            #expect(error?.line == 2)
+            #expect(error?.description.contains(name) == true)
+            #expect(error?.description.contains(Self.rfcSecret) == false)
+        }
     }
 }
 
