@@ -83,8 +83,14 @@ enum ZPL {
             throw fail("expected a name (letters, digits and $-_@.&+/), found \(describe(line[index]))")
         }
         let name = String(decoding: line[nameStart..<index], as: UTF8.self)
+        // How errors refer to it: a well-known name as itself, any other by its column. In a
+        // damaged secret file a "name" may be the start of the secret key (a line that lost its
+        // `secret-key =`), and an error must not show it.
+        let known = wellKnownNames.contains(name)
+        let theName = known ? "the name \(name)" : "the name at column \(nameStart + 1)"
+        let itsValue = known ? "the value of \(name)" : "the value after the name at column \(nameStart + 1)"
         if name.hasPrefix("/") || name.hasSuffix("/") {
-            throw fail("the name \(name) starts or ends with '/'")
+            throw fail("\(theName) starts or ends with '/'")
         }
         while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
         var value = ""
@@ -94,24 +100,27 @@ enum ZPL {
             if index < line.count, line[index] == UInt8(ascii: "\"") || line[index] == UInt8(ascii: "'") {
                 let quote = line[index]
                 guard let close = line[(index + 1)...].firstIndex(of: quote) else {
-                    throw fail("the value of \(name) has no closing \(quote == UInt8(ascii: "\"") ? "\"" : "'")")
+                    throw fail("\(itsValue) has no closing \(quote == UInt8(ascii: "\"") ? "\"" : "'")")
                 }
-                value = try text(line[(index + 1)..<close], line: number, what: "the value of \(name)")
+                value = try text(line[(index + 1)..<close], line: number, what: itsValue)
                 index = close + 1
-                try verifyEndOfLine(line, from: index, line: number, after: "the quoted value of \(name)")
+                try verifyEndOfLine(line, from: index, line: number, after: "the quoted \(itsValue.dropFirst(4))")
             } else {
                 // Unquoted: up to a '#', without the spaces before it.
                 var end = line[index...].firstIndex(of: UInt8(ascii: "#")) ?? line.count
                 while end > index, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
-                value = try text(line[index..<end], line: number, what: "the value of \(name)")
+                value = try text(line[index..<end], line: number, what: itsValue)
             }
         } else {
-            try verifyEndOfLine(line, from: index, line: number, after: "the name \(name)")
+            try verifyEndOfLine(line, from: index, line: number, after: theName)
         }
         stack.removeLast(stack.count - level)
         stack.append(name)
         return Entry(path: stack, value: value, line: number)
     }
+
+    /// The names of certificate files that errors may show as they are.
+    static let wellKnownNames: Set<String> = ["curve", "metadata", "public-key", "secret-key"]
 
     /// Only white space and a comment may follow.
     private static func verifyEndOfLine(_ line: [UInt8], from start: Int, line number: Int, after what: String) throws(SyntaxError) {

@@ -180,7 +180,11 @@ struct CertificateTests {
         ("curve\n    public-key = \"\(rfcPublic)\" x\n", 2, "unexpected 'x' after the quoted value of public-key"),
         ("curve\n    public-key \"\(rfcPublic)\"\n", 2, "unexpected '\"' after the name public-key"),
         ("curve\n    = \"\(rfcPublic)\"\n", 2, "expected a name (letters, digits and $-_@.&+/), found '='"),
-        ("/curve\n", 1, "the name /curve starts or ends with '/'"),
+        ("/curve\n", 1, "the name at column 1 starts or ends with '/'"),
+        // Only well-known names are shown: a damaged secret file's "name" may be its secret key.
+        ("curve\n    \(rfcSecret)\n", 2, "unexpected '%' after the name at column 5"),
+        ("curve\n    public-key = \"\(rfcPublic)\"\n    secret-key=\"\(rfcSecret)\"\n    \(rfcSecret.prefix(6)) = 'x\n", 4,
+         "the value after the name at column 5 has no closing '"),
         ("metadata\n    name = \"a\"\n", nil,
          "no curve/public-key: a certificate has a `curve` section with `public-key = \"<40 Z85 characters>\"`"),
         ("", nil, "no curve/public-key: a certificate has a `curve` section with `public-key = \"<40 Z85 characters>\"`"),
