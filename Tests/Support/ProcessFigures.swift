@@ -20,6 +20,11 @@ public struct ProcessFigures: Sendable, CustomStringConvertible {
     /// meaningless (threads and file descriptors still count).
     public static let isUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
 
+    /// Whether this process runs under AddressSanitizer (`make leaks`), whose quarantine keeps
+    /// freed memory resident for a while: RSS then grows without a leak, and LeakSanitizer
+    /// checks for leaks itself at exit.
+    public static let isUnderAddressSanitizer: Bool = dlsym(nil, "__asan_init") != nil
+
     /// The figures now.
     public static func current() -> ProcessFigures {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
