@@ -145,12 +145,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDe
             case ("metadata", let name) where !name.isEmpty:
                 // As the writer refuses them: pyzmq's reader takes any `secret-key = ...` line for
                 // the key, whatever its section, so such a name would mean two different things.
-                guard !name.hasPrefix("public-key"), !name.hasPrefix("secret-key") else {
-                    throw SecurityError(
-                        code: .invalidCertificate,
-                        reason: "the metadata name \(name) begins like a key line; pyzmq's reader would take it for the key",
-                        file: file, line: entry.line
-                    )
+                if let refusal = Self.refusal(ofMetadataName: name) {
+                    throw SecurityError(code: .invalidCertificate, reason: refusal, file: file, line: entry.line)
                 }
                 // czmq keeps the last of a repeated name; so do we.
                 metadata[name] = entry.value
@@ -267,11 +263,8 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDe
                         + "not starting or ending with '/')"
                 )
             }
-            guard !name.hasPrefix("public-key"), !name.hasPrefix("secret-key") else {
-                throw SecurityError(
-                    code: .invalidCertificate,
-                    reason: "the metadata name \(name) begins like a key line; pyzmq's reader would take it for the key"
-                )
+            if let refusal = Self.refusal(ofMetadataName: name) {
+                throw SecurityError(code: .invalidCertificate, reason: refusal)
             }
             guard let quoted = ZPL.quoted(value) else {
                 throw SecurityError(
@@ -299,6 +292,13 @@ public struct Certificate: Sendable, Hashable, CustomStringConvertible, CustomDe
 
     /// Same as ``description``.
     public var debugDescription: String { description }
+
+    /// Why `name` cannot be a metadata name, when it begins like a key line (`public-key`,
+    /// `secret-key`): refused on reading and on writing alike; `nil` otherwise.
+    static func refusal(ofMetadataName name: String) -> String? {
+        guard name.hasPrefix("public-key") || name.hasPrefix("secret-key") else { return nil }
+        return "the metadata name \(name) begins like a key line; pyzmq's reader would take it for the key"
+    }
 
     /// What `dump` and debuggers show: the same as ``description``, never the secret key.
     public var customMirror: Mirror {

@@ -88,7 +88,7 @@ enum ZPL {
         // `secret-key =`), and an error must not show it.
         let known = wellKnownNames.contains(name)
         let theName = known ? "the name \(name)" : "the name at column \(nameStart + 1)"
-        let itsValue = known ? "the value of \(name)" : "the value after the name at column \(nameStart + 1)"
+        let valueLabel = known ? "value of \(name)" : "value after the name at column \(nameStart + 1)"
         if name.hasPrefix("/") || name.hasSuffix("/") {
             throw fail("\(theName) starts or ends with '/'")
         }
@@ -100,16 +100,16 @@ enum ZPL {
             if index < line.count, line[index] == UInt8(ascii: "\"") || line[index] == UInt8(ascii: "'") {
                 let quote = line[index]
                 guard let close = line[(index + 1)...].firstIndex(of: quote) else {
-                    throw fail("\(itsValue) has no closing \(quote == UInt8(ascii: "\"") ? "\"" : "'")")
+                    throw fail("the \(valueLabel) has no closing \(quote == UInt8(ascii: "\"") ? "\"" : "'")")
                 }
-                value = try text(line[(index + 1)..<close], line: number, what: itsValue)
+                value = try text(line[(index + 1)..<close], line: number, what: "the \(valueLabel)")
                 index = close + 1
-                try verifyEndOfLine(line, from: index, line: number, after: "the quoted \(itsValue.dropFirst(4))")
+                try verifyEndOfLine(line, from: index, line: number, after: "the quoted \(valueLabel)")
             } else {
                 // Unquoted: up to a '#', without the spaces before it.
                 var end = line[index...].firstIndex(of: UInt8(ascii: "#")) ?? line.count
                 while end > index, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
-                value = try text(line[index..<end], line: number, what: itsValue)
+                value = try text(line[index..<end], line: number, what: "the \(valueLabel)")
             }
         } else {
             try verifyEndOfLine(line, from: index, line: number, after: theName)
