@@ -45,7 +45,8 @@ struct BigAndManyTests {
         let before = ProcessFigures.current()
         let size = bigSize
         // A pattern that differs from block to block, so a misplaced block is noticed.
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        // Built in place, in a buffer the frame owns: sent without a copy.
+        let frame = Frame(unsafeUninitializedCapacity: size) { buffer in
             let block = 4_099  // prime: blocks do not line up with pages
             for index in 0..<block { buffer[index] = UInt8(truncatingIfNeeded: index &* 7 &+ index >> 8) }
             var filled = block
@@ -54,11 +55,11 @@ struct BigAndManyTests {
                 memcpy(buffer.baseAddress! + filled, buffer.baseAddress!, chunk)
                 filled += chunk
             }
-            count = size
+            return size
         }
-        let sentBase = bytes.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        let sentBase = frame.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
         let started = ContinuousClock.now
-        try await push.send(Message(Frame(bytes)))
+        try await push.send(Message(frame))
         let message = try await pull.receive(timeout: .seconds(60))
         let elapsed = ContinuousClock.now - started
         let after = ProcessFigures.current()
@@ -66,7 +67,7 @@ struct BigAndManyTests {
         #expect(message.frameCount == 1)
         #expect(message.byteCount == size)
         let (same, receivedBase) = try #require(message.first).withUnsafeBytes { received in
-            bytes.withUnsafeBytes { sent in
+            frame.withUnsafeBytes { sent in
                 (received.count == sent.count && memcmp(received.baseAddress!, sent.baseAddress!, sent.count) == 0,
                  UInt(bitPattern: received.baseAddress))
             }

@@ -11,13 +11,18 @@ struct MessageTests {
             let pull = try PullSocket(context), push = try PushSocket(context)
             try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
             let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            try await push.send(Message(frames: [Frame(bytes), Frame(Data(bytes)), Frame(String(repeating: "z", count: size))]))
+            let inPlace = Frame(unsafeUninitializedCapacity: size) { buffer in
+                buffer.copyBytes(from: bytes)
+                return size
+            }
+            try await push.send(Message(frames: [Frame(bytes), Frame(Data(bytes)), Frame(String(repeating: "z", count: size)), inPlace]))
             let message = try await pull.receive(timeout: .seconds(10))
-            #expect(message.frameCount == 3)
+            #expect(message.frameCount == 4)
             #expect(message[0].bytes == bytes)
             #expect(message[1].data == Data(bytes))
             #expect(message[2].string == String(repeating: "z", count: size))
-            #expect(message.byteCount == 3 * size)
+            #expect(message[3] == inPlace)
+            #expect(message.byteCount == 4 * size)
             // A received frame can be sent on again (shared with libzmq, not copied).
             let relay = try PushSocket(context), sink = try PullSocket(context)
             try await relay.connect(try await sink.bind("inproc://relay"))

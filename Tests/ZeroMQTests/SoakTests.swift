@@ -199,7 +199,7 @@ struct SoakTests {
     private static func message(_ index: Int, ledger: ZeroCopyLedger) -> Message {
         let shape = Shape(index)
         if shape.zeroCopy {
-            return Message(Frame(ledger.buffer(index, size: shape.sizes[0])))
+            return Message(ledger.frame(index, size: shape.sizes[0]))
         }
         var frames = [numberedFrame(index, size: shape.sizes[0])]
         for size in shape.sizes.dropFirst() { frames.append(Frame([UInt8](repeating: 0x5A, count: size))) }
@@ -230,22 +230,23 @@ struct Shape {
     }
 }
 
-/// Counts zero-copy buffers made and freed. A buffer is freed when the last `Data` holding it
-/// goes, which for a frame sent without a copy is after libzmq called the frame's free function.
+/// Counts zero-copy buffers made and freed. A buffer is freed when its frame's deallocator runs:
+/// when the last frame holding it is gone and libzmq has called the free function of every
+/// message that referenced it.
 final class ZeroCopyLedger: Sendable {
     let created = Atomic<Int>(0)
     let freed = Atomic<Int>(0)
 
-    /// A `Data` over a buffer of `size` bytes laid out as ``numberedFrame(_:size:)``, whose
-    /// deallocation is counted.
-    func buffer(_ index: Int, size: Int) -> Data {
-        let pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        numberedBytes(index, size: size).withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: size) }
+    /// A frame over a buffer of `size` bytes laid out as ``numberedFrame(_:size:)``, made with
+    /// `Frame(bytesNoCopy:deallocator:)`, whose deallocation is counted.
+    func frame(_ index: Int, size: Int) -> Frame {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        memory.copyBytes(from: numberedBytes(index, size: size))
         created.add(1, ordering: .relaxed)
-        return Data(bytesNoCopy: pointer, count: size, deallocator: .custom { [self] pointer, _ in
-            pointer.deallocate()
+        return Frame(bytesNoCopy: UnsafeRawBufferPointer(memory)) { [self] bytes in
+            bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0).deallocate() }
             freed.add(1, ordering: .releasing)
-        })
+        }
     }
 }
 

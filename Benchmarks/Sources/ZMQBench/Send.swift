@@ -1,8 +1,10 @@
 // Send: the sender side varies, the receiver is always a raw libzmq PULL on a dedicated thread
 // (tcp loopback, a context per end). 64 B: raw `zmq_send` loop vs the framework's
 // `try await push.send(message)` isolated to the socket and from an ordinary task. 64 KiB: raw
-// copy, raw zero-copy (`zmq_msg_init_data` over one buffer) and the framework's zero-copy path
-// (a Message made once from a 65,536-byte [UInt8]). Multipart: 16 × 4 KiB frames, raw
+// copy, raw zero-copy (`zmq_msg_init_data` over one buffer), the framework's copied path (a
+// Message made once from a 65,536-byte [UInt8], which libzmq copies on every send, as raw
+// `zmq_send` does) and its zero-copy path (a Message made once from a frame built in place with
+// `Frame(unsafeUninitializedCapacity:)`, whose buffer libzmq references). Multipart: 16 × 4 KiB frames, raw
 // `ZMQ_SNDMORE` vs `Message(frames:)`. Timed at the receiver, first message to last; repeats
 // interleave the variants of a group and the median is reported.
 import CZeroMQ
@@ -15,6 +17,7 @@ enum SenderVariant: String, Sendable {
     case rawMultipart = "raw-multipart"
     case frameworkIsolated = "framework-isolated"
     case frameworkOrdinaryTask = "framework-ordinary-task"
+    case frameworkCopy = "framework-copy"
     case frameworkZeroCopy = "framework-zero-copy"
     case frameworkMultipart = "framework-multipart"
 
@@ -25,7 +28,8 @@ enum SenderVariant: String, Sendable {
         case .rawMultipart: "raw zmq_send + ZMQ_SNDMORE (16 × 4 KiB)"
         case .frameworkIsolated: "await send() (isolated to the socket)"
         case .frameworkOrdinaryTask: "await send() (ordinary task)"
-        case .frameworkZeroCopy: "await send() of a 64 KiB [UInt8] Message (zero-copy, isolated)"
+        case .frameworkCopy: "await send() of a 64 KiB [UInt8] Message (copied, isolated)"
+        case .frameworkZeroCopy: "await send() of a 64 KiB frame built in place (zero-copy, isolated)"
         case .frameworkMultipart: "await send() of Message(frames:) 16 × 4 KiB (isolated)"
         }
     }
@@ -45,7 +49,7 @@ enum SendBenchmark {
 
     static let groups = [
         Group(size: 64, frames: 1, fullCount: 1_000_000, baseline: .rawCopy, variants: [.rawCopy, .frameworkIsolated, .frameworkOrdinaryTask]),
-        Group(size: 65_536, frames: 1, fullCount: 20_000, baseline: .rawCopy, variants: [.rawCopy, .rawZeroCopy, .frameworkZeroCopy]),
+        Group(size: 65_536, frames: 1, fullCount: 20_000, baseline: .rawCopy, variants: [.rawCopy, .rawZeroCopy, .frameworkCopy, .frameworkZeroCopy]),
         Group(size: 65_536, frames: 16, fullCount: 20_000, baseline: .rawMultipart, variants: [.rawMultipart, .frameworkMultipart]),
     ]
 
@@ -101,6 +105,11 @@ enum SendBenchmark {
             try await push.connect(endpoint)
             let message: Message = if frames > 1 {
                 Message(frames: (0..<frames).map { _ in Frame([UInt8](repeating: 0x2A, count: size / frames)) })
+            } else if variant == .frameworkZeroCopy {
+                Message(Frame(unsafeUninitializedCapacity: size) { buffer in
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0x2A)
+                    return size
+                })
             } else {
                 Message([UInt8](repeating: 0x2A, count: size))
             }

@@ -8,11 +8,19 @@ import Foundation
 
 /// One part of a ``Message``: an immutable run of bytes.
 ///
-/// Frames made from owned buffers (`[UInt8]`, `String`, `Data`) keep the buffer; large ones are
-/// handed to libzmq without copying (libzmq holds a reference until it has sent them). Received
-/// frames up to ``Frame/copyLimit`` bytes are copied into an array (one allocation, no libzmq
-/// message kept alive; up to 64 bytes they are stored inside the frame value, with no allocation
-/// at all); larger ones keep libzmq's message and expose its bytes in place.
+/// Frames made from Swift values (`[UInt8]`, `String`, `Data`) keep the value, and libzmq copies
+/// their bytes when they are sent, as `zmq_send` does. To send a large frame without that copy,
+/// make it over storage whose lifetime the library owns:
+/// ``init(unsafeUninitializedCapacity:initializingWith:)`` writes the bytes straight into a
+/// buffer the frame allocates, and ``init(bytesNoCopy:deallocator:)`` takes over memory you
+/// allocated. Such frames of at least ``zeroCopyThreshold`` bytes are handed to libzmq by
+/// reference; libzmq holds the buffer until the bytes are on the wire, and the memory is freed
+/// exactly once, when neither a frame nor libzmq needs it any more.
+///
+/// Received frames up to ``Frame/copyLimit`` bytes are copied into an array (one allocation, no
+/// libzmq message kept alive; up to 64 bytes they are stored inside the frame value, with no
+/// allocation at all); larger ones keep libzmq's message and expose its bytes in place (and are
+/// resent without a copy).
 public struct Frame: Sendable {
     enum Storage: Sendable {
         case bytes([UInt8])
@@ -23,6 +31,8 @@ public struct Frame: Sendable {
         case received(ReceivedMessage)
         /// A small received frame, held inline (no allocation).
         case inline(InlineBytes)
+        /// Bytes in a buffer the library owns, which libzmq may reference while sending.
+        case buffer(FrameBuffer)
     }
 
     var storage: Storage
@@ -30,14 +40,18 @@ public struct Frame: Sendable {
     /// Received frames up to this many bytes are copied out of libzmq; larger ones are kept in place.
     public static let copyLimit = 2048
 
-    /// Frames at least this large are sent without a copy (libzmq references the frame's buffer).
+    /// Frames at least this large whose bytes the library owns (made with
+    /// ``init(unsafeUninitializedCapacity:initializingWith:)`` or
+    /// ``init(bytesNoCopy:deallocator:)``) are sent without a copy: libzmq references the
+    /// buffer. Smaller ones are copied, which costs less than libzmq's bookkeeping for a
+    /// referenced buffer.
     public static let zeroCopyThreshold = 8192
 
     init(storage: Storage) {
         self.storage = storage
     }
 
-    /// A frame holding `bytes`, sent without a copy when large.
+    /// A frame holding `bytes` (copied by libzmq when sent).
     public init(_ bytes: [UInt8]) {
         storage = .bytes(bytes)
     }
@@ -52,8 +66,48 @@ public struct Frame: Sendable {
         storage = .bytes(Array(sequence))
     }
 
+    /// A frame of at most `capacity` bytes, written in place by `initializer`: the way to build a
+    /// large frame that is sent without a copy.
+    ///
+    /// The frame allocates the buffer and owns it; `initializer` writes the bytes into it and
+    /// returns how many it wrote (from the start of the buffer). The buffer must not be used after
+    /// `initializer` returns. The memory is freed when the last frame and the last libzmq message
+    /// referencing it are gone (possibly on one of libzmq's I/O threads).
+    ///
+    /// ```swift
+    /// let frame = Frame(unsafeUninitializedCapacity: image.count) { buffer in
+    ///     image.copyBytes(to: buffer)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - capacity: the most bytes the frame can hold; must not be negative.
+    ///   - initializer: writes the bytes and returns their number, `0...capacity`.
+    /// - Throws: what `initializer` throws (the buffer is then freed).
+    public init(
+        unsafeUninitializedCapacity capacity: Int,
+        initializingWith initializer: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) rethrows {
+        storage = .buffer(try FrameBuffer(capacity: capacity, initializingWith: initializer))
+    }
+
+    /// A frame over memory you allocated, sent without a copy when large; the frame takes the
+    /// memory over.
+    ///
+    /// `deallocator` runs exactly once, when neither a frame nor libzmq references the bytes any
+    /// more: possibly on one of libzmq's I/O threads, so it must be quick and must not block. From
+    /// this call on, the bytes must neither change nor be freed by anything but `deallocator`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the frame's bytes.
+    ///   - deallocator: gives the memory back (for example `{ $0.deallocate() }` for memory from
+    ///     `UnsafeMutableRawBufferPointer.allocate`).
+    public init(bytesNoCopy bytes: UnsafeRawBufferPointer, deallocator: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        storage = .buffer(FrameBuffer(bytesNoCopy: bytes, deallocator: deallocator))
+    }
+
     #if canImport(FoundationEssentials) || canImport(Foundation)
-    /// A frame holding `data`, sent without a copy when large.
+    /// A frame holding `data` (copied by libzmq when sent).
     public init(_ data: Data) {
         storage = .data(data)
     }
@@ -74,6 +128,7 @@ public struct Frame: Sendable {
         #endif
         case .received(let message): message.count
         case .inline(let bytes): Int(bytes.count)
+        case .buffer(let buffer): buffer.count
         }
     }
 
@@ -92,9 +147,13 @@ public struct Frame: Sendable {
             return try data.withUnsafeBytes(body)
         #endif
         case .received(let message):
-            return try body(UnsafeRawBufferPointer(start: message.base, count: message.count))
+            return try withExtendedLifetime(message) {
+                try body(UnsafeRawBufferPointer(start: message.base, count: message.count))
+            }
         case .inline(let bytes):
             return try bytes.withUnsafeBytes(body)
+        case .buffer(let buffer):
+            return try withExtendedLifetime(buffer) { try body(buffer.bytes) }
         }
     }
 

@@ -182,14 +182,20 @@ extension SocketCore {
     }
 
     /// One frame to libzmq; returns 0 or the errno. Retries `EINTR`.
+    ///
+    /// Only storage whose lifetime the library owns is handed over by reference: a received
+    /// frame's libzmq message (shared), or a ``FrameBuffer`` of at least
+    /// ``Frame/zeroCopyThreshold`` bytes. Everything else is copied by `zmq_send`, while
+    /// `withUnsafeBytes` keeps the bytes valid.
     private func sendFrame(_ frame: Frame, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
         while true {
             let error: Int32
-            if case .received(let received) = frame.storage {
+            switch frame.storage {
+            case .received(let received):
                 error = sendShared(received, flags: flags, handle)
-            } else if frame.count >= Frame.zeroCopyThreshold, let owner = FrameOwner(frame) {
-                error = sendZeroCopy(owner, flags: flags, handle)
-            } else {
+            case .buffer(let buffer) where buffer.count >= Frame.zeroCopyThreshold:
+                error = sendZeroCopy(buffer, flags: flags, handle)
+            default:
                 error = frame.withUnsafeBytes { buffer -> Int32 in
                     // zmq_send copies. libzmq explicitly allows (NULL, 0) for an empty frame.
                     let rc = zmq_send(handle, buffer.baseAddress, buffer.count, flags)
@@ -217,57 +223,28 @@ extension SocketCore {
         return 0
     }
 
-    /// Hands the frame's own buffer to libzmq; libzmq releases the owner when it is done with it
-    /// (possibly on one of its I/O threads: releasing a Swift object is thread-safe).
-    private func sendZeroCopy(_ owner: FrameOwner, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
+    /// Hands `buffer` to libzmq by reference. The libzmq message holds one retain of the buffer,
+    /// which its free function releases exactly once: when libzmq is done with the bytes
+    /// (possibly on one of its I/O threads; releasing a Swift object is thread-safe), when
+    /// `zmq_msg_close` drops a message that was not sent, or here at once when libzmq refuses to
+    /// make the message.
+    private func sendZeroCopy(_ buffer: FrameBuffer, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
         var message = zmq_msg_t()
-        let hint = Unmanaged.passRetained(owner).toOpaque()
-        let rc = zmq_msg_init_data(&message, UnsafeMutableRawPointer(mutating: owner.base), owner.count, { _, hint in
+        let hint = Unmanaged.passRetained(buffer).toOpaque()
+        let rc = zmq_msg_init_data(&message, UnsafeMutableRawPointer(mutating: buffer.base), buffer.count, { _, hint in
             guard let hint else { return }
-            Unmanaged<FrameOwner>.fromOpaque(hint).release()
+            Unmanaged<FrameBuffer>.fromOpaque(hint).release()
         }, hint)
         guard rc == 0 else {
             let error = zmq_errno()
-            Unmanaged<FrameOwner>.fromOpaque(hint).release()
+            Unmanaged<FrameBuffer>.fromOpaque(hint).release()
             return error
         }
         guard zmq_msg_send(&message, handle, flags) >= 0 else {
             let error = zmq_errno()
-            zmq_msg_close(&message)  // calls the free function, which releases the owner
+            zmq_msg_close(&message)  // calls the free function, which releases the buffer
             return error
         }
         return 0
-    }
-}
-
-/// Keeps a large frame's buffer alive while libzmq sends it without copying.
-///
-/// The buffer is the frame's own heap storage (an array's, a native string's or a `Data`'s),
-/// held immutably here, so its address is stable for the owner's lifetime. Frames whose storage
-/// is not contiguous and native (a bridged string) get no owner and are copied instead.
-final class FrameOwner: @unchecked Sendable {
-    // @unchecked Sendable: immutable after init; libzmq only reads the bytes.
-    private let frame: Frame
-    let base: UnsafeRawPointer
-    let count: Int
-
-    init?(_ frame: Frame) {
-        let base: UnsafeRawPointer?
-        switch frame.storage {
-        case .bytes(let bytes):
-            base = bytes.withUnsafeBytes { $0.baseAddress }
-        case .text(let text):
-            base = text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-        #if canImport(FoundationEssentials) || canImport(Foundation)
-        case .data(let data):
-            base = data.withUnsafeBytes { $0.baseAddress }
-        #endif
-        case .received, .inline:
-            base = nil
-        }
-        guard let base else { return nil }
-        self.frame = frame
-        self.base = base
-        self.count = frame.count
     }
 }
