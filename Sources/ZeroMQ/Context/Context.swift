@@ -139,7 +139,8 @@ public final class Context: Sendable {
             do {
                 // zmq_ctx_term blocks for the sockets' linger: never on a loop or pool thread.
                 try LoopThread.start(name: "zmq-ctx-term") {
-                    zmq_ctx_term(context.raw)
+                    // EINTR: a signal interrupted the wait, and libzmq says to call again.
+                    _ = LibZMQCall.errno(of: { zmq_ctx_term(context.raw) })
                     continuation.resume()
                 }
             } catch {

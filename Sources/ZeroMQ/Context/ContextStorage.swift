@@ -57,7 +57,7 @@ final class ContextStorage: @unchecked Sendable {
             try set(ZMQ_MAX_SOCKETS, configuration.maximumSockets, name: "ZMQ_MAX_SOCKETS")
             try set(ZMQ_IPV6, configuration.ipv6 ? 1 : 0, name: "ZMQ_IPV6")
         } catch {
-            zmq_ctx_term(handle)
+            _ = LibZMQCall.errno(of: { zmq_ctx_term(handle) })
             throw error
         }
     }
@@ -214,7 +214,7 @@ final class ContextStorage: @unchecked Sendable {
         guard claimTermination() else { return }
         let context = ContextHandle(raw: handle)
         do {
-            try LoopThread.start(name: "zmq-ctx-term") { zmq_ctx_term(context.raw) }
+            try LoopThread.start(name: "zmq-ctx-term") { _ = LibZMQCall.errno(of: { zmq_ctx_term(context.raw) }) }
         } catch {
             // No thread to be had: leak the context rather than risk blocking this thread.
         }

@@ -321,15 +321,18 @@ public final class Proxy: Sendable {
                     _ = zmq_setsockopt(controlSocket, ZMQ_LINGER, &zero, MemoryLayout<Int32>.size)
                     _ = zmq_close(controlSocket)
                 }
-                guard zmq_bind(controlSocket, endpoint) == 0 else {
-                    return finish(.failure(ZeroMQError.libzmq("run proxy", socket: label, endpoint: endpoint)))
+                do throws(ZeroMQError) {
+                    try LibZMQCall.checked("run proxy", socket: label, endpoint: endpoint) { zmq_bind(controlSocket, endpoint) }
+                } catch {
+                    return finish(.failure(error))
                 }
-                let rc = zmq_proxy_steerable(
-                    handles.frontend.raw, handles.backend.raw, handles.capture?.raw, controlSocket
-                )
-                let errno = zmq_errno()
+                // A signal makes libzmq's poll, and so the proxy, fail with EINTR: it is simply
+                // called again (its state is in the sockets).
+                let errno = LibZMQCall.errno(of: {
+                    zmq_proxy_steerable(handles.frontend.raw, handles.backend.raw, handles.capture?.raw, controlSocket)
+                })
                 // 0: TERMINATE; ETERM: the context was shut down. Both are a normal end.
-                if rc == 0 || errno == ErrnoName.ETERM {
+                if errno == 0 || errno == ErrnoName.ETERM {
                     finish(.success(()))
                 } else {
                     finish(.failure(ZeroMQError.libzmq("zmq_proxy_steerable", socket: label, errno: errno)))

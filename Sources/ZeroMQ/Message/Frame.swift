@@ -253,8 +253,10 @@ final class ReceivedMessage: @unchecked Sendable {
     }
 
     /// Makes `target` (initialised, empty) share this message's content, for zero-copy resends.
-    func copy(into target: inout zmq_msg_t) -> Bool {
-        zmq_msg_copy(&target, message) == 0
+    ///
+    /// - Returns: `zmq_msg_copy`'s result (-1 with errno set when it fails).
+    func copy(into target: inout zmq_msg_t) -> Int32 {
+        zmq_msg_copy(&target, message)
     }
 
     deinit {

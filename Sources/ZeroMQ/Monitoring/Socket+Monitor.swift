@@ -23,29 +23,21 @@ extension Socket {
     ///   after this socket is closed).
     /// - Throws: ``ZeroMQError`` when the socket is closed or libzmq refuses (`EINVAL`).
     public func monitor(_ kinds: SocketEvent.Kinds = .all) throws(ZeroMQError) -> SocketMonitor {
-        let handle = try core.liveHandle(for: "monitor")
         let number = monitorNumbers.wrappingAdd(1, ordering: .relaxed).newValue
         let endpoint = "inproc://swift-zeromq.monitor.\(number)"
-        guard zmq_socket_monitor(handle, endpoint, Int32(kinds.rawValue)) == 0 else {
-            throw ZeroMQError.libzmq("monitor", socket: core.label, endpoint: endpoint)
-        }
+        try core.startMonitor(publishingOn: endpoint, kinds: Int32(kinds.rawValue))
         let pair: PairSocket
         do throws(ZeroMQError) {
             pair = try PairSocket(storage: core.context, loop: core.loop, logger: core.logger)
             // The pair is on this socket's loop, which runs this code: its core is ours to touch.
-            let pairHandle = try pair.core.liveHandle(for: "connect")
             // libzmq sends events with blocking sends, from its I/O thread: once the inproc pipe
             // is full (1000 + 1000 messages by default), a monitor nobody reads would stall every
             // connection of that I/O thread. No receive limit makes the pipe unbounded: unread
             // events cost memory instead (two small messages each; Docs/Monitoring.md).
-            var unlimited: Int32 = 0
-            guard zmq_setsockopt(pairHandle, ZMQ_RCVHWM, &unlimited, MemoryLayout<Int32>.size) == 0,
-                zmq_connect(pairHandle, endpoint) == 0
-            else {
-                throw ZeroMQError.endpoint("connect", endpoint, socket: pair.core.label)
-            }
+            try pair.core.setRawOption(ZMQ_RCVHWM, name: "ZMQ_RCVHWM", .int32(0))
+            try pair.core.connect(endpoint)
         } catch {
-            zmq_socket_monitor(handle, nil, 0)
+            core.stopMonitor()
             throw error
         }
         return SocketMonitor(pair: pair, socketLabel: core.label)

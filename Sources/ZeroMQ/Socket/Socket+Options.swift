@@ -1,5 +1,3 @@
-import CZeroMQ
-
 extension Socket {
     /// Sets a socket option.
     ///
@@ -54,66 +52,5 @@ extension Socket {
     /// Turns ``keepsMessageMetadata`` on or off for frames received from now on.
     public func setKeepsMessageMetadata(_ keeps: Bool) {
         core.confined.keepsMetadata = keeps
-    }
-}
-
-extension SocketCore {
-    /// `zmq_setsockopt`. Loop thread only.
-    func setRawOption(_ code: Int32, name: String, _ value: RawOptionValue) throws(ZeroMQError) {
-        let handle = try liveHandle(for: "setOption(\(name))")
-        let rc: Int32
-        switch value {
-        case .int32(var number):
-            rc = zmq_setsockopt(handle, code, &number, MemoryLayout<Int32>.size)
-        case .int64(var number):
-            rc = zmq_setsockopt(handle, code, &number, MemoryLayout<Int64>.size)
-        case .uint64(var number):
-            rc = zmq_setsockopt(handle, code, &number, MemoryLayout<UInt64>.size)
-        case .bytes(let bytes):
-            // An empty value goes as (NULL, 0): libzmq reads that as "clear" for the PLAIN, ZAP
-            // and proxy options, and as the empty prefix for (un)subscribe.
-            rc = bytes.isEmpty
-                ? zmq_setsockopt(handle, code, nil, 0)
-                : bytes.withUnsafeBytes { zmq_setsockopt(handle, code, $0.baseAddress, $0.count) }
-        }
-        guard rc == 0 else { throw ZeroMQError.libzmq("setOption(\(name))", socket: label) }
-    }
-
-    /// `zmq_getsockopt`. Loop thread only.
-    func rawOption(_ code: Int32, name: String, kind: RawOptionValue.Kind) throws(ZeroMQError) -> RawOptionValue {
-        let handle = try liveHandle(for: "option(\(name))")
-        func fail() -> ZeroMQError { ZeroMQError.libzmq("option(\(name))", socket: label) }
-        switch kind {
-        case .int32:
-            var value: Int32 = 0
-            var size = MemoryLayout<Int32>.size
-            guard zmq_getsockopt(handle, code, &value, &size) == 0 else { throw fail() }
-            return .int32(value)
-        case .int64:
-            var value: Int64 = 0
-            var size = MemoryLayout<Int64>.size
-            guard zmq_getsockopt(handle, code, &value, &size) == 0 else { throw fail() }
-            return .int64(value)
-        case .uint64:
-            var value: UInt64 = 0
-            var size = MemoryLayout<UInt64>.size
-            guard zmq_getsockopt(handle, code, &value, &size) == 0 else { throw fail() }
-            return .uint64(value)
-        case .bytes(let maximumLength), .string(let maximumLength):
-            var buffer = [UInt8](repeating: 0, count: maximumLength + 1)
-            var size = buffer.count
-            guard zmq_getsockopt(handle, code, &buffer, &size) == 0 else { throw fail() }
-            var bytes = Array(buffer.prefix(size))
-            if case .string = kind, bytes.last == 0 { bytes.removeLast() }
-            return .bytes(bytes)
-        }
-    }
-
-    /// A text option, such as `ZMQ_LAST_ENDPOINT`. Loop thread only.
-    func stringOption(_ code: Int32, name: String) throws(ZeroMQError) -> String {
-        guard case .bytes(let bytes) = try rawOption(code, name: name, kind: .string(maximumLength: 1024)) else {
-            return ""
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -232,14 +232,11 @@ extension SocketCore {
         return Message(frames: frames)
     }
 
-    /// One `zmq_msg_recv`, retrying `EINTR`; false on `EAGAIN`.
+    /// One `zmq_msg_recv`; false on `EAGAIN`.
     private func receivePart(_ part: inout zmq_msg_t, _ handle: UnsafeMutableRawPointer, flags: Int32) throws(ZeroMQError) -> Bool {
-        while true {
-            if zmq_msg_recv(&part, handle, flags) >= 0 { return true }
-            let error = zmq_errno()
-            if error == EINTR { continue }
-            if error == EAGAIN { return false }
-            throw ZeroMQError.libzmq("receive", socket: label, errno: error)
+        switch try LibZMQCall.nonBlocking("receive", socket: label, { zmq_msg_recv(&part, handle, flags) }) {
+        case .done: true
+        case .wouldBlock: false
         }
     }
 

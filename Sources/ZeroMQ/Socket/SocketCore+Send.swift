@@ -181,28 +181,23 @@ extension SocketCore {
         }
     }
 
-    /// One frame to libzmq; returns 0 or the errno. Retries `EINTR`.
+    /// One frame to libzmq; returns 0 or the errno (never `EINTR`: ``LibZMQCall`` retries it).
     ///
     /// Only storage whose lifetime the library owns is handed over by reference: a received
     /// frame's libzmq message (shared), or a ``FrameBuffer`` of at least
     /// ``Frame/zeroCopyThreshold`` bytes. Everything else is copied by `zmq_send`, while
     /// `withUnsafeBytes` keeps the bytes valid.
     private func sendFrame(_ frame: Frame, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
-        while true {
-            let error: Int32
-            switch frame.storage {
-            case .received(let received):
-                error = sendShared(received, flags: flags, handle)
-            case .buffer(let buffer) where buffer.count >= Frame.zeroCopyThreshold:
-                error = sendZeroCopy(buffer, flags: flags, handle)
-            default:
-                error = frame.withUnsafeBytes { buffer -> Int32 in
-                    // zmq_send copies. libzmq explicitly allows (NULL, 0) for an empty frame.
-                    let rc = zmq_send(handle, buffer.baseAddress, buffer.count, flags)
-                    return rc >= 0 ? 0 : zmq_errno()
-                }
+        switch frame.storage {
+        case .received(let received):
+            return sendShared(received, flags: flags, handle)
+        case .buffer(let buffer) where buffer.count >= Frame.zeroCopyThreshold:
+            return sendZeroCopy(buffer, flags: flags, handle)
+        default:
+            return frame.withUnsafeBytes { buffer in
+                // zmq_send copies. libzmq explicitly allows (NULL, 0) for an empty frame.
+                LibZMQCall.errno(of: { zmq_send(handle, buffer.baseAddress, buffer.count, flags) })
             }
-            if error != EINTR { return error }
         }
     }
 
@@ -210,17 +205,10 @@ extension SocketCore {
     private func sendShared(_ received: ReceivedMessage, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
         var message = zmq_msg_t()
         zmq_msg_init(&message)
-        guard received.copy(into: &message) else {
-            let error = zmq_errno()
-            zmq_msg_close(&message)
-            return error
-        }
-        guard zmq_msg_send(&message, handle, flags) >= 0 else {
-            let error = zmq_errno()
-            zmq_msg_close(&message)
-            return error
-        }
-        return 0
+        var error = LibZMQCall.errno(of: { received.copy(into: &message) })
+        if error == 0 { error = LibZMQCall.errno(of: { zmq_msg_send(&message, handle, flags) }) }
+        if error != 0 { zmq_msg_close(&message) }
+        return error
     }
 
     /// Hands `buffer` to libzmq by reference. The libzmq message holds one retain of the buffer,
@@ -231,20 +219,18 @@ extension SocketCore {
     private func sendZeroCopy(_ buffer: FrameBuffer, flags: Int32, _ handle: UnsafeMutableRawPointer) -> Int32 {
         var message = zmq_msg_t()
         let hint = Unmanaged.passRetained(buffer).toOpaque()
-        let rc = zmq_msg_init_data(&message, UnsafeMutableRawPointer(mutating: buffer.base), buffer.count, { _, hint in
-            guard let hint else { return }
+        let made = LibZMQCall.errno(of: {
+            zmq_msg_init_data(&message, UnsafeMutableRawPointer(mutating: buffer.base), buffer.count, { _, hint in
+                guard let hint else { return }
+                Unmanaged<FrameBuffer>.fromOpaque(hint).release()
+            }, hint)
+        })
+        guard made == 0 else {
             Unmanaged<FrameBuffer>.fromOpaque(hint).release()
-        }, hint)
-        guard rc == 0 else {
-            let error = zmq_errno()
-            Unmanaged<FrameBuffer>.fromOpaque(hint).release()
-            return error
+            return made
         }
-        guard zmq_msg_send(&message, handle, flags) >= 0 else {
-            let error = zmq_errno()
-            zmq_msg_close(&message)  // calls the free function, which releases the buffer
-            return error
-        }
-        return 0
+        let error = LibZMQCall.errno(of: { zmq_msg_send(&message, handle, flags) })
+        if error != 0 { zmq_msg_close(&message) }  // calls the free function, which releases the buffer
+        return error
     }
 }
