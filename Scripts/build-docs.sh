@@ -15,7 +15,8 @@
 #
 # Output: .build-docs/docs/{ZeroMQ,ZeroMQServices,swift-zeromq}.doccarchive. To read it:
 #   python3 -m http.server -d .build-docs/docs/swift-zeromq.doccarchive 8000
-# then open http://localhost:8000/documentation/zeromq (or .../zeromqservices).
+# then open http://localhost:8000/documentation (both modules in one archive, so the links from
+# ZeroMQServices to ZeroMQ work there).
 #
 # Environment: SWIFT (default swift), DOCC (default: the `docc` beside swift, else on PATH),
 # DOCS_BUILD (default .build-docs).
@@ -44,7 +45,8 @@ echo "build-docs: symbol graphs ($swift build --target ZeroMQServices --scratch-
     -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs" \
     -Xswiftc -symbol-graph-minimum-access-level -Xswiftc public
 # The compiler writes a module's graph only when it compiles the module: a build with nothing to
-# do after the graphs were deleted leaves none.
+# do after the graphs were deleted leaves none. (Nor does it delete the graph of an extension to
+# another module's types that is gone from the source; deleting the scratch path clears all.)
 for module in ZeroMQ ZeroMQServices; do
     if [ ! -f "$graphs/$module.symbols.json" ]; then
         echo "error: no symbol graph of $module in $graphs; delete $scratch and run again" >&2
