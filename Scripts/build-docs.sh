@@ -11,6 +11,8 @@
 #    Sources/ZeroMQServices/Docs.docc with ZeroMQServices' and with the ZeroMQ archive as a
 #    dependency: ZeroMQServices' docs link to ZeroMQ's symbols as ``/ZeroMQ/ZeroMQError``
 #    (absolute, with the leading slash; a relative ``ZeroMQ/ZeroMQError`` does not resolve).
+#    Both conversions need --enable-experimental-external-link-support: it writes the link
+#    metadata a dependency needs, and without it the dependent resolves no link into ZeroMQ.
 # 3. `docc merge` of the two into one archive whose cross-module links work when it is served.
 #
 # Output: .build-docs/docs/{ZeroMQ,ZeroMQServices,swift-zeromq}.doccarchive. To read it:
