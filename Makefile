@@ -5,8 +5,9 @@
 SWIFT ?= swift
 TSAN_BUILD ?= .build-tsan
 ASAN_BUILD ?= .build-asan
+DOCS_BUILD ?= .build-docs
 
-.PHONY: all dependencies test-peers build demo test test-debug test-tsan test-release leaks bench bench-quick bench-charts clean
+.PHONY: all dependencies test-peers build demo test test-debug test-tsan test-release leaks bench bench-quick bench-charts docs clean
 
 all: build
 
@@ -81,6 +82,12 @@ leaks: dependencies
 	ZMQ_SOAK_SECONDS=$(LEAK_SOAK_SECONDS) $(LEAK_ENV) \
 		$(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD) --filter 'ZeroMQTests\.SoakTests'
 
+## The DocC documentation of `ZeroMQ` and `ZeroMQServices`, built with the toolchain's `docc`
+## (Scripts/build-docs.sh): archives in $(DOCS_BUILD)/docs. Fails on any warning: a broken or
+## ambiguous symbol link, a link to internal API, a documented parameter that does not exist.
+docs: dependencies
+	SWIFT=$(SWIFT) DOCS_BUILD=$(DOCS_BUILD) Scripts/build-docs.sh
+
 BENCH_JSON ?= bench-results/latest.json
 BENCH_FLAGS ?=
 
@@ -113,4 +120,4 @@ fuzz-merge: dependencies
 	Tests/Fuzz/run.sh merge
 
 clean:
-	rm -rf .build $(TSAN_BUILD) $(ASAN_BUILD) Benchmarks/.build .venv bench-results
+	rm -rf .build $(TSAN_BUILD) $(ASAN_BUILD) $(DOCS_BUILD) Benchmarks/.build .venv bench-results

@@ -36,8 +36,8 @@ import Musl
 ///
 /// **Threading invariant.** No thread other than the loop's ever calls libzmq on one of its
 /// sockets. Everything that touches a socket handle is reached only from the loop thread (actor
-/// isolation or loop closures), and debug builds check it on every access
-/// (``SocketCore`` calls ``preconditionOnLoop()``).
+/// isolation or loop closures), and debug builds check it on every access (each socket's
+/// loop-confined core checks that it runs on its loop's thread).
 ///
 /// A loop lives as long as its context or any socket on it; then its thread ends by itself.
 public final class PollLoop: SerialExecutor, @unchecked Sendable {

@@ -26,8 +26,8 @@ public struct RoutingID: Hashable, Sendable, CustomStringConvertible {
 /// A ROUTER receives `[id, body...]` from a DEALER and `[id, "", body...]` from a REQ (the empty
 /// frame is the delimiter REQ and REP need); behind a Queue device there are more ids:
 /// `[id1, id2, "", body]`. ``RoutedMessage/init(_:)`` takes everything before the first empty frame
-/// as the envelope when there is one, otherwise the first frame alone, and ``Socket/send(_:to:)``
-/// puts the same envelope back in front of the reply.
+/// as the envelope when there is one, otherwise the first frame alone, and
+/// ``Socket/send(_:to:timeout:)-(Message,_,_)`` puts the same envelope back in front of the reply.
 public struct Envelope: Hashable, Sendable {
     /// The routing ids, the nearest peer first.
     public var routingIDs: [RoutingID]

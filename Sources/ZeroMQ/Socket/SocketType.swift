@@ -104,7 +104,7 @@ public enum StreamRole: SendingRole, ReceivingRole { public static var type: Soc
 public typealias PairSocket = Socket<PairRole>
 /// A publisher (`ZMQ_PUB`): sends only.
 public typealias PubSocket = Socket<PubRole>
-/// A subscriber (`ZMQ_SUB`): receives only, filtered by ``Socket/subscribe(to:)-(String)``.
+/// A subscriber (`ZMQ_SUB`): receives only, filtered by ``Socket/subscribe(to:)-4h2pj``.
 public typealias SubSocket = Socket<SubRole>
 /// An extended publisher (`ZMQ_XPUB`): sends messages, receives subscription messages.
 public typealias XPubSocket = Socket<XPubRole>

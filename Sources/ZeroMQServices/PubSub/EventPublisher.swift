@@ -30,12 +30,12 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     ///   - encoder: how events become frames.
     ///   - topic: the topic of an event; a key path such as `\.zipcode` works.
     ///   - hardening: heartbeats, handshake bound and message size limit of each connection
-    ///     (default ``ConnectionHardening/standard``); `nil` keeps libzmq's defaults.
-    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
-    ///     before binding: `.curveServer(keys:)` with a ``ZAPAuthenticator`` deciding which
+    ///     (default ``/ZeroMQ/ConnectionHardening/standard``); `nil` keeps libzmq's defaults.
+    ///   - security: how the connections are secured (default ``/ZeroMQ/SocketSecurity/null``), set
+    ///     before binding: `.curveServer(keys:)` with a ``/ZeroMQ/ZAPAuthenticator`` deciding which
     ///     subscribers get in; a refused subscriber receives nothing.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound or connected, when
-    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when an endpoint cannot be bound or connected, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``/ZeroMQ/Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
@@ -67,7 +67,7 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     ///
     /// Returns once the socket has queued it; a PUB socket never waits for subscribers.
     ///
-    /// - Throws: the encoder's error (nothing is sent), or ``ZeroMQError`` when the publisher
+    /// - Throws: the encoder's error (nothing is sent), or ``/ZeroMQ/ZeroMQError`` when the publisher
     ///   is closed.
     public func publish(_ event: Event) async throws {
         var frames = [Frame(topic(event))]

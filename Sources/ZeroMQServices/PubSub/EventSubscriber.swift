@@ -96,16 +96,16 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     ///     `zmq.suppressed`: a publisher cannot flood the log. Count them all with
     ///     ``UndecodableEventPolicy/fail`` if each matters.
     ///   - hardening: heartbeats, handshake bound and message size limit of each connection
-    ///     (default ``ConnectionHardening/standard``: a frozen publisher is noticed and
+    ///     (default ``/ZeroMQ/ConnectionHardening/standard``: a frozen publisher is noticed and
     ///     reconnected to); `nil` keeps libzmq's defaults.
-    ///   - security: how the connections are secured (default ``SocketSecurity/null``), set
+    ///   - security: how the connections are secured (default ``/ZeroMQ/SocketSecurity/null``), set
     ///     before connecting: `.curveClient(serverKey:clientKeys:)` for a CURVE publisher. ZAP
     ///     authenticates the side that is the CURVE or PLAIN server (usually the publisher, which
     ///     binds): it decides which subscribers get in. The subscriber learns nothing about the
     ///     publisher from ZAP; with CURVE, the handshake proves that the publisher holds the
     ///     secret key of `serverKey`, and that is all.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be connected or bound, when
-    ///   `endpoints` is empty, or when `security` is refused (see ``Socket/setSecurity(_:)``).
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when an endpoint cannot be connected or bound, when
+    ///   `endpoints` is empty, or when `security` is refused (see ``/ZeroMQ/Socket/setSecurity(_:)``).
     public init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
@@ -149,14 +149,14 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
 
     /// Adds the topic prefix `topic`.
     ///
-    /// - Throws: ``ZeroMQError`` when the subscriber is closed.
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when the subscriber is closed.
     public func subscribe(to topic: String) async throws {
         try await socket.subscribe(to: topic)
     }
 
     /// Removes one earlier subscription to `topic`.
     ///
-    /// - Throws: ``ZeroMQError`` when the subscriber is closed.
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when the subscriber is closed.
     public func unsubscribe(from topic: String) async throws {
         try await socket.unsubscribe(from: topic)
     }

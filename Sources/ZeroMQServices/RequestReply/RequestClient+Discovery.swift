@@ -2,7 +2,7 @@ import Logging
 import ZeroMQ
 
 /// How a ``RequestClient`` finds its services on the LAN: the name they are announced under
-/// (by a ``Beacon`` beside each service) and the beacon settings to listen with.
+/// (by a ``/ZeroMQ/Beacon`` beside each service) and the beacon settings to listen with.
 ///
 /// ```swift
 /// var configuration = RequestClientConfiguration(timeout: .seconds(2))
@@ -17,7 +17,7 @@ import ZeroMQ
 /// Requests in flight to a service that is lost get no reply: they time out, and are retried
 /// (on the services still there) as the ``RetryPolicy`` allows.
 ///
-/// Beacons are unauthenticated (see ``Beacon``): a forged beacon can make the client connect
+/// Beacons are unauthenticated (see ``/ZeroMQ/Beacon``): a forged beacon can make the client connect
 /// to an address of the forger's choosing. Use CURVE with the server key you expect where that
 /// matters.
 public struct RequestClientDiscovery: Sendable {

@@ -140,8 +140,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     ///   - responseDecoder: how reply frames become responses.
     ///   - configuration: timeout, retries, metrics.
     ///   - logger: where decisions and failures are logged (default: the context's logger).
-    /// - Throws: ``ZeroMQError`` for an endpoint libzmq refuses (`EINVAL`, `EPROTONOSUPPORT`,
-    ///   ...), or when `endpoints` is empty (``ZeroMQError/Code-swift.struct/invalidArgument``).
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` for an endpoint libzmq refuses (`EINVAL`, `EPROTONOSUPPORT`,
+    ///   ...), or when `endpoints` is empty (``/ZeroMQ/ZeroMQError/Code-swift.struct/invalidArgument``).
     public init(
         _ context: Context,
         connectingTo endpoints: [String],

@@ -11,7 +11,7 @@ public struct RequestClientConfiguration: Sendable {
     public var retryPolicy: RetryPolicy = .none
 
     /// Heartbeats, handshake bound and message size limit of each connection (default
-    /// ``ConnectionHardening/standard``: a frozen or vanished service is noticed within about
+    /// ``/ZeroMQ/ConnectionHardening/standard``: a frozen or vanished service is noticed within about
     /// 20 s, and attempts then fail over instead of waiting on it); `nil` keeps libzmq's
     /// defaults (no heartbeats). See Docs/Monitoring.md.
     public var connectionHardening: ConnectionHardening? = .standard
@@ -23,7 +23,7 @@ public struct RequestClientConfiguration: Sendable {
     /// Dimensions added to every metric of the client, such as `[("client", "billing")]`.
     public var metricsDimensions: [(String, String)] = []
 
-    /// Find services by name on the LAN with a ``Beacon`` and connect to them as they are
+    /// Find services by name on the LAN with a ``/ZeroMQ/Beacon`` and connect to them as they are
     /// discovered (disconnecting those lost), besides the fixed endpoints if any. `nil` (the
     /// default): only the fixed endpoints. See ``RequestClientDiscovery``.
     public var discovery: RequestClientDiscovery?
@@ -37,7 +37,7 @@ public struct RequestClientConfiguration: Sendable {
         self.retryPolicy = retryPolicy
     }
 
-    /// How the client's connections are secured (default ``SocketSecurity/null``): set on every
+    /// How the client's connections are secured (default ``/ZeroMQ/SocketSecurity/null``): set on every
     /// socket before it connects, such as
     /// `.curveClient(serverKey: serviceKey, clientKeys: myKeys)` or
     /// `.plain(username: "alice", password: secret)`. A handshake the service refuses never

@@ -43,7 +43,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     private let encoder: any MessageEncoder<Response>
     private let handler: ContextHandler
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
-    /// metadata (``Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
+    /// metadata (``/ZeroMQ/Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
     private let readsContext: Bool
     private let logger: Logger
     private let metrics: ServiceMetrics
@@ -80,9 +80,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     ///   - readsContext: whether `handler` reads its ``RequestContext`` (the public initialisers
     ///     in RequestService+Context.swift decide by the handler's form).
     ///   - handler: the work, called once per request, concurrently.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
     ///   connected, when `endpoints` is empty, or when the configuration's
-    ///   ``RequestServiceConfiguration/security`` is refused (see ``Socket/setSecurity(_:)``).
+    ///   ``RequestServiceConfiguration/security`` is refused (see ``/ZeroMQ/Socket/setSecurity(_:)``).
     init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
@@ -312,7 +312,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
 extension RequestService where Request: Decodable, Response: Encodable {
     /// Makes a service on `endpoints` that speaks JSON (``JSONCodec``).
     ///
-    /// - Throws: as ``init(_:endpoints:requestDecoder:responseEncoder:configuration:logger:handler:)``.
+    /// - Throws: as ``init(_:endpoints:requestDecoder:responseEncoder:configuration:logger:handler:)-(_,_,_,_,_,_,Handler)``.
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],

@@ -24,7 +24,7 @@ public struct RequestServiceConfiguration: Sendable {
     public var maximumRequestSize: Int?
 
     /// Heartbeats, handshake bound and message size limit of each client connection (default
-    /// ``ConnectionHardening/standard``; ``ConnectionHardening/untrustedNetwork`` where strangers
+    /// ``/ZeroMQ/ConnectionHardening/standard``; ``/ZeroMQ/ConnectionHardening/untrustedNetwork`` where strangers
     /// can connect); `nil` keeps libzmq's defaults. See Docs/Monitoring.md.
     public var connectionHardening: ConnectionHardening? = .standard
 
@@ -42,9 +42,9 @@ public struct RequestServiceConfiguration: Sendable {
         self.maximumConcurrentRequests = maximumConcurrentRequests
     }
 
-    /// How the service's connections are secured (default ``SocketSecurity/null``): set on the
+    /// How the service's connections are secured (default ``/ZeroMQ/SocketSecurity/null``): set on the
     /// socket before it binds or connects, such as `.curveServer(keys: serviceKeys)` with a
-    /// ``ZAPAuthenticator`` on the context deciding which clients get in. Requests of refused
+    /// ``/ZeroMQ/ZAPAuthenticator`` on the context deciding which clients get in. Requests of refused
     /// clients never reach the handler; a handler that takes a ``RequestContext`` reads who an
     /// allowed client is (``RequestContext/userID``). See Docs/TypedMessaging.md, "Secure services".
     public var security: SocketSecurity = .null

@@ -13,10 +13,10 @@ import ZeroMQ
 /// the connection), or the two use different mechanisms (a NULL or PLAIN client against a
 /// CURVE service).
 public struct HandshakeFailedError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The monitor's event: ``SocketEvent/Kinds-swift.struct/handshakeFailedAuthentication``
-    /// (value: the ZAP status code), ``SocketEvent/Kinds-swift.struct/handshakeFailedProtocol``
+    /// The monitor's event: ``/ZeroMQ/SocketEvent/Kinds-swift.struct/handshakeFailedAuthentication``
+    /// (value: the ZAP status code), ``/ZeroMQ/SocketEvent/Kinds-swift.struct/handshakeFailedProtocol``
     /// (value: libzmq's `ZMQ_PROTOCOL_ERROR_*` code) or
-    /// ``SocketEvent/Kinds-swift.struct/handshakeFailedNoDetail`` (value: an errno).
+    /// ``/ZeroMQ/SocketEvent/Kinds-swift.struct/handshakeFailedNoDetail`` (value: an errno).
     public var event: SocketEvent
 
     /// Wraps a monitor event of a failed handshake.
@@ -24,7 +24,7 @@ public struct HandshakeFailedError: Error, Sendable, Hashable, CustomStringConve
         self.event = event
     }
 
-    /// The failure, decoded (``HandshakeFailure``), or `nil` for an event that is not a failed
+    /// The failure, decoded (``/ZeroMQ/HandshakeFailure``), or `nil` for an event that is not a failed
     /// handshake.
     public var failure: HandshakeFailure? { HandshakeFailure(event) }
 

@@ -13,10 +13,10 @@ import ZeroMQ
 /// ```
 ///
 /// The values come from the libzmq metadata of the request's frames: ``userID`` is the
-/// `User-Id` the ZAP handler gave the connection (see ``ZAPAuthenticator``): the PLAIN user
+/// `User-Id` the ZAP handler gave the connection (see ``/ZeroMQ/ZAPAuthenticator``): the PLAIN user
 /// name, the CURVE client key in Z85, or what a policy chose; `nil` when no ZAP handler was
 /// consulted (a NULL service without a ZAP domain, or a CURVE service with
-/// ``CurveClientPolicy/anyClient`` and no authenticator).
+/// ``/ZeroMQ/CurveClientPolicy/anyClient`` and no authenticator).
 public struct RequestContext: Sendable {
     /// The authenticated identity of the client's connection (`User-Id`), or `nil` when the
     /// connection was not authenticated.
@@ -52,7 +52,7 @@ public struct RequestContext: Sendable {
     }
 
     /// A metadata property of the client's connection: `User-Id`, `Peer-Address`,
-    /// `Socket-Type`, or one a ZAP policy attached (``AuthenticationDecision/allow(userID:metadata:)``);
+    /// `Socket-Type`, or one a ZAP policy attached (``/ZeroMQ/AuthenticationDecision/allow(userID:metadata:)``);
     /// `nil` when it is not set.
     public func metadata(_ property: String) -> String? {
         frame?.metadata(property) ?? given[property]

@@ -18,9 +18,9 @@ extension RequestService {
     ///   - configuration: concurrency, request size limit, security, metrics.
     ///   - logger: where decisions and failures are logged (default: the context's logger).
     ///   - handler: the work, called once per request, concurrently.
-    /// - Throws: ``ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
+    /// - Throws: ``/ZeroMQ/ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
     ///   connected, when `endpoints` is empty, or when the configuration's
-    ///   ``RequestServiceConfiguration/security`` is refused (see ``Socket/setSecurity(_:)``).
+    ///   ``RequestServiceConfiguration/security`` is refused (see ``/ZeroMQ/Socket/setSecurity(_:)``).
     public convenience init(
         _ context: Context,
         endpoints: [ServiceEndpoint],
@@ -56,7 +56,7 @@ extension RequestService {
     /// ```
     ///
     /// The socket keeps every request frame's libzmq metadata for this
-    /// (``Socket/keepsMessageMetadata``); the `(Request)` form does not pay for it.
+    /// (``/ZeroMQ/Socket/keepsMessageMetadata``); the `(Request)` form does not pay for it.
     ///
     /// - Throws: as the initialiser whose handler takes only the request.
     public convenience init(
