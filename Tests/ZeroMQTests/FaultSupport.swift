@@ -89,7 +89,7 @@ extension SocketCore {
         let outbox = outbox.withLock { "outbox \($0.messages.count) (queued \($0.queued), flush scheduled \($0.flushScheduled))" }
         let loopSide = await loop.submit {
             "\(self.confined.senders.count) senders waiting, backlog \(self.confined.backlog.count), "
-                + "poll events \(self.confined.pollEvents), poll slot \(self.confined.pollSlot)"
+                + "poll events \(self.confined.pollEvents), polled \(self.confined.isPolled)"
         }
         return "\(label): \(loopSide), \(outbox)"
     }

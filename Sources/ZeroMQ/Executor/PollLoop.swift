@@ -81,7 +81,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     }
 
     private struct Confined {
-        var registered: [SocketCore] = []
+        var registry = PollRegistry()
         var timers = TimerHeap()
         var running = true
         /// Plain file descriptors polled beside the sockets (a discovery beacon's UDP socket).
@@ -182,23 +182,13 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     // MARK: Loop-thread services for sockets
 
-    /// Starts or stops polling `core` according to its current ``SocketCore/Confined/pollEvents``.
-    func updateInterest(_ core: SocketCore) {
+    /// Starts or stops polling `source` according to its current ``PollSource/pollEvents``.
+    ///
+    /// - Returns: whether the loop polls `source` now.
+    @discardableResult
+    func updateInterest(_ source: any PollSource) -> Bool {
         preconditionOnLoop()
-        let wanted = core.confined.pollEvents != 0
-        if wanted, core.confined.pollSlot < 0 {
-            core.confined.pollSlot = confined.registered.count
-            confined.registered.append(core)
-        } else if !wanted, core.confined.pollSlot >= 0 {
-            let slot = core.confined.pollSlot
-            let last = confined.registered.count - 1
-            if slot != last {
-                confined.registered[slot] = confined.registered[last]
-                confined.registered[slot].confined.pollSlot = slot
-            }
-            confined.registered.removeLast()
-            core.confined.pollSlot = -1
-        }
+        return confined.registry.update(source)
     }
 
     /// Polls `descriptor` (a plain file descriptor, not a libzmq socket) for input beside the
@@ -236,7 +226,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         logger.debug("poll loop started", metadata: ["zmq.loop": "\(index)"])
         var batch = Deque<LoopWork>()
         var items: [zmq_pollitem_t] = []
-        var polled: [SocketCore] = []
+        var polled: [any PollSource] = []
         var watched: [Int32] = []
         items.reserveCapacity(Self.pollItemsReserve)
         let serial = asUnownedSerialExecutor()
@@ -270,10 +260,10 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             items.removeAll(keepingCapacity: true)
             polled.removeAll(keepingCapacity: true)
             items.append(zmq_pollitem_t(socket: nil, fd: queue.wakeup.descriptor, events: Int16(ZMQ_POLLIN), revents: 0))
-            for core in confined.registered {
-                guard let handle = core.pollHandle else { continue }
-                items.append(zmq_pollitem_t(socket: handle, fd: 0, events: core.confined.pollEvents, revents: 0))
-                polled.append(core)
+            for source in confined.registry.sources {
+                guard let handle = source.pollHandle else { continue }
+                items.append(zmq_pollitem_t(socket: handle, fd: 0, events: source.pollEvents, revents: 0))
+                polled.append(source)
             }
             watched.removeAll(keepingCapacity: true)
             for watch in confined.descriptors {
@@ -314,7 +304,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             }
         }
         polled.removeAll()
-        confined.registered.removeAll()
+        confined.registry.removeAll()
         confined.descriptors.removeAll()
         logger.debug("poll loop stopped", metadata: ["zmq.loop": "\(index)"])
     }

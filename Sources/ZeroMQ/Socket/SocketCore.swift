@@ -88,8 +88,8 @@ final class SocketCore: @unchecked Sendable {
         var handle: UnsafeMutableRawPointer?
         /// The `zmq_poll` events this socket waits for (set only by ``refreshInterest()``).
         var pollEvents: Int16 = 0
-        /// Position in the loop's poll set, or -1 (owned by ``PollLoop/updateInterest(_:)``).
-        var pollSlot = -1
+        /// Whether the loop polls this socket (the answer of ``PollLoop/updateInterest(_:)``).
+        var isPolled = false
         /// The receives waiting for `POLLIN`, first come first served.
         var receivers = Waiters<ReceiveWaiter>()
         /// The sends waiting for `POLLOUT`, first come first served.
@@ -173,8 +173,6 @@ final class SocketCore: @unchecked Sendable {
         return handle
     }
 
-    /// The handle for the poll set (nil once closed). Loop thread only.
-    var pollHandle: UnsafeMutableRawPointer? { confined.handle }
 
     /// Whether ``close(because:)`` has run.
     var isClosed: Bool {
@@ -235,10 +233,18 @@ final class SocketCore: @unchecked Sendable {
         if !confined.receivers.isEmpty { events |= Int16(ZMQ_POLLIN) }
         if !confined.senders.isEmpty || !confined.backlog.isEmpty { events |= Int16(ZMQ_POLLOUT) }
         if confined.handle == nil { events = 0 }
-        guard events != confined.pollEvents || (events != 0) != (confined.pollSlot >= 0) else { return }
+        guard events != confined.pollEvents || (events != 0) != confined.isPolled else { return }
         confined.pollEvents = events
-        loop.updateInterest(self)
+        confined.isPolled = loop.updateInterest(self)
     }
+}
+
+extension SocketCore: PollSource {
+    /// The handle for the poll set (nil once closed). Loop thread only.
+    var pollHandle: UnsafeMutableRawPointer? { confined.handle }
+
+    /// What ``refreshInterest()`` last computed. Loop thread only.
+    var pollEvents: Int16 { confined.pollEvents }
 
     /// Called by the loop when `zmq_poll` reports `revents` for this socket.
     func handleReady(_ revents: Int16) {
