@@ -101,26 +101,13 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
 
 extension Socket {
     /// Suspends until the loop resumes the continuation that `register` hands to the core;
-    /// `cancel` runs (on any thread) if the task is cancelled meanwhile.
-    ///
-    /// Swift resumes a continuation on the generic executor and only then hops back to the
-    /// actor: two thread hand-offs (a futex wake and an eventfd write here) per wait, even though
-    /// the loop thread resumes it. Under a preference for the loop's task executor, "generic"
-    /// means the loop itself, so the task continues on the loop directly. `isolation` is passed
-    /// explicitly because inside these closures `#isolation` is not the socket.
+    /// `cancel` runs (on any thread) if the task is cancelled meanwhile
+    /// (``PollLoop/withThrowingContinuation(isolation:_:onCancel:)``).
     func waitOnLoop<Result: Sendable>(
         register: (UnsafeContinuation<Result, any Error>) -> Void,
         onCancel cancel: @escaping @Sendable () -> Void
     ) async throws -> Result {
-        try await withTaskExecutorPreference(core.loop.taskExecutor, isolation: self) {
-            try await withTaskCancellationHandler(
-                operation: {
-                    try await withUnsafeThrowingContinuation(isolation: self) { register($0) }
-                },
-                onCancel: cancel,
-                isolation: self
-            )
-        }
+        try await core.loop.withThrowingContinuation(isolation: self, register, onCancel: cancel)
     }
 
     /// Calls `body` with the libzmq socket handle, on the socket's loop thread: an escape hatch

@@ -408,57 +408,47 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             if let error = error as? ZeroMQError, error.code == .timedOut { return .unreachable(error) }
             return .closed(error)
         }
-        // Under a preference for the loop's task executor the resumed call continues on the loop
-        // directly; without it Swift would resume it on the global executor first and hop back
-        // (two more thread hand-offs per call; see `Socket.waitOnLoop`).
-        return await withTaskExecutorPreference(loop.taskExecutor, isolation: self) {
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
-                    guard let call = pending[id] else {
-                        // Closed while sending: `closeAll` removed the entry.
-                        continuation.resume(returning: .closed(RequestError(code: .closed)))
-                        return
-                    }
-                    if case .replied(let reply) = call.state {
-                        pending[id] = nil
-                        continuation.resume(returning: .replied(reply))
-                        return
-                    }
-                    if Task.isCancelled {
-                        pending[id] = nil
-                        continuation.resume(returning: .cancelled)
-                        return
-                    }
-                    let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
-                        // Timers run on the loop, which is this actor's executor.
-                        self.assumeIsolated { $0.expire(id) }
-                    }
-                    pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
-                }
-            } onCancel: {
-                loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
+        // The resumed call continues on the loop directly (`PollLoop.withContinuation`).
+        return await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
+            guard let call = pending[id] else {
+                // Closed while sending: `closeAll` removed the entry.
+                continuation.resume(returning: .closed(RequestError(code: .closed)))
+                return
             }
+            if case .replied(let reply) = call.state {
+                pending[id] = nil
+                continuation.resume(returning: .replied(reply))
+                return
+            }
+            if Task.isCancelled {
+                pending[id] = nil
+                continuation.resume(returning: .cancelled)
+                return
+            }
+            let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
+                // Timers run on the loop, which is this actor's executor.
+                self.assumeIsolated { $0.expire(id) }
+            }
+            pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
+        } onCancel: { [self] in
+            loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
         }
     }
 
     /// Waits until `endpoint` is connected (`true`), or until `deadline`, cancellation or
     /// closing (`false`).
     private func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
-        await withTaskExecutorPreference(loop.taskExecutor, isolation: self) {
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
-                    if connected[endpoint] || phase == .closed || Task.isCancelled {
-                        continuation.resume(returning: connected[endpoint] && phase != .closed)
-                        return
-                    }
-                    let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
-                        self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) }
-                    }
-                    connectionWaiters[endpoint][id] = ConnectionWaiter(continuation: continuation, timer: timer)
-                }
-            } onCancel: {
-                loop.execute { self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) } }
+        await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
+            if connected[endpoint] || phase == .closed || Task.isCancelled {
+                continuation.resume(returning: connected[endpoint] && phase != .closed)
+                return
             }
+            let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
+                self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) }
+            }
+            connectionWaiters[endpoint][id] = ConnectionWaiter(continuation: continuation, timer: timer)
+        } onCancel: { [self] in
+            loop.execute { self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) } }
         }
     }
 
