@@ -63,7 +63,11 @@ public final class SocketMonitor: Sendable {
     /// The events, for `for try await`; the sequence ends after the monitored socket closes
     /// (its ``SocketEvent/Kinds-swift.struct/monitorStopped`` event) or when the monitor is closed.
     public var events: SocketEventSequence {
-        SocketEventSequence(messages: pair.messages)
+        pair.messages.mapped { message in
+            // libzmq only sends well-formed events; anything else is skipped.
+            guard let event = SocketEvent(message) else { return .skip }
+            return event.kind == .monitorStopped ? .last(event) : .element(event)
+        }
     }
 
     /// Stops reading events: ``events`` ends. Safe to call from anywhere, more than once; it
@@ -78,37 +82,5 @@ public final class SocketMonitor: Sendable {
     }
 }
 
-/// The events of a ``SocketMonitor``.
-public struct SocketEventSequence: AsyncSequence, Sendable {
-    public typealias Element = SocketEvent
-    public typealias Failure = any Error
-
-    let messages: MessageSequence<PairRole>
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(messages: messages.makeAsyncIterator())
-    }
-
-    /// Iterates over a monitor's events.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: MessageSequence<PairRole>.AsyncIterator
-        var stopped = false
-
-        /// The next event, or `nil` once monitoring has stopped.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> SocketEvent? {
-            guard !stopped else { return nil }
-            while let message = try await messages.next(isolation: actor) {
-                // libzmq only sends well-formed events; anything else is skipped.
-                guard let event = SocketEvent(message) else { continue }
-                if event.kind == .monitorStopped { stopped = true }
-                return event
-            }
-            return nil
-        }
-
-        /// The next event, or `nil` once monitoring has stopped.
-        public mutating func next() async throws -> SocketEvent? {
-            try await next(isolation: nil)
-        }
-    }
-}
+/// The events of a ``SocketMonitor``: ``SocketMonitor/events``.
+public typealias SocketEventSequence = MappedMessageSequence<PairRole, SocketEvent>

@@ -42,7 +42,17 @@ extension Socket where Role == RepRole {
     /// The sequence ends when the socket is closed. Taking the next request before replying to
     /// the previous one throws `EFSM`, as libzmq requires.
     public nonisolated var requests: RequestSequence {
-        RequestSequence(socket: self)
+        MappedMessageSequence(
+            messages: messages,
+            transform: { [self] message in .element(IncomingRequest(message: message, socket: self)) },
+            explain: { error in
+                guard let error = error as? ZeroMQError, error.errno == ErrnoName.EFSM else { return error }
+                return ZeroMQError(
+                    code: error.code, operation: "next request", socket: error.socket, errno: error.errno,
+                    reason: "reply to the previous request before taking the next one"
+                )
+            }
+        )
     }
 }
 
@@ -68,36 +78,4 @@ public struct IncomingRequest: Sendable {
 }
 
 /// The requests of a ``RepSocket`` as an `AsyncSequence`; see ``Socket/requests``.
-public struct RequestSequence: AsyncSequence, Sendable {
-    public typealias Element = IncomingRequest
-    public typealias Failure = any Error
-
-    let socket: RepSocket
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(messages: socket.messages.makeAsyncIterator(), socket: socket)
-    }
-
-    /// Iterates over the requests of a ``RepSocket``.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: MessageSequence<RepRole>.AsyncIterator
-        let socket: RepSocket
-
-        /// The next request, or `nil` once the socket is closed.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> IncomingRequest? {
-            do {
-                return try await messages.next(isolation: actor).map { IncomingRequest(message: $0, socket: socket) }
-            } catch let error as ZeroMQError where error.errno == ErrnoName.EFSM {
-                throw ZeroMQError(
-                    code: error.code, operation: "next request", socket: error.socket, errno: error.errno,
-                    reason: "reply to the previous request before taking the next one"
-                )
-            }
-        }
-
-        /// The next request, or `nil` once the socket is closed.
-        public mutating func next() async throws -> IncomingRequest? {
-            try await next(isolation: nil)
-        }
-    }
-}
+public typealias RequestSequence = MappedMessageSequence<RepRole, IncomingRequest>

@@ -87,36 +87,9 @@ extension Socket where Role == XPubRole {
     /// unsubscription too) is set. Messages that are not subscription messages are skipped; read
     /// ``messages`` instead to see them. The sequence ends when the socket is closed.
     public nonisolated var subscriptions: SubscriptionSequence {
-        SubscriptionSequence(messages: messages)
+        messages.mapped { message in SubscriptionMessage(message).map { .element($0) } ?? .skip }
     }
 }
 
 /// The subscription messages an XPUB socket receives; see ``Socket/subscriptions``.
-public struct SubscriptionSequence: AsyncSequence, Sendable {
-    public typealias Element = SubscriptionMessage
-    public typealias Failure = any Error
-
-    let messages: MessageSequence<XPubRole>
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(messages: messages.makeAsyncIterator())
-    }
-
-    /// Iterates over the subscriptions an XPUB socket receives.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: MessageSequence<XPubRole>.AsyncIterator
-
-        /// The next subscription or unsubscription, or `nil` once the socket is closed.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> SubscriptionMessage? {
-            while let message = try await messages.next(isolation: actor) {
-                if let subscription = SubscriptionMessage(message) { return subscription }
-            }
-            return nil
-        }
-
-        /// The next subscription or unsubscription, or `nil` once the socket is closed.
-        public mutating func next() async throws -> SubscriptionMessage? {
-            try await next(isolation: nil)
-        }
-    }
-}
+public typealias SubscriptionSequence = MappedMessageSequence<XPubRole, SubscriptionMessage>

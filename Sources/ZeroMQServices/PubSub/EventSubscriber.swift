@@ -144,7 +144,37 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     /// Iterate from one task at a time. Breaking out loses nothing: the next iteration goes
     /// on where this one stopped.
     public var events: EventSequence<Event> {
-        EventSequence(messages: socket.messages, decoder: decoder, policy: policy, logger: logger, skippedLog: skippedLog)
+        let (decoder, policy, logger, skippedLog) = (decoder, policy, logger, skippedLog)
+        return socket.messages.mapped { message in
+            do throws(UndecodableEventError) {
+                return .element(try Self.decode(message, with: decoder))
+            } catch {
+                switch policy {
+                case .fail:
+                    throw error
+                case .skip:
+                    skippedLog.log(
+                        logger, level: .info, "skipped an undecodable event",
+                        metadata: ["zmq.topic": "\(error.loggedTopic)", "zmq.error": "\(error)"]
+                    )
+                    return .skip
+                }
+            }
+        }
+    }
+
+    /// The event in `message` (a topic frame, then the body frames `decoder` reads). Every
+    /// received message goes through here; the fuzz targets (Tests/Fuzz) call it directly.
+    static func decode(_ message: Message, with decoder: any MessageDecoder<Event>) throws(UndecodableEventError)
+        -> Event
+    {
+        let frames = message.frames
+        guard frames.count > 1 else { throw UndecodableEventError(frames: frames.map(\.bytes)) }
+        do {
+            return try decoder.decode(Array(frames.dropFirst()))
+        } catch {
+            throw UndecodableEventError(frames: frames.map(\.bytes), underlying: error)
+        }
     }
 
     /// Adds the topic prefix `topic`.
@@ -167,74 +197,12 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
     }
 }
 
-/// The decoded events of an ``EventSubscriber``.
-public struct EventSequence<Event: Sendable>: AsyncSequence, Sendable {
-    public typealias Element = Event
-    public typealias Failure = any Error
-
-    let messages: MessageSequence<SubRole>
-    let decoder: any MessageDecoder<Event>
-    let policy: UndecodableEventPolicy
-    let logger: Logger
-    let skippedLog: RateLimitedLog
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(
-            messages: messages.makeAsyncIterator(), decoder: decoder, policy: policy, logger: logger, skippedLog: skippedLog
-        )
-    }
-
-    /// Iterates over decoded events.
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: MessageSequence<SubRole>.AsyncIterator
-        let decoder: any MessageDecoder<Event>
-        let policy: UndecodableEventPolicy
-        let logger: Logger
-        let skippedLog: RateLimitedLog
-
-        /// The next event, or `nil` once the subscriber is closed.
-        ///
-        /// - Throws: ``UndecodableEventError`` (policy ``UndecodableEventPolicy/fail``), or the
-        ///   socket's errors.
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Event? {
-            while let message = try await messages.next(isolation: actor) {
-                do {
-                    return try Self.decode(message, with: decoder)
-                } catch {
-                    switch policy {
-                    case .fail:
-                        throw error
-                    case .skip:
-                        skippedLog.log(
-                            logger, level: .info, "skipped an undecodable event",
-                            metadata: ["zmq.topic": "\(error.loggedTopic)", "zmq.error": "\(error)"]
-                        )
-                    }
-                }
-            }
-            return nil
-        }
-
-        /// The event in `message` (a topic frame, then the body frames `decoder` reads). Every
-        /// received message goes through here; the fuzz targets (Tests/Fuzz) call it directly.
-        static func decode(_ message: Message, with decoder: any MessageDecoder<Event>) throws(UndecodableEventError)
-            -> Event
-        {
-            let frames = message.frames
-            guard frames.count > 1 else { throw UndecodableEventError(frames: frames.map(\.bytes)) }
-            do {
-                return try decoder.decode(Array(frames.dropFirst()))
-            } catch {
-                throw UndecodableEventError(frames: frames.map(\.bytes), underlying: error)
-            }
-        }
-
-        /// The next event, or `nil` once the subscriber is closed.
-        public mutating func next() async throws -> Event? {
-            try await next(isolation: nil)
-        }
-    }
-}
+/// The decoded events of an ``EventSubscriber``: ``EventSubscriber/events``.
+///
+/// Breaking out loses nothing, and the next iteration goes on where this one stopped. An
+/// undecodable event is skipped (and logged, rate-limited) or thrown as an
+/// ``UndecodableEventError``, as the subscriber's ``UndecodableEventPolicy`` says.
+public typealias EventSequence<Event: Sendable> = MappedMessageSequence<SubRole, Event>
 
 extension EventSubscriber where Event: Decodable {
     /// Makes a subscriber that reads JSON (``JSONCodec``).

@@ -299,7 +299,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         -> Decoder.Value? where Decoder.Value: Sendable
     {
         do {
-            return try EventSequence<Decoder.Value>.AsyncIterator.decode(message, with: decoder)
+            return try EventSubscriber<Decoder.Value>.decode(message, with: decoder)
         } catch {
             try expect(error.frames == message.frames.map(\.bytes), "the error keeps the frames", message)
             try expect((error.underlying == nil) == (message.frameCount < 2), "only a message without body has no cause", message)
