@@ -113,7 +113,7 @@ final class ContextStorage: @unchecked Sendable {
         var probes: [Int32] = []
         defer { for fd in probes { _ = close(fd) } }
         for _ in 0..<needed {
-            let fd = czmq_wakeup_create()
+            let fd = czmq_descriptor_probe()
             guard fd >= 0 else {
                 let error = czmq_errno()
                 throw ZeroMQError(
@@ -130,8 +130,8 @@ final class ContextStorage: @unchecked Sendable {
     /// ``ContextConfiguration/maximumSockets`` or the process's file descriptors ran out.
     private func socketCreationError(type: SocketType, errno error: Int32, open: Int) -> ZeroMQError {
         guard error == EMFILE else { return ZeroMQError.libzmq("create \(type) socket", errno: error) }
-        // libzmq says EMFILE for both. If an eventfd can still be had, the limit was the context's.
-        let probe = czmq_wakeup_create()
+        // libzmq says EMFILE for both. If a descriptor can still be had, the limit was the context's.
+        let probe = czmq_descriptor_probe()
         if probe >= 0 {
             _ = close(probe)
             return ZeroMQError(

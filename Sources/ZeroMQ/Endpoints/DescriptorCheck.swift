@@ -19,7 +19,7 @@ enum DescriptorCheck {
     /// descriptor can be opened and `endpoint` makes libzmq look up network interfaces.
     static func beforeResolving(_ endpoint: String, operation: String, socket: String) throws(ZeroMQError) {
         guard !endpoint.hasPrefix("inproc://"), !endpoint.hasPrefix("ipc://") else { return }
-        let probe = czmq_wakeup_create()
+        let probe = czmq_descriptor_probe()
         guard probe < 0 else {
             _ = close(probe)
             return
