@@ -86,6 +86,10 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         var running = true
         /// Plain file descriptors polled beside the sockets (a discovery beacon's UDP socket).
         var descriptors: [DescriptorWatch] = []
+        /// Messages handed out on the fast paths (no suspension) since the last poll.
+        var handedOut = 0
+        /// Tasks that yielded until after the next poll (``yieldUntilPolled()``).
+        var yielders: [UnsafeContinuation<Void, Never>] = []
     }
 
     /// A plain file descriptor the loop polls for input, and what to run when it is readable.
@@ -100,6 +104,10 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     /// Jobs run per turn before the loop polls its sockets again (fairness towards sockets when
     /// jobs keep queueing more jobs).
     static let jobBudget = 256
+
+    /// Messages code on the loop may take without suspending before it yields until the loop has
+    /// polled (fairness towards the other sockets of the loop, when one is flooded).
+    static let handOutBudget = 256
 
     init(index: Int, name: String, logger: Logger) throws(ZeroMQError) {
         self.index = index
@@ -213,6 +221,41 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         return confined.timers.schedule(at: .now + delay, action)
     }
 
+    // MARK: Fairness
+
+    /// Counts `count` messages handed out on the loop without a suspension (the receive fast
+    /// paths); ``mustYield`` says when they add up to ``handOutBudget``.
+    @usableFromInline
+    func countHandedOut(_ count: Int) {
+        confined.handedOut &+= count
+    }
+
+    /// Whether code on the loop has taken ``handOutBudget`` messages since the last poll without
+    /// suspending, and must ``yieldUntilPolled()`` before taking more: otherwise a socket that
+    /// keeps receiving would hold the loop thread, and the loop's other sockets would starve.
+    @usableFromInline
+    var mustYield: Bool {
+        confined.handedOut >= Self.handOutBudget
+    }
+
+    /// Suspends the calling task (which runs on this loop) until the loop has polled its sockets
+    /// and served the ready ones; then it goes on, on the loop.
+    @usableFromInline
+    nonisolated(nonsending) func yieldUntilPolled() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            confined.yielders.append(continuation)
+        }
+    }
+
+    /// After a poll: the budget starts again, and the tasks that yielded go on.
+    private func resumeYielders() {
+        confined.handedOut = 0
+        guard !confined.yielders.isEmpty else { return }
+        let yielders = confined.yielders
+        confined.yielders.removeAll(keepingCapacity: true)
+        for yielder in yielders { yielder.resume() }
+    }
+
     /// Cancels a timer scheduled with ``schedule(after:_:)``.
     func cancelTimer(_ id: TimerHeap.ID) {
         preconditionOnLoop()
@@ -271,14 +314,16 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                 watched.append(watch.descriptor)
             }
             now = ContinuousClock.now
-            let sleeps = queue.prepareToSleep()
+            // Tasks that yielded for fairness wait for this poll: it must not block.
+            let sleeps = confined.yielders.isEmpty && queue.prepareToSleep()
             // Jobs are waiting and no socket is polled: the poll could only report the wake-up.
-            guard sleeps || !polled.isEmpty || !watched.isEmpty else { continue }
+            guard sleeps || !polled.isEmpty || !watched.isEmpty || !confined.yielders.isEmpty else { continue }
             let timeout = sleeps ? confined.timers.pollTimeout(now: now) : 0
             let count = items.withUnsafeMutableBufferPointer { buffer in
                 zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)
             }
             if sleeps { queue.awoke() }
+            resumeYielders()
             guard count > 0 else {
                 // 0: timeout. -1: EINTR (retry next turn) or ETERM (the context is going away;
                 // its sockets are being closed by jobs already queued).

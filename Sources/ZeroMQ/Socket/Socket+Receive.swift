@@ -5,12 +5,18 @@ extension Socket where Role: ReceivingRole {
     /// any task); otherwise waits on the loop until one arrives. Receives from several tasks are
     /// served in the order they started waiting.
     ///
+    /// On the socket's loop (code isolated to a socket of the loop, tasks preferring its task
+    /// executor), a receive that finds a message takes it without suspending; after 256 such
+    /// messages it yields until the loop has polled, so that a flooded socket cannot starve the
+    /// loop's other sockets.
+    ///
     /// - Returns: the next whole message (all its frames).
     /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/socketClosed`` when the
     ///   socket is or gets closed; `EFSM` for a REP that owes a reply), or `CancellationError`.
     ///   A cancelled receive takes no message.
     @inlinable
     nonisolated(nonsending) public func receive() async throws -> Message {
+        if mustYieldToLoop { await yieldUntilLoopPolled() }
         if let message = try receiveWithoutWaiting() { return message }
         return try await receiveOnLoop(timeout: nil, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
@@ -21,6 +27,7 @@ extension Socket where Role: ReceivingRole {
     ///   message was taken: the next receive gets it), and the errors of ``receive()``.
     @inlinable
     nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
+        if mustYieldToLoop { await yieldUntilLoopPolled() }
         if let message = try receiveWithoutWaiting() { return message }
         return try await receiveOnLoop(timeout: timeout, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
@@ -28,6 +35,17 @@ extension Socket where Role: ReceivingRole {
     /// How many messages a hop to the loop takes at once (``SocketCore/readAhead``).
     @usableFromInline
     nonisolated var readAhead: Int { core.readAhead }
+
+    /// Whether the caller runs on this socket's loop, which has handed out its budget of messages
+    /// without a poll (``PollLoop/mustYield``).
+    @usableFromInline
+    nonisolated var mustYieldToLoop: Bool { core.loop.isCurrentThread && core.loop.mustYield }
+
+    /// Suspends until the socket's loop has polled (``PollLoop/yieldUntilPolled()``).
+    @usableFromInline
+    nonisolated(nonsending) func yieldUntilLoopPolled() async {
+        await core.loop.yieldUntilPolled()
+    }
 
     /// Whether the caller runs on this socket's loop thread (where ``receiveWithoutWaiting()``
     /// asks libzmq itself).
@@ -43,7 +61,9 @@ extension Socket where Role: ReceivingRole {
     @usableFromInline
     nonisolated func receiveWithoutWaiting() throws -> Message? {
         if core.loop.isCurrentThread {
-            return try core.receiveImmediately(readAhead: 1)
+            let message = try core.receiveImmediately(readAhead: 1)
+            if message != nil { core.loop.countHandedOut(1) }
+            return message
         }
         return core.takeFromInbox()
     }

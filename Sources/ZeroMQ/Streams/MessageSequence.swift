@@ -98,7 +98,15 @@ final class MessageBatch {
     func next() -> Message? {
         if let message = messages.popFirst() { return message }
         if core.loop.isCurrentThread {
+            // The loop's hand-out budget is spent: the caller's receive yields until the loop
+            // has polled (fairness towards the loop's other sockets).
+            if core.loop.mustYield {
+                if holdsLent { core.restoreLent(&messages, wasLent: true) }
+                holdsLent = false
+                return nil
+            }
             holdsLent = core.lendBatchOnLoop(into: &messages, returning: holdsLent)
+            core.loop.countHandedOut(messages.count)
         } else {
             holdsLent = core.lendInbox(into: &messages, returning: holdsLent)
         }

@@ -1,0 +1,90 @@
+import Synchronization
+import Testing
+@testable import ZeroMQ
+
+/// A socket flooded with messages, read by code on its loop, must not starve the loop's other
+/// sockets: the receive fast paths yield until the loop has polled after
+/// `PollLoop.handOutBudget` messages.
+@Suite("Fairness: a flooded socket does not starve its loop's neighbours", .timeLimit(.minutes(2)))
+struct FairnessTests {
+    static let flood = 100_000
+
+    enum Reader: String, CaseIterable, CustomTestStringConvertible {
+        case receive, sequence
+        var testDescription: String { rawValue }
+    }
+
+    @Test("a second socket on the loop is served while the first is drained on the loop", arguments: Reader.allCases)
+    func neighbourServed(reader: Reader) async throws {
+        try await withDeadline(60) {
+            let context = try makeContext()  // one loop: both PULLs share it
+            let flooded = try PullSocket(context), neighbour = try PullSocket(context)
+            try await flooded.setOption(.receiveHighWaterMark, to: 0)
+            let floodEndpoint = try await flooded.bind(Transport.inproc.endpoint())
+            let neighbourEndpoint = try await neighbour.bind(Transport.ipc.endpoint())
+            #expect(flooded.loop === neighbour.loop)
+
+            // The flood waits in libzmq before anyone reads it.
+            let pusher = try PushSocket(context)
+            try await pusher.setOption(.sendHighWaterMark, to: 0)
+            try await pusher.connect(floodEndpoint)
+            try await Self.sendFlood(pusher)
+
+            // The neighbour's sender is on a loop of its own, so its send needs nothing of this one.
+            let otherContext = try makeContext()
+            let neighbourPusher = try PushSocket(otherContext)
+            try await neighbourPusher.connect(neighbourEndpoint)
+
+            let taken = Count()
+            let neighbourTask = Task { try await Self.receiveOne(neighbour, taken: taken) }
+            try await waitUntil("the neighbour's receive waits") { await neighbour.waitingCalls.receives == 1 }
+
+            let drain = Task { try await Self.drain(flooded, with: reader, taken: taken) }
+            try await waitUntil("the drain has begun") { taken.value.load(ordering: .relaxed) > 0 }
+            try await neighbourPusher.send("hello")
+            let takenWhenServed = try await neighbourTask.value
+            let total = try await drain.value
+            print("fairness (\(reader)): the neighbour was served after \(takenWhenServed) of \(total) flooded messages")
+            #expect(total == Self.flood)
+            #expect(takenWhenServed < Self.flood / 2, "the neighbour waited for the flood to be drained")
+            await otherContext.shutdown()
+            await context.shutdown()
+        }
+    }
+
+    private static func sendFlood(_ pusher: isolated PushSocket) async throws {
+        for index in 0..<flood { try await pusher.send(Message("\(index)")) }
+    }
+
+    /// Runs on the loop (isolated to the neighbour): what the drain had taken when the neighbour
+    /// got its message is exact, since both run on the one loop thread.
+    private static func receiveOne(_ socket: isolated PullSocket, taken: Count) async throws -> Int {
+        _ = try await socket.receive(timeout: .seconds(30))
+        return taken.value.load(ordering: .relaxed)
+    }
+
+    /// Takes the whole flood on the loop (isolated to the socket), without waiting on anything.
+    private static func drain(_ socket: isolated PullSocket, with reader: Reader, taken: Count) async throws -> Int {
+        var count = 0
+        switch reader {
+        case .receive:
+            while count < flood {
+                _ = try await socket.receive(timeout: .seconds(30))
+                count += 1
+                taken.value.store(count, ordering: .relaxed)
+            }
+        case .sequence:
+            for try await _ in socket.messages {
+                count += 1
+                taken.value.store(count, ordering: .relaxed)
+                if count == flood { break }
+            }
+        }
+        return count
+    }
+}
+
+/// A count shared between the test and the tasks on the loop.
+final class Count: Sendable {
+    let value = Atomic<Int>(0)
+}
