@@ -107,7 +107,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     /// Messages code on the loop may take without suspending before it yields until the loop has
     /// polled (fairness towards the other sockets of the loop, when one is flooded).
-    static let handOutBudget = 256
+    static let handOutBudget = 1024
 
     init(index: Int, name: String, logger: Logger) throws(ZeroMQError) {
         self.index = index
@@ -225,7 +225,6 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
     /// Counts `count` messages handed out on the loop without a suspension (the receive fast
     /// paths); ``mustYield`` says when they add up to ``handOutBudget``.
-    @usableFromInline
     func countHandedOut(_ count: Int) {
         confined.handedOut &+= count
     }
@@ -233,17 +232,18 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     /// Whether code on the loop has taken ``handOutBudget`` messages since the last poll without
     /// suspending, and must ``yieldUntilPolled()`` before taking more: otherwise a socket that
     /// keeps receiving would hold the loop thread, and the loop's other sockets would starve.
-    @usableFromInline
     var mustYield: Bool {
         confined.handedOut >= Self.handOutBudget
     }
 
     /// Suspends the calling task (which runs on this loop) until the loop has polled its sockets
-    /// and served the ready ones; then it goes on, on the loop.
-    @usableFromInline
-    nonisolated(nonsending) func yieldUntilPolled() async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            confined.yielders.append(continuation)
+    /// and served the ready ones; then it goes on, on the loop (under a preference for the loop's
+    /// task executor, so the resumption costs no thread hand-off; see ``withContinuation(isolation:_:onCancel:)``).
+    func yieldUntilPolled(isolation: isolated (any Actor)? = #isolation) async {
+        await withTaskExecutorPreference(taskExecutor, isolation: isolation) {
+            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
+                confined.yielders.append(continuation)
+            }
         }
     }
 
@@ -323,7 +323,6 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                 zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)
             }
             if sleeps { queue.awoke() }
-            resumeYielders()
             guard count > 0 else {
                 // 0: timeout. -1: EINTR (retry next turn) or ETERM (the context is going away;
                 // its sockets are being closed by jobs already queued).
@@ -333,6 +332,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                         metadata: ["zmq.loop": "\(index)", "zmq.errno": "\(ErrnoName.name(of: zmq_errno()))"]
                     )
                 }
+                resumeYielders()
                 continue
             }
 
@@ -347,6 +347,8 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                 let handler = confined.descriptors.first { $0.descriptor == descriptor }?.onReadable
                 handler?()
             }
+            // After the ready sockets: their waiters' tasks run before the tasks that yielded.
+            resumeYielders()
         }
         polled.removeAll()
         confined.registry.removeAll()

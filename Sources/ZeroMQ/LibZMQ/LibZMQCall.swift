@@ -56,11 +56,7 @@ enum LibZMQCall {
         errno: () -> Int32 = { zmq_errno() },
         _ body: () -> Int32
     ) throws(ZeroMQError) -> Int32 {
-        var result: Int32 = 0
-        let error = Self.errno(of: {
-            result = body()
-            return result
-        }, errno: errno)
+        let (result, error) = call(body, errno: errno)
         guard error == 0 else { throw ZeroMQError.libzmq(operation, socket: socket, endpoint: endpoint, errno: error) }
         return result
     }
@@ -74,15 +70,21 @@ enum LibZMQCall {
         errno: () -> Int32 = { zmq_errno() },
         _ body: () -> Int32
     ) throws(ZeroMQError) -> NonBlockingResult<Int32> {
-        var result: Int32 = 0
-        let error = Self.errno(of: {
-            result = body()
-            return result
-        }, errno: errno)
+        let (result, error) = call(body, errno: errno)
         switch error {
         case 0: return .done(result)
         case EAGAIN: return .wouldBlock
         default: throw ZeroMQError.libzmq(operation, socket: socket, endpoint: endpoint, errno: error)
         }
+    }
+
+    /// `body`'s last result and ``errno(of:errno:)``'s answer.
+    private static func call(_ body: () -> Int32, errno: () -> Int32) -> (result: Int32, errno: Int32) {
+        var result: Int32 = 0
+        let error = Self.errno(of: {
+            result = body()
+            return result
+        }, errno: errno)
+        return (result, error)
     }
 }

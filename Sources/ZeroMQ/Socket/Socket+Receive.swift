@@ -6,7 +6,7 @@ extension Socket where Role: ReceivingRole {
     /// served in the order they started waiting.
     ///
     /// On the socket's loop (code isolated to a socket of the loop, tasks preferring its task
-    /// executor), a receive that finds a message takes it without suspending; after 256 such
+    /// executor), a receive that finds a message takes it without suspending; after 1 024 such
     /// messages it yields until the loop has polled, so that a flooded socket cannot starve the
     /// loop's other sockets.
     ///
@@ -16,7 +16,6 @@ extension Socket where Role: ReceivingRole {
     ///   A cancelled receive takes no message.
     @inlinable
     nonisolated(nonsending) public func receive() async throws -> Message {
-        if mustYieldToLoop { await yieldUntilLoopPolled() }
         if let message = try receiveWithoutWaiting() { return message }
         return try await receiveOnLoop(timeout: nil, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
@@ -27,7 +26,6 @@ extension Socket where Role: ReceivingRole {
     ///   message was taken: the next receive gets it), and the errors of ``receive()``.
     @inlinable
     nonisolated(nonsending) public func receive(timeout: Duration) async throws -> Message {
-        if mustYieldToLoop { await yieldUntilLoopPolled() }
         if let message = try receiveWithoutWaiting() { return message }
         return try await receiveOnLoop(timeout: timeout, readAhead: readAhead, askedLibzmq: isOnLoopThread)
     }
@@ -35,17 +33,6 @@ extension Socket where Role: ReceivingRole {
     /// How many messages a hop to the loop takes at once (``SocketCore/readAhead``).
     @usableFromInline
     nonisolated var readAhead: Int { core.readAhead }
-
-    /// Whether the caller runs on this socket's loop, which has handed out its budget of messages
-    /// without a poll (``PollLoop/mustYield``).
-    @usableFromInline
-    nonisolated var mustYieldToLoop: Bool { core.loop.isCurrentThread && core.loop.mustYield }
-
-    /// Suspends until the socket's loop has polled (``PollLoop/yieldUntilPolled()``).
-    @usableFromInline
-    nonisolated(nonsending) func yieldUntilLoopPolled() async {
-        await core.loop.yieldUntilPolled()
-    }
 
     /// Whether the caller runs on this socket's loop thread (where ``receiveWithoutWaiting()``
     /// asks libzmq itself).
@@ -61,6 +48,8 @@ extension Socket where Role: ReceivingRole {
     @usableFromInline
     nonisolated func receiveWithoutWaiting() throws -> Message? {
         if core.loop.isCurrentThread {
+            // The loop's hand-out budget is spent: the slow path yields first.
+            if core.loop.mustYield { return nil }
             let message = try core.receiveImmediately(readAhead: 1)
             if message != nil { core.loop.countHandedOut(1) }
             return message
@@ -90,6 +79,12 @@ extension Socket where Role: ReceivingRole {
     @usableFromInline
     func receiveOnLoop(timeout: Duration?, readAhead: Int, askedLibzmq: Bool) async throws -> Message {
         let core = self.core
+        var askedLibzmq = askedLibzmq
+        if core.loop.mustYield {
+            // Fairness: this loop handed out its budget of messages without a poll.
+            await core.loop.yieldUntilPolled(isolation: self)
+            askedLibzmq = false
+        }
         if let message = try core.receiveImmediately(readAhead: readAhead, askingLibzmq: !askedLibzmq) {
             return message
         }

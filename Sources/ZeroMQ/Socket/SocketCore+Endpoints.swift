@@ -12,41 +12,43 @@ import Darwin
 extension SocketCore {
     /// Validates `endpoint`, binds, and returns the endpoint bound (`ZMQ_LAST_ENDPOINT`).
     func bind(_ endpoint: String) throws(ZeroMQError) -> String {
-        try EndpointValidator.validate(endpoint, for: .bind, socket: label, type: type)
-        let handle = try liveHandle(for: "bind")
-        try DescriptorCheck.beforeResolving(endpoint, operation: "bind", socket: label)
-        do throws(ZeroMQError) {
-            try LibZMQCall.checked("bind", socket: label, endpoint: endpoint) { zmq_bind(handle, endpoint) }
-        } catch {
-            throw error.explainingMulticast()
-        }
+        try call(.bind, endpoint, zmq_bind)
         return (try? stringOption(ZMQ_LAST_ENDPOINT, name: "ZMQ_LAST_ENDPOINT")) ?? endpoint
     }
 
     /// Validates `endpoint` and connects.
     func connect(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .connect, socket: label, type: type)
-        let handle = try liveHandle(for: "connect")
-        try DescriptorCheck.beforeResolving(endpoint, operation: "connect", socket: label)
-        do throws(ZeroMQError) {
-            try LibZMQCall.checked("connect", socket: label, endpoint: endpoint) { zmq_connect(handle, endpoint) }
-        } catch {
-            throw error.explainingMulticast()
-        }
+        try call(.connect, endpoint, zmq_connect)
     }
 
     /// Validates `endpoint` and unbinds.
     func unbind(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .unbind, socket: label, type: type)
-        let handle = try liveHandle(for: "unbind")
-        try LibZMQCall.checked("unbind", socket: label, endpoint: endpoint) { zmq_unbind(handle, endpoint) }
+        try call(.unbind, endpoint, zmq_unbind)
     }
 
     /// Validates `endpoint` and disconnects.
     func disconnect(_ endpoint: String) throws(ZeroMQError) {
-        try EndpointValidator.validate(endpoint, for: .disconnect, socket: label, type: type)
-        let handle = try liveHandle(for: "disconnect")
-        try LibZMQCall.checked("disconnect", socket: label, endpoint: endpoint) { zmq_disconnect(handle, endpoint) }
+        try call(.disconnect, endpoint, zmq_disconnect)
+    }
+
+    /// Validates `endpoint` for `use`, then calls libzmq's function for it. Before a bind or
+    /// connect that makes libzmq resolve a host, checks that a file descriptor is free
+    /// (``DescriptorCheck``).
+    private func call(
+        _ use: EndpointValidator.Use,
+        _ endpoint: String,
+        _ function: (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> Int32
+    ) throws(ZeroMQError) {
+        let operation = use.rawValue
+        try EndpointValidator.validate(endpoint, for: use, socket: label, type: type)
+        let handle = try liveHandle(for: operation)
+        let attaches = use == .bind || use == .connect
+        if attaches { try DescriptorCheck.beforeResolving(endpoint, operation: operation, socket: label) }
+        do throws(ZeroMQError) {
+            try LibZMQCall.checked(operation, socket: label, endpoint: endpoint) { function(handle, endpoint) }
+        } catch {
+            throw attaches ? error.explainingMulticast() : error
+        }
     }
 
     // MARK: Monitor
