@@ -87,7 +87,7 @@ let package = Package(
         // The seed tutorial's programs, one executable each (see Docs/Patterns.md).
         .target(
             name: "ExampleSupport",
-            dependencies: ["ZeroMQ"],
+            dependencies: ["ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Support"
         ),
         .executableTarget(
