@@ -39,7 +39,7 @@ struct Session: Sendable {
     /// Runs `body` in a new session; see the type's description for what happens around it.
     static func run(_ options: Settings, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
         // First of all: from here on a signal stops the command cleanly.
-        let signals = SignalWatcher()
+        let signals = await SignalWatcher()
         Terminal.useLineBufferedOutput()
         let context = try Context()
         let meter = RateMeter()
