@@ -1,4 +1,5 @@
-import Synchronization
+import Synchronization  // Atomic
+import ZeroMQ  // Lock
 
 /// Counts the messages a command handles, shows a live rate on standard error while it runs
 /// (only when standard error is a terminal), and makes the final summary line.
@@ -14,7 +15,7 @@ final class RateMeter: Sendable {
     private let firstMessage = Atomic<Int>(-1)
     private let lastMessage = Atomic<Int>(-1)
     private let start = ContinuousClock.now
-    private let display = Mutex(Display())
+    private let display = Lock(Display())
 
     private struct Display {
         var task: Task<Void, Never>?
