@@ -91,15 +91,19 @@ public struct DeviceDefaults: Sendable {
 /// The options every device takes: `--frontend`, `--backend`, `--capture` and `--count`, with
 /// the defaults and help of `Device`'s ``DeviceCommand/defaults``.
 public struct DeviceOptions<Device: DeviceCommand>: ParsableArguments, Sendable {
+    /// `--frontend`: the endpoint the frontend socket binds.
     @Option(help: ArgumentHelp(Device.defaults.frontendHelp))
     public var frontend = Device.defaults.frontend
 
+    /// `--backend`: the endpoint the backend socket binds.
     @Option(help: ArgumentHelp(Device.defaults.backendHelp))
     public var backend = Device.defaults.backend
 
+    /// `--capture`: an endpoint for a PUB socket that gets a copy of every message, if any.
     @Option(help: "An endpoint for a PUB socket that gets a copy of every message.")
     public var capture: String?
 
+    /// `--count`: how many messages to let through before stopping; 0 for no limit.
     @Option(help: ArgumentHelp(Device.defaults.countHelp))
     public var count = 0
 
