@@ -37,7 +37,7 @@ struct OutgoingMessages: AsyncSequence, Sendable {
     /// ``Session/sendAll(_:through:pause:)`` sends from these in a loop isolated to the socket.
     /// An async iterator's `next()` there cost two loop jobs per message (measured with
     /// `perf probe` on the loop's `enqueue`: 2 per message through `next(isolation:)`, none
-    /// through this iterator), half of `zmq push`'s rate.
+    /// through this iterator), which halved `zmq push`'s rate.
     func makeImmediateIterator() -> ImmediateIterator? {
         switch origin {
         case .arguments(let words):

@@ -163,6 +163,7 @@ struct Session: Sendable {
         } else {
             for await message in messages {
                 if let pause, sent > 0 { try await Task.sleep(for: pause) }
+                if sent % Self.cancellationInterval == 0 { try Task.checkCancellation() }
                 try await socket.send(message, timeout: timeout)
                 meter.record()
                 sent += 1
