@@ -94,11 +94,12 @@ docs: dependencies
 BENCH_JSON ?= bench-results/latest.json
 BENCH_FLAGS ?=
 
-## Every benchmark in one release-built run: raw libzmq ceilings, the framework's paths and the
-## pyzmq peers side by side; a table on stdout and the same figures in $(BENCH_JSON)
+## Every benchmark in one release-built run: raw libzmq ceilings, the framework's paths, the
+## pyzmq peers and the `zmq` tool (built first, release) side by side; a table on stdout and the same figures in $(BENCH_JSON)
 ## (Docs/Performance.md). Extra flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="--only latency".
 bench: dependencies test-peers
 	@mkdir -p $(dir $(BENCH_JSON))
+	$(SWIFT) build -c release --product zmq
 	$(SWIFT) run -c release --package-path Benchmarks zmq-bench --json $(BENCH_JSON) $(BENCH_FLAGS)
 
 ## The same with a tenth of the messages and one repeat: a smoke run of every section (~30 s).

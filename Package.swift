@@ -77,7 +77,11 @@ let package = Package(
         // The `zmq` command-line tool (product `zmq`).
         .executableTarget(
             name: "ZeroMQCLI",
-            dependencies: ["ZeroMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "Demo",
@@ -87,7 +91,11 @@ let package = Package(
         // The seed tutorial's programs, one executable each (see Docs/Patterns.md).
         .target(
             name: "ExampleSupport",
-            dependencies: ["ZeroMQ"],
+            dependencies: [
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Examples/Support"
         ),
         .executableTarget(

@@ -17,47 +17,24 @@ import ExampleSupport
 import ZeroMQ
 
 @main
-struct Forwarder: AsyncParsableCommand {
+struct Forwarder: DeviceCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Forwarder device: an XSUB frontend for publishers, an XPUB backend for subscribers.",
-        discussion: """
-            Binds --frontend and --backend and prints `frontend listening on <endpoint>` and \
-            `backend listening on <endpoint>` to standard error. Stops on SIGINT or SIGTERM, or once \
-            --count messages have passed from frontend to backend, and prints a statistics line to \
-            standard error.
-            """
+        discussion: DeviceDefaults.discussion(
+            countReachedWhen: "--count messages have passed from frontend to backend")
     )
 
-    @Option(help: "The endpoint publishers connect to.")
-    var frontend = "tcp://127.0.0.1:5681"
+    static let defaults = DeviceDefaults(
+        frontend: "tcp://127.0.0.1:5681", frontendHelp: "The endpoint publishers connect to.",
+        backend: "tcp://127.0.0.1:5682", backendHelp: "The endpoint subscribers connect to."
+    )
 
-    @Option(help: "The endpoint subscribers connect to.")
-    var backend = "tcp://127.0.0.1:5682"
+    @OptionGroup var options: DeviceOptions<Forwarder>
 
-    @Option(help: "An endpoint for a PUB socket that gets a copy of every message.")
-    var capture: String?
-
-    @Option(help: "Stop after this many messages have passed from frontend to backend (0: never).")
-    var count = 0
-
-    func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
+    static func proxy(frontend: XSubSocket, backend: XPubSocket, capture: ProxyCapture?) throws -> Proxy {
+        try .forwarder(frontend: frontend, backend: backend, capture: capture)
     }
 
-    func run() async throws {
-        useLineBufferedStandardOutput()
-        // The context, and every socket made on it, is shut down when the closure ends.
-        try await Context.withContext { context in try await relay(in: context) }
-    }
-
-    private func relay(in context: Context) async throws {
-        let frontendSocket = try XSubSocket(context)
-        announceListening(on: try await frontendSocket.bind(frontend), role: "frontend")
-        let backendSocket = try XPubSocket(context)
-        announceListening(on: try await backendSocket.bind(backend), role: "backend")
-        let tap = try await bindCapture(capture, in: context)
-        let proxy = try Proxy.forwarder(frontend: frontendSocket, backend: backendSocket, capture: tap)
-        // Stop at Ctrl-C or SIGTERM; with --count, also once enough messages have passed.
-        try await runUntilSignal(proxy, stopAfter: count) { $0.backend.messagesSent }
-    }
+    /// --count watches the messages sent out of the backend (subscriptions go the other way).
+    static func passed(_ statistics: ProxyStatistics) -> UInt64 { statistics.backend.messagesSent }
 }

@@ -17,48 +17,27 @@ import ExampleSupport
 import ZeroMQ
 
 @main
-struct QueueDevice: AsyncParsableCommand {
+struct QueueDevice: DeviceCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Queue device: a ROUTER frontend for clients, a DEALER backend for servers.",
-        discussion: """
-            Binds --frontend and --backend and prints `frontend listening on <endpoint>` and \
-            `backend listening on <endpoint>` to standard error. Stops on SIGINT or SIGTERM, or once \
-            --count requests have passed from frontend to backend and their replies have come \
-            back, and prints a statistics line to standard error.
-            """
+        discussion: DeviceDefaults.discussion(
+            countReachedWhen: "--count requests have passed from frontend to backend and their replies have come back")
     )
 
-    @Option(help: "The endpoint clients connect to.")
-    var frontend = "tcp://127.0.0.1:5679"
+    static let defaults = DeviceDefaults(
+        frontend: "tcp://127.0.0.1:5679", frontendHelp: "The endpoint clients connect to.",
+        backend: "tcp://127.0.0.1:5677", backendHelp: "The endpoint servers connect to.",
+        countHelp: "Stop after this many requests have passed to the backend and been answered (0: never)."
+    )
 
-    @Option(help: "The endpoint servers connect to.")
-    var backend = "tcp://127.0.0.1:5677"
+    @OptionGroup var options: DeviceOptions<QueueDevice>
 
-    @Option(help: "An endpoint for a PUB socket that gets a copy of every message.")
-    var capture: String?
-
-    @Option(help: "Stop after this many requests have passed to the backend and been answered (0: never).")
-    var count = 0
-
-    func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
+    static func proxy(frontend: RouterSocket, backend: DealerSocket, capture: ProxyCapture?) throws -> Proxy {
+        try .queue(frontend: frontend, backend: backend, capture: capture)
     }
 
-    func run() async throws {
-        useLineBufferedStandardOutput()
-        // The context, and every socket made on it, is shut down when the closure ends.
-        try await Context.withContext { context in try await relay(in: context) }
-    }
-
-    private func relay(in context: Context) async throws {
-        let frontendSocket = try RouterSocket(context)
-        announceListening(on: try await frontendSocket.bind(frontend), role: "frontend")
-        let backendSocket = try DealerSocket(context)
-        announceListening(on: try await backendSocket.bind(backend), role: "backend")
-        let tap = try await bindCapture(capture, in: context)
-        let proxy = try Proxy.queue(frontend: frontendSocket, backend: backendSocket, capture: tap)
-        // Stop at Ctrl-C or SIGTERM; with --count, also once enough requests have passed and
-        // their replies have come back.
-        try await runUntilSignal(proxy, stopAfter: count) { min($0.backend.messagesSent, $0.frontend.messagesSent) }
+    /// --count watches requests sent out of the backend whose replies have also left the frontend.
+    static func passed(_ statistics: ProxyStatistics) -> UInt64 {
+        min(statistics.backend.messagesSent, statistics.frontend.messagesSent)
     }
 }

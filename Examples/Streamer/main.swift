@@ -16,47 +16,24 @@ import ExampleSupport
 import ZeroMQ
 
 @main
-struct Streamer: AsyncParsableCommand {
+struct Streamer: DeviceCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Streamer device: a PULL frontend for managers, a PUSH backend for workers.",
-        discussion: """
-            Binds --frontend and --backend and prints `frontend listening on <endpoint>` and \
-            `backend listening on <endpoint>` to standard error. Stops on SIGINT or SIGTERM, or once \
-            --count messages have passed from frontend to backend, and prints a statistics line to \
-            standard error.
-            """
+        discussion: DeviceDefaults.discussion(
+            countReachedWhen: "--count messages have passed from frontend to backend")
     )
 
-    @Option(help: "The endpoint managers connect to.")
-    var frontend = "tcp://127.0.0.1:5691"
+    static let defaults = DeviceDefaults(
+        frontend: "tcp://127.0.0.1:5691", frontendHelp: "The endpoint managers connect to.",
+        backend: "tcp://127.0.0.1:5692", backendHelp: "The endpoint workers connect to."
+    )
 
-    @Option(help: "The endpoint workers connect to.")
-    var backend = "tcp://127.0.0.1:5692"
+    @OptionGroup var options: DeviceOptions<Streamer>
 
-    @Option(help: "An endpoint for a PUB socket that gets a copy of every message.")
-    var capture: String?
-
-    @Option(help: "Stop after this many messages have passed from frontend to backend (0: never).")
-    var count = 0
-
-    func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must be 0 or more.") }
+    static func proxy(frontend: PullSocket, backend: PushSocket, capture: ProxyCapture?) throws -> Proxy {
+        try .streamer(frontend: frontend, backend: backend, capture: capture)
     }
 
-    func run() async throws {
-        useLineBufferedStandardOutput()
-        // The context, and every socket made on it, is shut down when the closure ends.
-        try await Context.withContext { context in try await relay(in: context) }
-    }
-
-    private func relay(in context: Context) async throws {
-        let frontendSocket = try PullSocket(context)
-        announceListening(on: try await frontendSocket.bind(frontend), role: "frontend")
-        let backendSocket = try PushSocket(context)
-        announceListening(on: try await backendSocket.bind(backend), role: "backend")
-        let tap = try await bindCapture(capture, in: context)
-        let proxy = try Proxy.streamer(frontend: frontendSocket, backend: backendSocket, capture: tap)
-        // Stop at Ctrl-C or SIGTERM; with --count, also once enough messages have passed.
-        try await runUntilSignal(proxy, stopAfter: count) { $0.backend.messagesSent }
-    }
+    /// --count watches the messages sent out of the backend.
+    static func passed(_ statistics: ProxyStatistics) -> UInt64 { statistics.backend.messagesSent }
 }

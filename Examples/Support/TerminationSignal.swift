@@ -1,4 +1,4 @@
-import Dispatch
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +11,8 @@ import Darwin
 ///
 /// While this waits, those signals no longer end the process: the caller decides what to do,
 /// for example print statistics and shut down cleanly. When it returns, their default action is
-/// back.
+/// back. Signals are caught by swift-service-lifecycle's `UnixSignalsSequence`, and only one such
+/// sequence may trap a signal at a time: wait in one task only.
 ///
 /// - Parameters:
 ///   - condition: a reason to stop besides a signal, such as "enough messages have passed";
@@ -22,27 +23,19 @@ public func waitForTerminationSignal(
     orUntil condition: (@Sendable () async -> Bool)? = nil,
     checkingEvery interval: Duration = .milliseconds(20)
 ) async -> Int32? {
-    let watched = [SIGINT, SIGTERM]
-    let queue = DispatchQueue(label: "example-support.signals")
-    let sources = watched.map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-    let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-    for (number, source) in zip(watched, sources) {
-        source.setEventHandler { continuation.yield(number) }
-        signal(number, SIG_IGN)  // the dispatch source sees the signal; the default action must not
-        source.resume()
-    }
+    // Returns once both handlers are installed: no signal from here on ends the process.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
     defer {
-        for (number, source) in zip(watched, sources) {
-            source.cancel()
-            signal(number, SIG_DFL)
-        }
-        continuation.finish()
+        // Dropping the sequence cancels its dispatch sources, but on Linux libdispatch's own
+        // handler stays installed and the signals would go unnoticed from then on.
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 
     return await withTaskGroup(of: Int32?.self) { group in
         group.addTask {
-            var iterator = signals.makeAsyncIterator()
-            return await iterator.next()
+            for await caught in signals { return caught.rawValue }
+            return nil  // cancelled
         }
         if let condition {
             group.addTask {

@@ -65,6 +65,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// The first line of stderr that starts with `prefix` (without it), or nil when none came
+    /// within `timeout` (or the child closed stderr first).
+    func errorLine(startingWith prefix: String, timeout: Duration) async -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = errors.withLock { lines in lines.first { $0.hasPrefix(prefix) } }
+            if let found { return String(found.dropFirst(prefix.count)) }
+            if !process.isRunning || ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// The exit status once the child has exited; after `timeout` it is killed and nil returned.
     func exitStatus(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout

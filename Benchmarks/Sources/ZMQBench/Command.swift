@@ -6,7 +6,7 @@
 //
 //   swift build -c release --package-path Benchmarks
 //   Benchmarks/.build/release/zmq-bench [--quick] [--repeat N] [--only a,b] [--json PATH]
-//                                      [--python PATH] [--peer-script PATH]
+//                                      [--python PATH] [--peer-script PATH] [--zmq PATH]
 import ArgumentParser
 import Foundation
 import ZeroMQ
@@ -84,6 +84,16 @@ struct ZMQBench: AsyncParsableCommand {
                 results.machine.pyzmqLibzmq = outcome.pyzmqLibzmq
             }
             Peers.report(outcome, throughput: results.throughput, latency: results.latency)
+        }
+        if settings.runs(.cli) {
+            let outcome = try await CLIBenchmark.run(settings)
+            results.cli = outcome.rows
+            if let rows = outcome.rows {
+                printSection("cli: the zmq tool's push and pull, against raw ends", notes: CLIBenchmark.notes(outcome), CLIBenchmark.table(rows))
+            } else {
+                for note in outcome.notes { progress("warning: cli \(note)") }
+                output(["", "== cli: the zmq tool's push and pull, against raw ends"] + outcome.notes.map { "   " + $0 })
+            }
         }
         if settings.runs(.scale) {
             let rows = try await Scale.run(settings)

@@ -6,7 +6,7 @@ import Foundation
 
 /// The sections, in the order they run.
 enum Section: String, CaseIterable, Sendable {
-    case throughput, send, latency, typed, security, peers, scale, allocations, idle
+    case throughput, send, latency, typed, security, peers, cli, scale, allocations, idle
 }
 
 struct Options: ParsableArguments {
@@ -42,6 +42,9 @@ struct Options: ParsableArguments {
 
     @Option(help: ArgumentHelp("The pyzmq peer script (default: Benchmarks/Peers/pyzmq_bench.py).", valueName: "path"))
     var peerScript: String?
+
+    @Option(help: ArgumentHelp("The zmq tool for the cli section (default: .build/release/zmq of the repository).", valueName: "path"))
+    var zmq: String?
 
     func validate() throws {
         if let repeatCount, repeatCount < 1 { throw ValidationError("--repeat must be at least 1") }
@@ -132,6 +135,8 @@ struct Settings: Sendable {
     /// The python to run the peers with: the one given, or the repository's .venv one if it exists.
     var python: String?
     var peerScript: String?
+    /// The `zmq` tool the cli section runs: the one given, or the repository's release build if it exists.
+    var zmqTool: String?
 
     init(_ options: Options) throws {
         quick = options.quick
@@ -146,6 +151,7 @@ struct Settings: Sendable {
         let roots = [repositoryRoot, FileManager.default.currentDirectoryPath].compactMap { $0 }
         python = options.python ?? roots.map { $0 + "/.venv/bin/python" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         peerScript = options.peerScript ?? roots.map { $0 + "/Benchmarks/Peers/pyzmq_bench.py" }.first { FileManager.default.fileExists(atPath: $0) }
+        zmqTool = options.zmq ?? roots.map { $0 + "/.build/release/zmq" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// `full` divided by 10 with --quick (at least 2: a rate needs a first and a last message).

@@ -16,6 +16,8 @@ struct Results: Codable, Sendable {
     /// CURVE against NULL: handshakes, throughput and round trips (section "security").
     var security: [SecurityRow]?
     var peers: PeerResults?
+    /// The `zmq` tool's push and pull against raw ends (section "cli"; tcp, 64 B).
+    var cli: [ThroughputRow]?
     var scale: [ScaleRow]?
     var allocations: [AllocationRow]?
     var memory: Memory?

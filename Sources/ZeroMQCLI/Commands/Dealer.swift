@@ -1,5 +1,4 @@
 import ArgumentParser
-import Synchronization
 import ZeroMQ
 
 /// `zmq dealer`: an asynchronous client.
@@ -97,7 +96,7 @@ final class ReplyTally: Sendable {
         var waitingForRoom: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state = Lock(State())
 
     func recordSent() { state.withLock { $0.sent += 1 } }
 

@@ -1,4 +1,11 @@
-import Synchronization
+import Synchronization  // Atomic
+import ZeroMQ  // Lock
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Counts the messages a command handles, shows a live rate on standard error while it runs
 /// (only when standard error is a terminal), and makes the final summary line.
@@ -13,8 +20,8 @@ final class RateMeter: Sendable {
     /// Nanoseconds from `start` to the first and to the latest message (-1: none yet).
     private let firstMessage = Atomic<Int>(-1)
     private let lastMessage = Atomic<Int>(-1)
-    private let start = ContinuousClock.now
-    private let display = Mutex(Display())
+    private let start = RateMeter.monotonicNanoseconds()
+    private let display = Lock(Display())
 
     private struct Display {
         var task: Task<Void, Never>?
@@ -58,8 +65,17 @@ final class RateMeter: Sendable {
     }
 
     private func nanosecondsSinceStart() -> Int {
-        let (seconds, attoseconds) = start.duration(to: .now).components
-        return Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        Self.monotonicNanoseconds() - start
+    }
+
+    /// Nanoseconds on the monotonic clock. ``record()`` reads it for every message: a direct
+    /// `clock_gettime` (a vDSO call) spares the `Duration` and 128-bit arithmetic of
+    /// `ContinuousClock` (a third of the meter's cost in a profile of a busy `zmq pull`).
+    @inline(__always)
+    private static func monotonicNanoseconds() -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time.tv_sec * 1_000_000_000 + time.tv_nsec
     }
 
     /// Starts refreshing `<count> messages, <rate> msg/s` on standard error every

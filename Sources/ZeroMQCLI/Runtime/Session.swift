@@ -39,7 +39,7 @@ struct Session: Sendable {
     /// Runs `body` in a new session; see the type's description for what happens around it.
     static func run(_ options: Settings, _ body: @escaping @Sendable (Session) async throws -> Void) async throws {
         // First of all: from here on a signal stops the command cleanly.
-        let signals = SignalWatcher()
+        let signals = await SignalWatcher()
         Terminal.useLineBufferedOutput()
         let context = try Context()
         let meter = RateMeter()
@@ -143,24 +143,52 @@ struct Session: Sendable {
     }
 
     /// Sends `messages`, pausing `pause` between them, counting each one sent.
-    func sendAll<Role: SendingRole>(_ messages: OutgoingMessages, through socket: Socket<Role>, pause: Duration?)
-        async throws
-    {
-        var first = true
-        for await message in messages {
-            if let pause, !first { try await Task.sleep(for: pause) }
-            first = false
-            try await send(message, through: socket)
-            meter.record()
+    ///
+    /// Runs isolated to the socket, on its loop thread, so that each send is a direct call into
+    /// libzmq; arguments and payloads come from ``OutgoingMessages/ImmediateIterator``, which
+    /// never suspends (see there why). Checks for cancellation (a signal) every
+    /// ``cancellationInterval`` messages, as a send that never has to wait would not notice it.
+    func sendAll<Role: SendingRole>(
+        _ messages: OutgoingMessages, through socket: isolated Socket<Role>, pause: Duration?
+    ) async throws {
+        var sent = 0
+        if var immediate = messages.makeImmediateIterator() {
+            while let message = immediate.next() {
+                if let pause, sent > 0 { try await Task.sleep(for: pause) }
+                if sent % Self.cancellationInterval == 0 { try Task.checkCancellation() }
+                try await socket.send(message, timeout: timeout)
+                meter.record()
+                sent += 1
+            }
+        } else {
+            for await message in messages {
+                if let pause, sent > 0 { try await Task.sleep(for: pause) }
+                if sent % Self.cancellationInterval == 0 { try Task.checkCancellation() }
+                try await socket.send(message, timeout: timeout)
+                meter.record()
+                sent += 1
+            }
         }
     }
 
     /// Receives and prints messages until `--count` of them (forever without it), counting each.
-    func receiveAll<Role: ReceivingRole>(from socket: Socket<Role>) async throws {
-        while options.count == 0 || meter.count < options.count {
-            let message = try await receive(from: socket)
+    ///
+    /// Runs isolated to the socket, like ``sendAll(_:through:pause:)``: a message libzmq already
+    /// has is taken without a suspension or a switch of executor.
+    func receiveAll<Role: ReceivingRole>(from socket: isolated Socket<Role>) async throws {
+        let count = options.count
+        let timeout = self.timeout
+        var received = 0
+        while count == 0 || received < count {
+            if received % Self.cancellationInterval == 0 { try Task.checkCancellation() }
+            let message = if let timeout { try await socket.receive(timeout: timeout) } else { try await socket.receive() }
             meter.record()
+            received += 1
             show(message)
         }
     }
+
+    /// How many messages ``sendAll(_:through:pause:)`` and ``receiveAll(from:)`` handle between
+    /// two checks for cancellation.
+    static let cancellationInterval = 256
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import ZeroMQ
 
 /// The session's ZAP authenticator, for `--allow` and `--plain-server`: started by the first
@@ -13,7 +12,7 @@ final class SessionAuthentication: Sendable {
         case plain([String: String])
     }
 
-    private let started = Mutex(false)
+    private let started = Lock(false)
 
     /// Installs and runs the authenticator on `context` with `rule`, unless it already runs.
     func start(_ rule: Rule, in context: Context, printsEvents: Bool) async throws {

@@ -1,5 +1,5 @@
-import Dispatch
-import Synchronization
+import UnixSignals
+import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc
@@ -18,6 +18,9 @@ import Darwin
 /// Ctrl-C while queued messages are still leaving, for up to `--linger` seconds) does not wait:
 /// it prints ``atOnceLine`` to standard error and exits with 128 + its number, dropping what is
 /// still queued.
+///
+/// The signals come from swift-service-lifecycle's `UnixSignalsSequence`, which a task reads for
+/// the rest of the process's life: one watcher per process.
 final class SignalWatcher: Sendable {
     /// Printed to standard error when a signal ends the process while it is stopping.
     static let atOnceLine = "Stopped at once by a signal while stopping: messages still queued are dropped."
@@ -29,25 +32,19 @@ final class SignalWatcher: Sendable {
         var stopping = false
     }
 
-    private let state = Mutex(State())
-    private let signals: AsyncStream<Int32>
-    private let continuation: AsyncStream<Int32>.Continuation
-    /// The dispatch sources that see SIGINT and SIGTERM, kept for the watcher's lifetime.
-    // nonisolated(unsafe): set up in `init` (handler, resume) and never used again afterwards; this
-    // reference only keeps them alive. Their handlers run on their own serial queue.
-    private nonisolated(unsafe) let sources: [any DispatchSourceSignal]
+    private let state = Lock(State())
+    /// The first signal, for ``nextTerminationSignal()``.
+    private let firstSignal: AsyncStream<Int32>
+    private let firstSignalContinuation: AsyncStream<Int32>.Continuation
 
     /// Starts catching SIGINT and SIGTERM; their default action (ending the process at once) is
-    /// off from here on.
-    init() {
-        (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        let queue = DispatchQueue(label: "zmq.signals")
-        let watched = [SIGINT, SIGTERM]
-        sources = watched.map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
-        for (number, source) in zip(watched, sources) {
-            source.setEventHandler { [self] in caught(number) }
-            signal(number, SIG_IGN)  // the dispatch source sees the signal; the default action must not
-            source.resume()
+    /// off once this returns.
+    init() async {
+        (firstSignal, firstSignalContinuation) = AsyncStream.makeStream(of: Int32.self)
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        // Reads every signal until the process exits; `caught` ends the process at the second.
+        Task { [self] in
+            for await signal in signals { caught(signal.rawValue) }
         }
     }
 
@@ -59,7 +56,7 @@ final class SignalWatcher: Sendable {
             return false
         }
         guard atOnce else {
-            continuation.yield(number)
+            firstSignalContinuation.yield(number)
             return
         }
         Terminal.flushOutput()
@@ -70,7 +67,7 @@ final class SignalWatcher: Sendable {
     /// Suspends until the first SIGINT or SIGTERM and returns its number, or returns `nil` when
     /// the task is cancelled. Call it from one task at a time.
     func nextTerminationSignal() async -> Int32? {
-        var iterator = signals.makeAsyncIterator()
+        var iterator = firstSignal.makeAsyncIterator()
         return await iterator.next()
     }
 

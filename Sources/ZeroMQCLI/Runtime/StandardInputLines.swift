@@ -47,10 +47,15 @@ struct StandardInputLines: AsyncSequence, Sendable {
         var lines: AsyncStream<[UInt8]>.AsyncIterator
         let credit: DispatchSemaphore
 
-        mutating func next() async -> [UInt8]? {
-            guard let line = await lines.next() else { return nil }
+        /// The next line, in the caller's isolation (no switch of executor when one is ready).
+        mutating func next(isolation actor: isolated (any Actor)?) async -> [UInt8]? {
+            guard let line = await lines.next(isolation: actor) else { return nil }
             credit.signal()
             return line
+        }
+
+        mutating func next() async -> [UInt8]? {
+            await next(isolation: nil)
         }
     }
 }
