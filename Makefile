@@ -95,8 +95,8 @@ BENCH_JSON ?= bench-results/latest.json
 BENCH_FLAGS ?=
 
 ## Every benchmark in one release-built run: raw libzmq ceilings, the framework's paths, the
-## pyzmq peers and the `zmq` tool (built first, release) side by side; a table on stdout and the same figures in $(BENCH_JSON)
-## (Docs/Performance.md). Extra flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="--only latency".
+## pyzmq peers and the `zmq` tool (built first, release) side by side; a table on stdout and
+## the same figures in $(BENCH_JSON) (Docs/Performance.md). Extra flags go in BENCH_FLAGS, e.g. BENCH_FLAGS="--only latency".
 bench: dependencies test-peers
 	@mkdir -p $(dir $(BENCH_JSON))
 	$(SWIFT) build -c release --product zmq

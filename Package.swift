@@ -33,13 +33,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
     ],
     targets: [
-        // libzmq itself, plus a header-only shim (eventfd and pipe wake-ups). On Linux the distribution's package
-        // puts zmq.h and libzmq where the compiler and linker look anyway, and the module map
-        // links it; pkg-config is left out there because Debian's libzmq.pc pulls in
-        // `-isystem /usr/include/mit-krb5` (from krb5-gssapi), which SwiftPM refuses with a
-        // warning in every package that depends on this one (Scripts/check-dependent-package.sh
-        // checks that none is left). Elsewhere pkg-config finds it; the README says how far
-        // macOS is supported (not built or tested here).
+        // libzmq itself, plus a header-only shim (eventfd and pipe wake-ups). On Linux the
+        // distribution's package puts zmq.h and libzmq where the compiler and linker look anyway,
+        // and the module map links it; pkg-config is left out there because Debian's libzmq.pc
+        // pulls in `-isystem /usr/include/mit-krb5` (from krb5-gssapi), which SwiftPM refuses
+        // with a warning in every package that depends on this one
+        // (Scripts/check-dependent-package.sh checks that none is left). Elsewhere pkg-config
+        // finds it; the README says how far macOS is supported (not built or tested here).
         .systemLibrary(
             name: "CZeroMQ",
             pkgConfig: libzmqPkgConfig,
