@@ -188,10 +188,10 @@ private func closeDuringStorm() async throws {
     // A first round starts the runtime's threads (and Dispatch's timer descriptors) and libzmq's
     // one-time allocations; the second is measured.
     _ = try await stormAndClose(updates: 30)
-    // The first sleep makes Dispatch open its timer descriptor (for good): before measuring. The
-    // warm-up's waits may all have found their condition true at once, without sleeping; then
-    // the measured round's first sleep opened it, and it was counted as a leak (seen once in CI).
-    try await Task.sleep(for: .milliseconds(10))
+    // Dispatch's timer descriptor, open before measuring: the warm-up's waits may all have found
+    // their condition true at once, without a timed sleep; then the measured round's first sleep
+    // opened it, and it was counted as a leak (seen once in CI).
+    try await ProcessFigures.openRuntimeTimerDescriptor()
     let before = ProcessFigures.current()
     let descriptorsBefore = descriptorTargets()
     let (read, ended) = try await stormAndClose(updates: 300)
@@ -236,8 +236,8 @@ private func stormAndClose(updates minimum: Int) async throws -> (Int, Duration)
 /// monitor; it must keep serving, and closing it and its context must end in time.
 private func leaveMonitorUnread() async throws {
     _ = try await unreadMonitor(connections: 50)
-    // The first sleep makes Dispatch open its timer descriptor (for good): before measuring.
-    try await Task.sleep(for: .milliseconds(10))
+    // Dispatch's timer descriptor, open before measuring.
+    try await ProcessFigures.openRuntimeTimerDescriptor()
     let before = ProcessFigures.current()
     let descriptorsBefore = descriptorTargets()
     let (connections, answered, served, elapsed) = try await unreadMonitor(connections: 1500)
