@@ -85,6 +85,63 @@ struct ExecutorTests {
         }
     }
 
+    @Test("with busy polling the loop polls on after its last activity, then sleeps")
+    func busyPollingThenSleep() async throws {
+        try await withDeadline {
+            let busyPolling = Duration.milliseconds(300)
+            let context = try makeContext { $0.busyPolling = busyPolling }
+            let pull = try PullSocket(context)
+            let loop = pull.loop
+            let start = ContinuousClock.now
+            #expect(await pull.runOnLoop())  // activity: a job ran on the loop
+            // No job and no socket is ready, yet the loop keeps turning: it polls without sleeping.
+            let before = loop.turns.load(ordering: .relaxed)
+            try await waitUntil("the busy-polling loop has made 100 turns with nothing to do") {
+                loop.turns.load(ordering: .relaxed) - before >= 100
+            }
+            // Then it sleeps: its turns stop. The loop cannot sleep before `busyPolling` has passed
+            // since the job above, which ran after `start`.
+            var last = loop.turns.load(ordering: .relaxed)
+            var quietSince = ContinuousClock.now
+            try await waitUntil("the loop has made no turn for 50 ms") {
+                let turns = loop.turns.load(ordering: .relaxed)
+                if turns != last { (last, quietSince) = (turns, .now) }
+                return ContinuousClock.now - quietSince >= .milliseconds(50)
+            }
+            #expect(quietSince - start >= busyPolling, "slept \(quietSince - start) after the last job")
+            await context.shutdown()
+        }
+    }
+
+    @Test("requests, replies and timeouts work on a busy-polling context")
+    func busyPollingRequests() async throws {
+        try await withDeadline {
+            let context = try makeContext { $0.busyPolling = .microseconds(50) }
+            let rep = try RepSocket(context), req = try ReqSocket(context)
+            try await req.connect(try await rep.bind("tcp://127.0.0.1:*"))
+            let server = Task {
+                for _ in 0..<500 {
+                    let request = try await rep.receive(timeout: .seconds(10))
+                    try await rep.send(request)
+                }
+            }
+            // From an ordinary task: every call reaches the loop from another thread.
+            let replies = try await Task.detached { () async throws -> [Int] in
+                var replies: [Int] = []
+                for index in 0..<500 {
+                    replies.append(number(try await req.request(Message(frame(index)), timeout: .seconds(10)).first) ?? -1)
+                }
+                return replies
+            }.value
+            #expect(replies == Array(0..<500))
+            try await server.value
+            // A timer still fires while the loop polls without sleeping.
+            let timedOut = await #expect(throws: ZeroMQError.self) { try await rep.receive(timeout: .milliseconds(20)) }
+            #expect(timedOut?.code == .timedOut)
+            await context.shutdown()
+        }
+    }
+
     @Test("two loops share the sockets in turn")
     func twoLoops() async throws {
         try await withDeadline {

@@ -52,11 +52,19 @@ public final class Context: Sendable {
                 reason: "sendBatchSize must be at least 1, not \(configuration.sendBatchSize)"
             )
         }
+        guard configuration.busyPolling >= .zero else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "create context",
+                reason: "busyPolling must not be negative, not \(configuration.busyPolling)"
+            )
+        }
         let storage = try ContextStorage(configuration: configuration)
         var loops: [PollLoop] = []
         do {
             for index in 0..<configuration.pollLoops {
-                let loop = try PollLoop(index: index, name: "zmq-loop-\(index)", logger: logger)
+                let loop = try PollLoop(
+                    index: index, name: "zmq-loop-\(index)", busyPolling: configuration.busyPolling, logger: logger
+                )
                 loop.retainUser()
                 loops.append(loop)
             }

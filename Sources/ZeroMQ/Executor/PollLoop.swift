@@ -23,7 +23,8 @@ import Musl
 ///
 /// `zmq_poll` asks libzmq for every socket's events on every call, so readiness is level-triggered
 /// by construction (the `ZMQ_FD` edge-trigger pitfall cannot occur). An idle loop is blocked in
-/// `zmq_poll`, not spinning.
+/// `zmq_poll`, not spinning; with ``ContextConfiguration/busyPolling`` it polls with a timeout
+/// of 0 for that long after its last activity before it sleeps.
 ///
 /// The loop is the `SerialExecutor` of every socket actor created on it; ``taskExecutor`` lets a
 /// task run on the loop thread too, so its calls into those sockets need no thread hop:
@@ -109,8 +110,13 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
     /// polled (fairness towards the other sockets of the loop, when one is flooded).
     static let handOutBudget = 1024
 
-    init(index: Int, name: String, logger: Logger) throws(ZeroMQError) {
+    /// How long the loop keeps polling without sleeping after its last activity
+    /// (``ContextConfiguration/busyPolling``); zero: it sleeps as soon as it has nothing to do.
+    let busyPolling: Duration
+
+    init(index: Int, name: String, busyPolling: Duration = .zero, logger: Logger) throws(ZeroMQError) {
         self.index = index
+        self.busyPolling = busyPolling
         self.logger = logger
         let queue = try JobQueue()
         self.queue = queue
@@ -274,6 +280,8 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
         items.reserveCapacity(Self.pollItemsReserve)
         let serial = asUnownedSerialExecutor()
         let task = taskExecutor.asUnownedTaskExecutor()
+        // Busy polling: after its last activity the loop polls without sleeping for this long.
+        var lastActivity = ContinuousClock.now
 
         while confined.running {
             turns.wrappingAdd(1, ordering: .relaxed)
@@ -296,6 +304,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
 
             // 2. Timers that are due.
             var now = ContinuousClock.now
+            if jobs > 0 { lastActivity = now }
             for action in confined.timers.takeExpired(now: now) { action() }
             guard confined.running else { break }
 
@@ -315,9 +324,14 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             }
             now = ContinuousClock.now
             // Tasks that yielded for fairness wait for this poll: it must not block.
-            let sleeps = confined.yielders.isEmpty && queue.prepareToSleep()
+            // Busy polling: no sleep for a while after the last job or readiness, so the next
+            // message or job is found without a wake-up; a turn with nothing to do lets the
+            // other threads of this core run first.
+            let spinning = busyPolling > .zero && now - lastActivity < busyPolling
+            if spinning && jobs == 0 { sched_yield() }
+            let sleeps = !spinning && confined.yielders.isEmpty && queue.prepareToSleep()
             // Jobs are waiting and no socket is polled: the poll could only report the wake-up.
-            guard sleeps || !polled.isEmpty || !watched.isEmpty || !confined.yielders.isEmpty else { continue }
+            guard sleeps || spinning || !polled.isEmpty || !watched.isEmpty || !confined.yielders.isEmpty else { continue }
             let timeout = sleeps ? confined.timers.pollTimeout(now: now) : 0
             let count = items.withUnsafeMutableBufferPointer { buffer in
                 zmq_poll(buffer.baseAddress, Int32(buffer.count), timeout)
@@ -337,6 +351,7 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
             }
 
             // 4. Hand out readiness.
+            lastActivity = now
             if items[0].revents != 0 { queue.wakeup.drain() }
             for slot in polled.indices where items[slot + 1].revents != 0 {
                 polled[slot].handleReady(items[slot + 1].revents)
