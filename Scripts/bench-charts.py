@@ -38,7 +38,7 @@ WIDTH = 11.0
 # run the same way, so a colour means the same thing in every chart.
 VARIANT_ORDER = (
     "raw", "ordinary-task", "task-executor", "isolated", "async-sequence", "async-sequence-task-executor",
-    "framework-ordinary-task", "framework-request", "framework-isolated", "framework-both-ends",
+    "framework-ordinary-task", "framework-request", "framework-request-busy-polling", "framework-isolated", "framework-both-ends",
     "pyzmq-sync", "pyzmq-asyncio",
 )
 VARIANT_COLORS = {

@@ -13,6 +13,8 @@ enum ClientVariant: String, CaseIterable, Sendable {
     case frameworkOrdinaryTask = "framework-ordinary-task"
     /// REQ/REP only: `request(_:)` (send and receive in one call on the loop) from an ordinary task.
     case frameworkRequest = "framework-request"
+    /// The same on a context whose loop busy-polls for ``Latency/busyPolling`` after each activity.
+    case frameworkRequestBusyPolling = "framework-request-busy-polling"
     case frameworkIsolated = "framework-isolated"
     case frameworkBothEnds = "framework-both-ends"
 
@@ -22,6 +24,7 @@ enum ClientVariant: String, CaseIterable, Sendable {
         case .raw: "raw client (own thread) ↔ raw echo"
         case .frameworkOrdinaryTask: "\(client), ordinary task ↔ raw echo"
         case .frameworkRequest: "ReqSocket.request(), ordinary task ↔ raw echo"
+        case .frameworkRequestBusyPolling: "ReqSocket.request(), ordinary task, busy polling ↔ raw echo"
         case .frameworkIsolated: "\(client), isolated ↔ raw echo"
         case .frameworkBothEnds: pattern == .reqRep
             ? "ReqSocket, isolated ↔ RepSocket.serve"
@@ -33,6 +36,8 @@ enum ClientVariant: String, CaseIterable, Sendable {
 enum Latency {
     static let sizes = [64, 1024]
     static let transports: [Transport] = [.tcp, .ipc]
+    /// `ContextConfiguration.busyPolling` of the busy-polling client.
+    static let busyPolling = Duration.microseconds(50)
 
     static func run(_ settings: Settings) async throws -> [LatencyRow] {
         var rows: [LatencyRow] = []
@@ -42,13 +47,18 @@ enum Latency {
                 for size in sizes {
                     // Runs of the variants interleave (raw, v1, …, raw, v1, …) so that drift on a
                     // shared machine hits them alike; each variant's samples are pooled.
-                    let variants = settings.clients.filter { $0 != .frameworkRequest || pattern == .reqRep }
+                    let variants = settings.clients.filter {
+                        pattern == .reqRep || ($0 != .frameworkRequest && $0 != .frameworkRequestBusyPolling)
+                    }
                     var samples: [ClientVariant: [UInt64]] = [:]
+                    var cpuSeconds: [ClientVariant: Double] = [:]
                     for run in 1...settings.repeats {
                         for variant in variants {
                             let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                             Watchdog.shared.arm(step)
+                            let cpuBefore = SystemMetrics.cpuSeconds()
                             let run = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
+                            cpuSeconds[variant, default: 0] += SystemMetrics.cpuSeconds() - cpuBefore
                             let summary = LatencySummary(nanoseconds: run)
                             progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
                             samples[variant, default: []].append(contentsOf: run)
@@ -57,11 +67,14 @@ enum Latency {
                     let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
                     for variant in variants {
                         let summary = LatencySummary(nanoseconds: samples[variant, default: []])
+                        // Warm-up rounds, set-up and the echo server included: the same for every variant.
+                        let cpu = cpuSeconds[variant, default: 0] * 1e6 / Double((settings.latencyWarmup + rounds) * settings.repeats)
                         rows.append(LatencyRow(
                             pattern: pattern.rawValue, transport: transport.rawValue, size: size, variant: variant.rawValue,
                             label: variant.label(pattern), rounds: rounds * settings.repeats, mean: rounded(summary.mean, 2),
                             p50: rounded(summary.p50, 2), p99: rounded(summary.p99, 2),
-                            ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
+                            ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3),
+                            cpu: rounded(cpu, 2)
                         ))
                     }
                 }
@@ -88,9 +101,11 @@ enum Latency {
             samples = try await frameworkClient(pattern, context, server.endpoint, size: size, warmup: warmup, rounds: rounds, isolated: variant == .frameworkIsolated)
             try await server.thread.value()
             await context.shutdown()
-        case .frameworkRequest:
+        case .frameworkRequest, .frameworkRequestBusyPolling:
             let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
-            let context = try Context()
+            var configuration = ContextConfiguration()
+            if variant == .frameworkRequestBusyPolling { configuration.busyPolling = busyPolling }
+            let context = try Context(configuration: configuration)
             let req = try ReqSocket(context)
             try await req.connect(server.endpoint)
             let payload = Message([UInt8](repeating: 0x2A, count: size))
@@ -140,7 +155,7 @@ enum Latency {
     static func table(_ rows: [LatencyRow]) -> TextTable {
         var table = TextTable([
             ("pattern", .left), ("transport", .left), ("size", .right), ("client ↔ server", .left),
-            ("mean µs", .right), ("p50", .right), ("p99", .right), ("× raw", .right),
+            ("mean µs", .right), ("p50", .right), ("p99", .right), ("× raw", .right), ("CPU µs", .right),
         ])
         var previous: (String, String, Int)?
         for row in rows {
@@ -149,6 +164,7 @@ enum Latency {
             table.add([
                 row.pattern, row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1),
                 Format.decimal(row.p50, 1), Format.decimal(row.p99, 1), Format.ratio(row.ratio),
+                row.cpu.map { Format.decimal($0, 1) } ?? "–",
             ])
         }
         return table
@@ -159,6 +175,8 @@ enum Latency {
             "raw echo server: its own thread and context; clients: their own context; 1 I/O thread each",
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "mean, p50, p99 over all timed rounds of a variant; × raw = mean / raw client's mean",
+            "CPU µs: the process's CPU time (all threads, the echo server's too) per round trip, warm-up and set-up included",
+            "busy polling: ContextConfiguration.busyPolling = \(Int(busyPolling / .microseconds(1))) µs (the loop polls on for that long after its last activity instead of sleeping)",
         ]
     }
 }

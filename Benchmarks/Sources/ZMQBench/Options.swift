@@ -31,7 +31,7 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Throughput only for these receivers: raw, ordinary-task, task-executor, isolated, async-sequence (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var receivers: String?
 
-    @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
+    @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-request-busy-polling, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var clients: String?
 
     @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop (default: all).", valueName: "a,b"))

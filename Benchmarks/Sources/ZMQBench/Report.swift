@@ -77,6 +77,8 @@ struct LatencyRow: Codable, Sendable {
     var p50: Double
     var p99: Double
     var ratio: Double?
+    /// Process CPU time per round trip, µs (all threads; warm-up and set-up included).
+    var cpu: Double?
 }
 
 /// One figure of the security section: a rate (handshake: connections/s; throughput: msg/s) or
