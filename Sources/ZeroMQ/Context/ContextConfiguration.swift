@@ -45,14 +45,21 @@ public struct ContextConfiguration: Sendable {
     /// do, and an idle context costs no CPU.
     ///
     /// This trades CPU for latency, like Linux's `busy_poll`. A task that is not on the loop
-    /// reaches a sleeping loop through a wake-up, which costs a thread wake-up (some 5 to 20 µs on
-    /// a virtual machine); a busy-polling loop finds the job, or the reply on the wire, on its
-    /// next turn. While traffic keeps coming more often than this duration, the loop's thread stays
-    /// busy (it yields the core to other threads on turns with nothing to do), so each busy loop
-    /// can cost up to one core. Worth it for request/reply from ordinary tasks when round-trip
-    /// time matters more than CPU: 50 µs took a `ReqSocket.request(_:)` round trip over loopback
-    /// tcp from about 1.5× raw libzmq's time to about 0.9× in this package's benchmarks. Must
-    /// not be negative.
+    /// reaches a sleeping loop through an eventfd write and a thread wake-up (about 20 µs on the
+    /// 2-core virtual machine of this package's benchmarks, where a raw round trip takes about
+    /// 90 µs); a busy-polling loop finds the job, or the reply on the wire, on its next turn. While
+    /// traffic keeps coming more often than this duration, the loop's thread stays busy (it yields
+    /// the core to other threads on turns with nothing to do), so each busy loop can cost up to one
+    /// core. Worth it for request/reply from ordinary tasks when round-trip time matters more than
+    /// CPU: in this package's benchmarks (64 B over loopback tcp, 2 cores) 50 µs took a
+    /// `ReqSocket.request(_:)` round trip from an ordinary task from 1.2–1.3× raw libzmq's time to
+    /// 0.7–0.8×, at about the same CPU per round trip. Must not be negative.
+    ///
+    /// ```swift
+    /// var configuration = ContextConfiguration()
+    /// configuration.busyPolling = .microseconds(50)
+    /// let context = try Context(configuration: configuration)
+    /// ```
     public var busyPolling: Duration = .zero
 
     /// A configuration with libzmq's defaults and one poll loop.
