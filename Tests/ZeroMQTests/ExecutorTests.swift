@@ -113,6 +113,39 @@ struct ExecutorTests {
         }
     }
 
+    @Test("a busy-polling loop woken by a ready socket polls on after handing out the message")
+    func busyPollingAfterReadiness() async throws {
+        try await withDeadline {
+            let context = try makeContext { $0.busyPolling = .milliseconds(300) }
+            let senders = try makeContext()  // another loop: its sends are no activity of this one
+            let pull = try PullSocket(context), push = try PushSocket(senders)
+            try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))  // inproc needs one context
+            let loop = pull.loop
+            let receiver = Task.detached { try await pull.receive(timeout: .seconds(10)) }
+            try await waitUntilQuiet(loop)  // the receiver waits and the loop sleeps
+            try await push.send("wake")
+            #expect(try await receiver.value.string == "wake")
+            // The message was handed out without a job on this loop; the loop polls on anyway.
+            let before = loop.turns.load(ordering: .relaxed)
+            try await waitUntil("the loop has made 100 turns after handing out the message") {
+                loop.turns.load(ordering: .relaxed) - before >= 100
+            }
+            await context.shutdown()
+            await senders.shutdown()
+        }
+    }
+
+    /// Waits until `loop` has made no turn for 50 ms: it sleeps.
+    private func waitUntilQuiet(_ loop: PollLoop) async throws {
+        var last = loop.turns.load(ordering: .relaxed)
+        var quietSince = ContinuousClock.now
+        try await waitUntil("the loop has made no turn for 50 ms") {
+            let turns = loop.turns.load(ordering: .relaxed)
+            if turns != last { (last, quietSince) = (turns, .now) }
+            return ContinuousClock.now - quietSince >= .milliseconds(50)
+        }
+    }
+
     @Test("requests, replies and timeouts work on a busy-polling context")
     func busyPollingRequests() async throws {
         try await withDeadline {

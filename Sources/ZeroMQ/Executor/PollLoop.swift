@@ -350,8 +350,8 @@ public final class PollLoop: SerialExecutor, @unchecked Sendable {
                 continue
             }
 
-            // 4. Hand out readiness.
-            lastActivity = now
+            // 4. Hand out readiness. (`now` was read before the poll, which may have slept.)
+            if busyPolling > .zero { lastActivity = .now }
             if items[0].revents != 0 { queue.wakeup.drain() }
             for slot in polled.indices where items[slot + 1].revents != 0 {
                 polled[slot].handleReady(items[slot + 1].revents)
