@@ -62,4 +62,20 @@ struct MessageTests {
         #expect(Frame([0, 255]).description == "<2 bytes: 00ff>")
         #expect(Frame([0xC3]).string == nil)
     }
+
+    @Test("a frame made from an array keeps up to 64 bytes inline, and reads back the same", arguments: [0, 1, 63, 64, 65, 300])
+    func smallArraysInline(size: Int) {
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        let frame = Frame(bytes)
+        switch frame.storage {
+        case .inline: #expect(size <= InlineBytes.capacity)
+        case .bytes: #expect(size > InlineBytes.capacity)
+        default: Issue.record("storage \(frame.storage) for \(size) bytes")
+        }
+        #expect(frame.count == size)
+        #expect(frame.bytes == bytes)
+        #expect(frame == Frame(storage: .bytes(bytes)))
+        #expect(frame.withUnsafeBytes { Array($0) } == bytes)
+        #expect(Frame(Array("héllo".utf8)).string == "héllo")
+    }
 }

@@ -52,8 +52,18 @@ public struct Frame: Sendable {
     }
 
     /// A frame holding `bytes` (copied by libzmq when sent).
+    ///
+    /// Up to 64 bytes are copied into the frame itself, so that copying and sending the frame
+    /// costs no reference counting; ``bytes`` then makes a new array.
     public init(_ bytes: [UInt8]) {
-        storage = .bytes(bytes)
+        if bytes.count <= InlineBytes.capacity {
+            storage = bytes.withUnsafeBytes { buffer in
+                guard let base = buffer.baseAddress else { return .bytes(bytes) }
+                return .inline(InlineBytes(copying: base, count: buffer.count))
+            }
+        } else {
+            storage = .bytes(bytes)
+        }
     }
 
     /// A frame holding the UTF-8 bytes of `text`.
@@ -157,8 +167,8 @@ public struct Frame: Sendable {
         }
     }
 
-    /// The frame's bytes as an array (no copy when the frame was made from an array or copied on
-    /// receipt).
+    /// The frame's bytes as an array (no copy when the frame holds one: made from an array of more
+    /// than 64 bytes, or received with 65 bytes to ``copyLimit``).
     public var bytes: [UInt8] {
         if case .bytes(let bytes) = storage { return bytes }
         return withUnsafeBytes { Array($0) }

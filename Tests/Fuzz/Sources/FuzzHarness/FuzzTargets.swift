@@ -65,7 +65,8 @@ public enum FuzzInput {
     static func frame(_ bytes: [UInt8], storage: UInt8) -> Frame {
         switch storage {
         case 1:
-            return Frame(bytes)
+            // An array whatever its size (`Frame(_:)` keeps up to 64 bytes inline).
+            return Frame(storage: .bytes(bytes))
         case 2:
             return Frame(Data(bytes))
         case 3:
