@@ -148,17 +148,25 @@ struct Session: Sendable {
     /// libzmq; arguments and payloads come from ``OutgoingMessages/ImmediateIterator``, which
     /// never suspends (see there why). Checks for cancellation (a signal) every
     /// ``cancellationInterval`` messages, as a send that never has to wait would not notice it.
+    /// The meter gets the first message at once, then counts in steps of ``meterInterval`` (a
+    /// clock read per message held `zmq push` about 14 % below this), and the rest after the last.
     func sendAll<Role: SendingRole>(
         _ messages: OutgoingMessages, through socket: isolated Socket<Role>, pause: Duration?
     ) async throws {
         var sent = 0
+        var unrecorded = 0
+        defer { meter.record(unrecorded) }
         if var immediate = messages.makeImmediateIterator() {
             while let message = immediate.next() {
                 if let pause, sent > 0 { try await Task.sleep(for: pause) }
                 if sent % Self.cancellationInterval == 0 { try Task.checkCancellation() }
                 try await socket.send(message, timeout: timeout)
-                meter.record()
                 sent += 1
+                unrecorded += 1
+                if sent == 1 || unrecorded == Self.meterInterval || pause != nil {
+                    meter.record(unrecorded)
+                    unrecorded = 0
+                }
             }
         } else {
             for await message in messages {
@@ -191,4 +199,7 @@ struct Session: Sendable {
     /// How many messages ``sendAll(_:through:pause:)`` and ``receiveAll(from:)`` handle between
     /// two checks for cancellation.
     static let cancellationInterval = 256
+
+    /// How many messages ``sendAll(_:through:pause:)`` sends between two updates of the meter.
+    static let meterInterval = 64
 }
