@@ -44,8 +44,9 @@ final class RateMeter: Sendable {
     }
 
     /// Counts `count` messages handled since the last call, with one clock read: for loops that
-    /// handle many messages without waiting and know when they end (``Session/sendAll(_:through:pause:)``),
-    /// which call it every so often and once more after their last message.
+    /// handle many messages without waiting and know when they end
+    /// (``Session/sendAll(_:through:pause:)``), which call it every so often and once more after
+    /// their last message.
     func record(_ count: Int) {
         guard count > 0 else { return }
         let now = nanosecondsSinceStart()
@@ -80,8 +81,8 @@ final class RateMeter: Sendable {
         Self.monotonicNanoseconds() - start
     }
 
-    /// Nanoseconds on the monotonic clock. ``record()`` reads it for every message it counts: a direct
-    /// `clock_gettime` (a vDSO call) spares the `Duration` and 128-bit arithmetic of
+    /// Nanoseconds on the monotonic clock. ``record()`` reads it for every message it counts: a
+    /// direct `clock_gettime` (a vDSO call) spares the `Duration` and 128-bit arithmetic of
     /// `ContinuousClock` (a third of the meter's cost in a profile of a busy `zmq pull`).
     @inline(__always)
     private static func monotonicNanoseconds() -> Int {
