@@ -88,7 +88,9 @@ struct ExecutorTests {
     @Test("with busy polling the loop polls on after its last activity, then sleeps")
     func busyPollingThenSleep() async throws {
         try await withDeadline {
-            let busyPolling = Duration.milliseconds(300)
+            // Long, and few turns asked: a busy-polling loop yields its core on every idle turn,
+            // and on a loaded machine (the suite runs in parallel) a yield can last a time slice.
+            let busyPolling = Duration.seconds(2)
             let context = try makeContext { $0.busyPolling = busyPolling }
             let pull = try PullSocket(context)
             let loop = pull.loop
@@ -96,18 +98,12 @@ struct ExecutorTests {
             #expect(await pull.runOnLoop())  // activity: a job ran on the loop
             // No job and no socket is ready, yet the loop keeps turning: it polls without sleeping.
             let before = loop.turns.load(ordering: .relaxed)
-            try await waitUntil("the busy-polling loop has made 100 turns with nothing to do") {
-                loop.turns.load(ordering: .relaxed) - before >= 100
+            try await waitUntil("the busy-polling loop has made 20 turns with nothing to do") {
+                loop.turns.load(ordering: .relaxed) - before >= 20
             }
             // Then it sleeps: its turns stop. The loop cannot sleep before `busyPolling` has passed
             // since the job above, which ran after `start`.
-            var last = loop.turns.load(ordering: .relaxed)
-            var quietSince = ContinuousClock.now
-            try await waitUntil("the loop has made no turn for 50 ms") {
-                let turns = loop.turns.load(ordering: .relaxed)
-                if turns != last { (last, quietSince) = (turns, .now) }
-                return ContinuousClock.now - quietSince >= .milliseconds(50)
-            }
+            let quietSince = try await waitUntilQuiet(loop)
             #expect(quietSince - start >= busyPolling, "slept \(quietSince - start) after the last job")
             await context.shutdown()
         }
@@ -116,7 +112,7 @@ struct ExecutorTests {
     @Test("a busy-polling loop woken by a ready socket polls on after handing out the message")
     func busyPollingAfterReadiness() async throws {
         try await withDeadline {
-            let context = try makeContext { $0.busyPolling = .milliseconds(300) }
+            let context = try makeContext { $0.busyPolling = .seconds(2) }  // as in busyPollingThenSleep
             let senders = try makeContext()  // another loop: its sends are no activity of this one
             let pull = try PullSocket(context), push = try PushSocket(senders)
             try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))  // inproc needs one context
@@ -125,18 +121,20 @@ struct ExecutorTests {
             try await waitUntilQuiet(loop)  // the receiver waits and the loop sleeps
             try await push.send("wake")
             #expect(try await receiver.value.string == "wake")
-            // The message was handed out without a job on this loop; the loop polls on anyway.
+            // The readiness (and the receiver's resumption) woke the loop from its sleep: it polls on.
             let before = loop.turns.load(ordering: .relaxed)
-            try await waitUntil("the loop has made 100 turns after handing out the message") {
-                loop.turns.load(ordering: .relaxed) - before >= 100
+            try await waitUntil("the loop has made 20 turns after handing out the message") {
+                loop.turns.load(ordering: .relaxed) - before >= 20
             }
             await context.shutdown()
             await senders.shutdown()
         }
     }
 
-    /// Waits until `loop` has made no turn for 50 ms: it sleeps.
-    private func waitUntilQuiet(_ loop: PollLoop) async throws {
+    /// Waits until `loop` has made no turn for 50 ms (it sleeps); returns when its last turn was
+    /// seen.
+    @discardableResult
+    private func waitUntilQuiet(_ loop: PollLoop) async throws -> ContinuousClock.Instant {
         var last = loop.turns.load(ordering: .relaxed)
         var quietSince = ContinuousClock.now
         try await waitUntil("the loop has made no turn for 50 ms") {
@@ -144,6 +142,7 @@ struct ExecutorTests {
             if turns != last { (last, quietSince) = (turns, .now) }
             return ContinuousClock.now - quietSince >= .milliseconds(50)
         }
+        return quietSince
     }
 
     @Test("requests, replies and timeouts work on a busy-polling context")
