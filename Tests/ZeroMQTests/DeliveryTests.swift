@@ -27,6 +27,37 @@ struct DeliveryTests {
         }
     }
 
+    @Test("receives from an ordinary task that wait for refills in progress keep order, and no refill stays marked", arguments: [8, 256])
+    func receivesDuringRefills(batchSize: Int) async throws {
+        try await withDeadline(120) {
+            let context = try makeContext { $0.receiveBatchSize = batchSize }
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("tcp://127.0.0.1:*"))
+            let count = 20_000
+            let producer = Task {
+                for index in 0..<count { try await push.send(Message(frame(index))) }
+            }
+            // One by one from an ordinary task: each empty inbox met while the loop refills it is
+            // waited for (`takeFromInboxDuringRefill`), the rest wait on the loop.
+            let received = try await Task.detached { () async throws -> [Int] in
+                var received: [Int] = []
+                received.reserveCapacity(count)
+                for _ in 0..<count {
+                    received.append(number(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+                }
+                return received
+            }.value
+            try await producer.value
+            #expect(received == Array(0..<count))
+            // Every refill ended: a receive that now finds the inbox empty does not wait for one.
+            try await waitUntil("no refill is marked in progress") {
+                !pull.core.refilling.load(ordering: .acquiring)
+            }
+            #expect(pull.core.takeFromInboxDuringRefill() == nil)
+            await context.shutdown()
+        }
+    }
+
     @Test("100 000 messages through PUB/SUB over tcp after the subscription settles")
     func pubSub() async throws {
         try await withDeadline(120) {

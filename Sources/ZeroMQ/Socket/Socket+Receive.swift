@@ -44,7 +44,8 @@ extension Socket where Role: ReceivingRole {
     /// On the loop thread — code isolated to this socket or any socket of the loop, and tasks
     /// preferring the loop's task executor — the core is ours to touch (the loop runs one job at a
     /// time), so libzmq is asked directly; calling into the actor instead would cost a job
-    /// switch back to a task executor on return. Elsewhere only the read-ahead inbox is looked at.
+    /// switch back to a task executor on return. Elsewhere only the read-ahead inbox is looked at
+    /// (waiting a moment for a refill the loop is making).
     @usableFromInline
     nonisolated func receiveWithoutWaiting() throws -> Message? {
         if core.loop.isCurrentThread {
@@ -54,7 +55,7 @@ extension Socket where Role: ReceivingRole {
             if message != nil { core.loop.countHandedOut(1) }
             return message
         }
-        return core.takeFromInbox()
+        return core.takeFromInbox() ?? core.takeFromInboxDuringRefill()
     }
 
     /// The messages of this socket, for `for try await`.

@@ -25,10 +25,31 @@ extension SocketCore {
                 return (message, false)
             }
             inbox.refillScheduled = true
+            refilling.store(true, ordering: .relaxed)
             return (message, true)
         }
         if refill { loop.execute { [self] in self.refillInbox() } }
         return message
+    }
+
+    /// The oldest message read ahead, waiting up to ``refillWaitLimit`` for a refill the loop is
+    /// about to make or making; nil when none is in progress or it brought nothing in time (the
+    /// caller then waits on the loop). Off the loop only.
+    ///
+    /// A consumer that drains the inbox faster than the loop refills it would otherwise park its
+    /// thread about once per batch and need a wake-up from the loop; waiting here, yielding the
+    /// core on every look, costs less than that and only happens while the loop works for this
+    /// socket (in three A/B runs of `zmq-bench`, tcp 64 B, an ordinary-task `AsyncSequence` went
+    /// from 1.9–2.3 to 2.8–4.1 M msg/s, and `receive()` in a loop from 1.4–2.0 to 1.9–3.0).
+    func takeFromInboxDuringRefill() -> Message? {
+        guard refilling.load(ordering: .acquiring) else { return nil }
+        let deadline = ContinuousClock.now + Self.refillWaitLimit
+        repeat {
+            sched_yield()
+            if let message = takeFromInbox() { return message }
+        } while refilling.load(ordering: .acquiring) && ContinuousClock.now < deadline
+        // The refill may have published its last messages just before it ended.
+        return takeFromInbox()
     }
 
     /// Moves every read-ahead message into `batch` (which must be empty) in one locked step: how
@@ -49,6 +70,7 @@ extension SocketCore {
             inbox.lentBatches += 1
             guard readAhead > 1, !inbox.refillScheduled else { return (true, false) }
             inbox.refillScheduled = true
+            refilling.store(true, ordering: .relaxed)
             return (true, true)
         }
         if refill { loop.execute { [self] in self.refillInbox() } }
@@ -181,6 +203,12 @@ extension SocketCore {
         let room = inbox.withLock { inbox -> Int in
             inbox.refillScheduled = false
             return inbox.closed ? 0 : readAhead - inbox.messages.count
+        }
+        defer {
+            // Done, unless a consumer queued the next refill meanwhile.
+            inbox.withLock { inbox in
+                if !inbox.refillScheduled { refilling.store(false, ordering: .releasing) }
+            }
         }
         // Waiting receivers come first: they are served by readiness, in order.
         guard room > 0, confined.receivers.isEmpty, let handle = confined.handle else { return }

@@ -79,6 +79,16 @@ final class SocketCore: @unchecked Sendable {
     /// harmless: the receive then asks the loop, which sees the inbox under the lock.
     let inboxCount = Atomic<Int>(0)
 
+    /// Whether the loop is about to read ahead for this socket, or doing it: set with
+    /// `Inbox.refillScheduled`, cleared when a refill has published what it read and no other is
+    /// queued. A receive off the loop that finds the inbox empty while this is set waits a moment
+    /// for the refill instead of parking its thread (``takeFromInboxDuringRefill()``).
+    let refilling = Atomic<Bool>(false)
+
+    /// The longest a receive off the loop waits for a refill in progress before it waits on the
+    /// loop instead.
+    static let refillWaitLimit = Duration.microseconds(100)
+
     // MARK: Loop thread only
 
     /// The state only the loop thread may touch. It is reached through ``confined``, which checks
@@ -198,6 +208,7 @@ final class SocketCore: @unchecked Sendable {
             inbox.messages.removeAll()
             inboxCount.store(0, ordering: .relaxed)
         }
+        refilling.store(false, ordering: .releasing)
         func closed(_ operation: String) -> ZeroMQError {
             ZeroMQError(code: .socketClosed, operation: operation, socket: label, reason: reason)
         }
