@@ -76,13 +76,7 @@ public enum FuzzInput {
         default:
             // What SocketCore.makeFrame does with a received part.
             if bytes.isEmpty { return Frame(storage: .bytes([])) }
-            if bytes.count <= InlineBytes.capacity {
-                return bytes.withUnsafeBytes { buffer in
-                    // A non-empty array's buffer has a base address.
-                    guard let base = buffer.baseAddress else { return Frame(bytes) }
-                    return Frame(storage: .inline(InlineBytes(copying: base, count: buffer.count)))
-                }
-            }
+            // `Frame(_:)` keeps up to 64 bytes inline, as receive does, and larger ones in an array.
             return bytes.count <= Frame.copyLimit ? Frame(bytes) : libzmqFrame(bytes)
         }
     }
