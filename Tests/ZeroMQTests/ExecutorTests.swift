@@ -95,11 +95,13 @@ struct ExecutorTests {
             let pull = try PullSocket(context)
             let loop = pull.loop
             let start = ContinuousClock.now
-            #expect(await pull.runOnLoop())  // activity: a job ran on the loop
+            // Activity: a job runs on the loop. It reads the turn count itself: this task may
+            // resume long after the job (the suite runs in parallel, under TSan too), when the
+            // loop may have stopped polling already.
+            let atJob = try #require(await pull.turnsSeenOnLoop())
             // No job and no socket is ready, yet the loop keeps turning: it polls without sleeping.
-            let before = loop.turns.load(ordering: .relaxed)
             try await waitUntil("the busy-polling loop has made 20 turns with nothing to do") {
-                loop.turns.load(ordering: .relaxed) - before >= 20
+                loop.turns.load(ordering: .relaxed) - atJob >= 20
             }
             // Then it sleeps: its turns stop. The loop cannot sleep before `busyPolling` has passed
             // since the job above, which ran after `start`.
@@ -119,28 +121,32 @@ struct ExecutorTests {
             let loop = pull.loop
             let receiver = Task.detached { try await pull.receive(timeout: .seconds(10)) }
             try await waitUntilQuiet(loop)  // the receiver waits and the loop sleeps
+            // Counted while the loop sleeps, not after the receiver is back: this task may resume
+            // long after the hand-out, when the loop may have stopped polling already.
+            let asleep = loop.turns.load(ordering: .relaxed)
             try await push.send("wake")
             #expect(try await receiver.value.string == "wake")
-            // The readiness (and the receiver's resumption) woke the loop from its sleep: it polls on.
-            let before = loop.turns.load(ordering: .relaxed)
-            try await waitUntil("the loop has made 20 turns after handing out the message") {
-                loop.turns.load(ordering: .relaxed) - before >= 20
+            // The readiness woke the loop from its sleep and it polls on. (Without busy polling it
+            // hands out the message and sleeps again, after a turn or two.)
+            try await waitUntil("the loop has made 20 turns since it woke to hand out the message") {
+                loop.turns.load(ordering: .relaxed) - asleep >= 20
             }
             await context.shutdown()
             await senders.shutdown()
         }
     }
 
-    /// Waits until `loop` has made no turn for 50 ms (it sleeps); returns when its last turn was
-    /// seen.
+    /// Waits until `loop` has made no turn for 200 ms (it sleeps); returns when its last turn was
+    /// seen. (Long enough that a busy-polling loop kept off its core for a while by the parallel
+    /// suite is not taken for a sleeping one.)
     @discardableResult
     private func waitUntilQuiet(_ loop: PollLoop) async throws -> ContinuousClock.Instant {
         var last = loop.turns.load(ordering: .relaxed)
         var quietSince = ContinuousClock.now
-        try await waitUntil("the loop has made no turn for 50 ms") {
+        try await waitUntil("the loop has made no turn for 200 ms") {
             let turns = loop.turns.load(ordering: .relaxed)
             if turns != last { (last, quietSince) = (turns, .now) }
-            return ContinuousClock.now - quietSince >= .milliseconds(50)
+            return ContinuousClock.now - quietSince >= .milliseconds(200)
         }
         return quietSince
     }
@@ -216,4 +222,7 @@ struct ExecutorTests {
 extension Socket {
     /// Whether code isolated to the socket runs on its loop thread.
     func runOnLoop() -> Bool { loop.isCurrentThread }
+
+    /// The loop's turn count, read by a job on the loop; nil if the job ran elsewhere.
+    func turnsSeenOnLoop() -> Int? { loop.isCurrentThread ? loop.turns.load(ordering: .relaxed) : nil }
 }
