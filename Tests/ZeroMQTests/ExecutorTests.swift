@@ -151,31 +151,54 @@ struct ExecutorTests {
         return quietSince
     }
 
-    @Test("requests, replies and timeouts work on a busy-polling context")
+    // Few round trips, and the server on the loop: under ThreadSanitizer with the whole suite
+    // running, each hop through the shared cooperative pool waited about 100 ms (500 requests from
+    // an ordinary task to a server in another ordinary task took 29–32 s, past the deadline; 0.27 s
+    // alone). Each request here makes one such hop: back to its task.
+    @Test("requests and replies from an ordinary task work on a busy-polling context")
     func busyPollingRequests() async throws {
-        try await withDeadline {
+        try await withDeadline(60) {
             let context = try makeContext { $0.busyPolling = .microseconds(50) }
             let rep = try RepSocket(context), req = try ReqSocket(context)
             try await req.connect(try await rep.bind("tcp://127.0.0.1:*"))
-            let server = Task {
-                for _ in 0..<500 {
+            let server = Task(executorPreference: rep.loop.taskExecutor) {
+                for _ in 0..<50 {
                     let request = try await rep.receive(timeout: .seconds(10))
                     try await rep.send(request)
                 }
             }
             // From an ordinary task: every call reaches the loop from another thread.
+            let started = ContinuousClock.now
             let replies = try await Task.detached { () async throws -> [Int] in
                 var replies: [Int] = []
-                for index in 0..<500 {
+                for index in 0..<50 {
                     replies.append(number(try await req.request(Message(frame(index)), timeout: .seconds(10)).first) ?? -1)
                 }
                 return replies
             }.value
-            #expect(replies == Array(0..<500))
+            print("busy polling: 50 requests from an ordinary task in \(ContinuousClock.now - started)")
+            #expect(replies == Array(0..<50))
             try await server.value
-            // A timer still fires while the loop polls without sleeping.
-            let timedOut = await #expect(throws: ZeroMQError.self) { try await rep.receive(timeout: .milliseconds(20)) }
+            await context.shutdown()
+        }
+    }
+
+    @Test("a receive timeout fires while the loop polls without sleeping")
+    func busyPollingTimeout() async throws {
+        try await withDeadline {
+            // The loop polls on for 1 s after its last job (the one that starts the wait): through
+            // the whole wait below.
+            let context = try makeContext { $0.busyPolling = .seconds(1) }
+            let pull = try PullSocket(context)
+            _ = try await pull.bind("inproc://busy-polling-timeout")
+            let before = try #require(await pull.turnsSeenOnLoop())
+            let timedOut = await #expect(throws: ZeroMQError.self) { try await pull.receive(timeout: .milliseconds(100)) }
+            let turns = try #require(await pull.turnsSeenOnLoop()) - before
+            print("busy polling: a 100 ms receive timeout fired after \(turns) turns of the loop")
             #expect(timedOut?.code == .timedOut)
+            // A loop that slept through the wait turns about three times (the job that starts it,
+            // the sleep until the timer, the job that ends it).
+            #expect(turns >= 10)
             await context.shutdown()
         }
     }
