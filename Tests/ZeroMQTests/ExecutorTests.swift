@@ -1,6 +1,10 @@
 import Testing
 @testable import ZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("The poll-loop executor", .timeLimit(.minutes(5)))
 struct ExecutorTests {
     @Test("socket actors run on their loop thread; other threads are not it")
@@ -136,17 +140,59 @@ struct ExecutorTests {
         }
     }
 
-    /// Waits until `loop` has made no turn for 200 ms (it sleeps); returns when its last turn was
-    /// seen. (Long enough that a busy-polling loop kept off its core for a while by the parallel
-    /// suite is not taken for a sleeping one.)
+    // Readiness alone, with no job after it: a watched descriptor's handler runs in the loop's
+    // hand-out step and queues nothing. (After a socket's hand-out a refill job always follows,
+    // which marks activity by itself; so the test above cannot tell when the hand-out step stamps
+    // its activity, and this one can.)
+    @Test("a busy-polling loop woken by a ready descriptor polls on, with no job after the hand-out")
+    func busyPollingAfterDescriptorReadiness() async throws {
+        try await withDeadline {
+            let busyPolling = Duration.seconds(1)
+            let context = try makeContext { $0.busyPolling = busyPolling }
+            let pull = try PullSocket(context)  // for its loop
+            let loop = pull.loop
+            var ends: [Int32] = [0, 0]
+            try #require(pipe(&ends) == 0)
+            let (readEnd, writeEnd) = (ends[0], ends[1])
+            defer { close(readEnd); close(writeEnd) }
+            let turnAtHandOut = Locked(-1)
+            await loop.submit {
+                loop.watch(readable: readEnd) {
+                    var byte: UInt8 = 0
+                    _ = read(readEnd, &byte, 1)
+                    turnAtHandOut.withLock { $0 = loop.turns.load(ordering: .relaxed) }
+                }
+            }
+            // The busy polling after that job is over, and the loop has slept for longer than
+            // `busyPolling`: the readiness below is all that wakes it.
+            try await waitUntilQuiet(loop, for: busyPolling + .milliseconds(500))
+            var byte: UInt8 = 1
+            try #require(write(writeEnd, &byte, 1) == 1)
+            try await waitUntil("the loop has handed out the descriptor's readiness") {
+                turnAtHandOut.withLock { $0 } >= 0
+            }
+            let handedOut = turnAtHandOut.withLock { $0 }
+            // Woken from its sleep, it polls on. (Had it dated the activity from before its poll,
+            // the time it slept would count as idle: it would sleep again at once.)
+            try await waitUntil("the loop has made 20 turns since it handed out the readiness") {
+                loop.turns.load(ordering: .relaxed) - handedOut >= 20
+            }
+            await loop.submit { loop.stopWatching(readEnd) }
+            await context.shutdown()
+        }
+    }
+
+    /// Waits until `loop` has made no turn for `quiet` (it sleeps); returns when its last turn was
+    /// seen. (200 ms is long enough that a busy-polling loop kept off its core for a while by the
+    /// parallel suite is not taken for a sleeping one.)
     @discardableResult
-    private func waitUntilQuiet(_ loop: PollLoop) async throws -> ContinuousClock.Instant {
+    private func waitUntilQuiet(_ loop: PollLoop, for quiet: Duration = .milliseconds(200)) async throws -> ContinuousClock.Instant {
         var last = loop.turns.load(ordering: .relaxed)
         var quietSince = ContinuousClock.now
-        try await waitUntil("the loop has made no turn for 200 ms") {
+        try await waitUntil("the loop has made no turn for \(quiet)") {
             let turns = loop.turns.load(ordering: .relaxed)
             if turns != last { (last, quietSince) = (turns, .now) }
-            return ContinuousClock.now - quietSince >= .milliseconds(200)
+            return ContinuousClock.now - quietSince >= quiet
         }
         return quietSince
     }
