@@ -58,6 +58,50 @@ struct DeliveryTests {
         }
     }
 
+    @Test("read-ahead stops at the byte limit before the message limit, and refills once below half of it")
+    func readAheadByteLimit() async throws {
+        try await withDeadline {
+            let context = try makeContext {
+                $0.receiveBatchSize = 100
+                $0.receiveBatchByteLimit = 1_000
+            }
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            try await push.connect(try await pull.bind("inproc://read-ahead-bytes"))
+            let count = 40
+            for index in 0..<count { try await push.send(Message(numberedFrame(index, size: 100))) }
+            try await push.handedToLibzmq()  // all queued in libzmq
+            let received = try await Task.detached { () async throws -> [Int] in
+                let core = pull.core
+                func inbox() -> (messages: Int, bytes: Int) {
+                    core.inbox.withLock { ($0.messages.count, $0.bytes) }
+                }
+                var received: [Int] = []
+                // The first receive hops to the loop, which reads the rest of a 1 000-byte batch.
+                received.append(numberOfFrame(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+                #expect(inbox() == (9, 900))
+                // Down to 600 bytes: above half of the byte limit, no refill.
+                for _ in 0..<3 { received.append(numberOfFrame(try await pull.receive(timeout: .seconds(10)).first) ?? -1) }
+                #expect(inbox() == (6, 600))
+                let refilling = core.refilling.load(ordering: .acquiring)
+                #expect(!refilling)
+                // Down to 500 (half): one refill, which tops the inbox up to 1 000 bytes again.
+                received.append(numberOfFrame(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+                try await waitUntil("the refill topped the inbox up") { inbox() == (10, 1_000) }
+                while received.count < count {
+                    received.append(numberOfFrame(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+                }
+                return received
+            }.value
+            #expect(received == Array(0..<count))
+            // A message larger than the limit still comes through whole (a batch takes at least one).
+            try await push.send(Message(numberedFrame(count, size: 5_000)))
+            let large = try await Task.detached { try await pull.receive(timeout: .seconds(10)) }.value
+            #expect(numberOfFrame(large.first) == count)
+            #expect(large.byteCount == 5_000)
+            await context.shutdown()
+        }
+    }
+
     @Test("100 000 messages through PUB/SUB over tcp after the subscription settles")
     func pubSub() async throws {
         try await withDeadline(120) {

@@ -105,13 +105,16 @@ struct ErrorTests {
 
 @Suite("Context and socket misuse", .timeLimit(.minutes(5)))
 struct MisuseTests {
-    @Test("a context needs at least one loop, a positive batch size and no negative busy polling")
+    @Test("a context needs at least one loop, positive batch bounds and no negative busy polling")
     func badConfiguration() async throws {
         try await withDeadline {
             let loops = #expect(throws: ZeroMQError.self) { try makeContext { $0.pollLoops = 0 } }
             #expect(loops?.code == .invalidArgument)
             let batch = #expect(throws: ZeroMQError.self) { try makeContext { $0.receiveBatchSize = 0 } }
             #expect(batch?.code == .invalidArgument)
+            let bytes = #expect(throws: ZeroMQError.self) { try makeContext { $0.receiveBatchByteLimit = 0 } }
+            #expect(bytes?.code == .invalidArgument)
+            #expect(bytes?.reason.contains("receiveBatchByteLimit") == true)
             let spin = #expect(throws: ZeroMQError.self) { try makeContext { $0.busyPolling = .microseconds(-1) } }
             #expect(spin?.code == .invalidArgument)
             #expect(spin?.reason.contains("busyPolling") == true)

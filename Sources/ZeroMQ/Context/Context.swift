@@ -46,6 +46,12 @@ public final class Context: Sendable {
                 reason: "receiveBatchSize must be at least 1, not \(configuration.receiveBatchSize)"
             )
         }
+        guard configuration.receiveBatchByteLimit >= 1 else {
+            throw ZeroMQError(
+                code: .invalidArgument, operation: "create context",
+                reason: "receiveBatchByteLimit must be at least 1, not \(configuration.receiveBatchByteLimit)"
+            )
+        }
         guard configuration.sendBatchSize >= 1 else {
             throw ZeroMQError(
                 code: .invalidArgument, operation: "create context",

@@ -28,8 +28,15 @@ public struct ContextConfiguration: Sendable {
 
     /// How many messages a receive from outside the socket's loop may take from libzmq in one
     /// hop, keeping the rest for the next receives (which then need no hop). Bounds how far the
-    /// library reads ahead of its consumer. REQ and REP never read ahead. Default 256.
+    /// library reads ahead of its consumer, together with ``receiveBatchByteLimit``, whichever
+    /// is reached first. REQ and REP never read ahead. Default 256.
     public var receiveBatchSize: Int = 256
+
+    /// How many bytes of message payload a socket may read ahead of its consumer: a batch ends
+    /// at ``receiveBatchSize`` messages or at this many bytes, whichever comes first (a batch
+    /// always takes at least one message, however large). Bounds the memory read-ahead holds
+    /// per socket when messages are large. Default 16 MiB (256 messages of 64 KiB).
+    public var receiveBatchByteLimit: Int = 16 << 20
 
     /// How many messages sends from outside a socket's loop may queue in the socket for the loop
     /// to hand to libzmq (write-behind), so that such a send needs no thread hop. Applies to PUSH,

@@ -60,10 +60,11 @@ extension Socket where Role: ReceivingRole {
 
     /// The messages of this socket, for `for try await`.
     ///
-    /// The sequence reads ahead at most ``ContextConfiguration/receiveBatchSize`` messages
-    /// (the backpressure: the rest stay in libzmq, which applies its high-water mark to the
-    /// sender), ends when the socket is closed, and loses nothing when you break out of the
-    /// loop: messages read ahead go to the next receive.
+    /// The sequence reads ahead at most ``ContextConfiguration/receiveBatchSize`` messages and
+    /// ``ContextConfiguration/receiveBatchByteLimit`` bytes (the backpressure: the rest stay in
+    /// libzmq, which applies its high-water mark to the sender), ends when the socket is
+    /// closed, and loses nothing when you break out of the loop: messages read ahead go to the
+    /// next receive.
     public nonisolated var messages: MessageSequence<Role> {
         MessageSequence(socket: self)
     }

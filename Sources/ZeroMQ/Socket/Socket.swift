@@ -22,7 +22,8 @@ import Logging
 /// code isolated to the socket (an `isolated` parameter, or a task preferring
 /// `socket.loop.taskExecutor`) need no thread hop. A `receive()` from anywhere else first takes
 /// messages the socket has already read ahead (no hop); only when there are none does it hop
-/// to the loop, which then reads up to ``ContextConfiguration/receiveBatchSize`` messages at once.
+/// to the loop, which then reads up to ``ContextConfiguration/receiveBatchSize`` messages (at
+/// most ``ContextConfiguration/receiveBatchByteLimit`` bytes) at once.
 ///
 /// **Cancellation and timeouts lose nothing.** A receive that is cancelled or times out takes
 /// no message: the next receive gets it. A send that is cancelled or times out has sent

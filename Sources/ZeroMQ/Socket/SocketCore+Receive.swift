@@ -13,15 +13,24 @@ extension SocketCore {
     /// The oldest message read ahead, if any. Safe from any thread: this is how a receive from
     /// an ordinary task gets a message without hopping to the loop.
     ///
-    /// When the inbox drains to half of ``readAhead``, a refill is queued on the loop, so that
-    /// the loop reads the next batch while the consumer works through this one.
+    /// When the inbox drains to half of its bounds (``readAhead`` messages and ``readAheadBytes``
+    /// bytes, both), a refill is queued on the loop, so that the loop reads the next batch while
+    /// the consumer works through this one.
     @inline(__always)
     func takeFromInbox() -> Message? {
         guard inboxCount.load(ordering: .relaxed) > 0 else { return nil }
         let (message, refill) = inbox.withLock { inbox -> (Message?, Bool) in
             guard let message = inbox.messages.popFirst() else { return (nil, false) }
-            inboxCount.store(inbox.messages.count, ordering: .relaxed)
-            guard inbox.messages.count == readAhead / 2, readAhead > 1, !inbox.refillScheduled else {
+            let count = inbox.messages.count
+            inboxCount.store(count, ordering: .relaxed)
+            let size = message.byteCount
+            inbox.bytes -= size
+            // Once per fall below half: this take crossed into the half-full region.
+            let halfCount = readAhead / 2, halfBytes = readAheadBytes / 2
+            guard readAhead > 1, !inbox.refillScheduled,
+                  count <= halfCount, inbox.bytes <= halfBytes,
+                  count + 1 > halfCount || inbox.bytes + size > halfBytes
+            else {
                 return (message, false)
             }
             inbox.refillScheduled = true
@@ -66,6 +75,7 @@ extension SocketCore {
             if usedUp { inbox.lentBatches -= 1 }
             guard !inbox.messages.isEmpty else { return (false, false) }
             swap(&inbox.messages, &batch)
+            inbox.bytes = 0
             inboxCount.store(0, ordering: .relaxed)
             inbox.lentBatches += 1
             guard readAhead > 1, !inbox.refillScheduled else { return (true, false) }
@@ -93,7 +103,9 @@ extension SocketCore {
         }
         if let handle = confined.handle, confined.receivers.isEmpty {
             // An error ends the burst; the receive the caller falls back to reports it again.
-            while batch.count < readAhead, let message = try? receiveMessage(handle) {
+            var bytes = 0
+            while batch.count < readAhead, bytes < readAheadBytes, let message = try? receiveMessage(handle) {
+                bytes += message.byteCount
                 batch.append(message)
             }
         }
@@ -113,10 +125,12 @@ extension SocketCore {
     /// they go in front. Receivers that started waiting meanwhile are then served from them, on
     /// the loop. Messages given back to a closed socket are dropped, like the rest of its inbox.
     func restoreLent(_ batch: inout Deque<Message>, wasLent: Bool) {
+        let bytes = batch.reduce(0) { $0 + $1.byteCount }
         let serve = inbox.withLock { inbox -> Bool in
             if wasLent { inbox.lentBatches -= 1 }
             guard !batch.isEmpty, !inbox.closed else { return false }
             inbox.messages.prepend(contentsOf: batch)
+            inbox.bytes += bytes
             inboxCount.store(inbox.messages.count, ordering: .relaxed)
             return true
         }
@@ -144,7 +158,8 @@ extension SocketCore {
         guard confined.receivers.isEmpty else { return nil }
         if let message = takeFromInbox() { return message }
         guard askingLibzmq, let message = try receiveMessage(handle) else { return nil }
-        if readAhead > 1 { fillInbox(handle, upTo: readAhead - 1) }
+        // The inbox is empty (taken above): it gets the rest of a batch that began with `message`.
+        if readAhead > 1 { fillInbox(handle, upTo: readAhead - 1, bytes: readAheadBytes - message.byteCount) }
         return message
     }
 
@@ -193,16 +208,19 @@ extension SocketCore {
             }
             _ = takeFirst(from: \.receivers)
             // Read ahead only once nobody else waits (keeps the inbox-is-empty-while-waiting rule).
-            if confined.receivers.isEmpty, head.readAhead > 1 { fillInbox(handle, upTo: head.readAhead - 1) }
+            if confined.receivers.isEmpty, head.readAhead > 1 {
+                fillInbox(handle, upTo: head.readAhead - 1, bytes: readAheadBytes - message.byteCount)
+            }
             head.continuation.resume(returning: message)
         }
     }
 
-    /// Tops the inbox up to ``readAhead`` messages with what libzmq has now (never waits).
+    /// Tops the inbox up to ``readAhead`` messages, or ``readAheadBytes`` bytes, with what
+    /// libzmq has now (never waits).
     private func refillInbox() {
-        let room = inbox.withLock { inbox -> Int in
+        let room = inbox.withLock { inbox -> (messages: Int, bytes: Int) in
             inbox.refillScheduled = false
-            return inbox.closed ? 0 : readAhead - inbox.messages.count
+            return inbox.closed ? (0, 0) : (readAhead - inbox.messages.count, readAheadBytes - inbox.bytes)
         }
         defer {
             // Done, unless a consumer queued the next refill meanwhile.
@@ -211,19 +229,22 @@ extension SocketCore {
             }
         }
         // Waiting receivers come first: they are served by readiness, in order.
-        guard room > 0, confined.receivers.isEmpty, let handle = confined.handle else { return }
-        fillInbox(handle, upTo: room)
+        guard room.messages > 0, room.bytes > 0, confined.receivers.isEmpty, let handle = confined.handle else { return }
+        fillInbox(handle, upTo: room.messages, bytes: room.bytes)
     }
 
-    /// Takes up to `limit` more messages from libzmq into the inbox.
+    /// Takes up to `limit` more messages from libzmq into the inbox, stopping once they hold
+    /// `byteLimit` bytes or more (nothing when `byteLimit` is not positive).
     ///
     /// They are collected without the lock, then moved in one locked step: swapped in whole
     /// when the inbox is empty (the usual case when an iterator takes batches), else appended.
-    private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int) {
-        while confined.readAheadScratch.count < limit {
+    private func fillInbox(_ handle: UnsafeMutableRawPointer, upTo limit: Int, bytes byteLimit: Int) {
+        var bytes = 0
+        while confined.readAheadScratch.count < limit, bytes < byteLimit {
             // An error here (there should be none after a successful receive) is left for the
             // next receive to report.
             guard let message = try? receiveMessage(handle) else { break }
+            bytes += message.byteCount
             confined.readAheadScratch.append(message)
         }
         guard !confined.readAheadScratch.isEmpty else { return }
@@ -233,6 +254,7 @@ extension SocketCore {
             } else {
                 inbox.messages.append(contentsOf: confined.readAheadScratch)
             }
+            inbox.bytes += bytes
             inboxCount.store(inbox.messages.count, ordering: .relaxed)
         }
         confined.readAheadScratch.removeAll(keepingCapacity: true)

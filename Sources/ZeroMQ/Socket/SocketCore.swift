@@ -29,6 +29,9 @@ final class SocketCore: @unchecked Sendable {
     let logger: Logger
     /// How many messages a receive from off the loop takes from libzmq at once (1 for REQ/REP).
     let readAhead: Int
+    /// How many payload bytes read-ahead may hold (``ContextConfiguration/receiveBatchByteLimit``);
+    /// a batch ends at ``readAhead`` messages or at this, whichever comes first.
+    let readAheadBytes: Int
     /// Messages served per readiness event before the loop polls again (fairness between sockets).
     static let servingBudget = 256
 
@@ -36,6 +39,8 @@ final class SocketCore: @unchecked Sendable {
 
     struct Inbox {
         var messages = Deque<Message>()
+        /// The payload bytes of `messages` (bounded by ``readAheadBytes``, past a first message).
+        var bytes = 0
         var closed = false
         /// A refill is queued on the loop (so at most one is).
         var refillScheduled = false
@@ -145,6 +150,7 @@ final class SocketCore: @unchecked Sendable {
         self.loop = loop
         self.context = context
         self.readAhead = type.isLockstep ? 1 : context.configuration.receiveBatchSize
+        self.readAheadBytes = context.configuration.receiveBatchByteLimit
         let sendBatch = context.configuration.sendBatchSize
         self.writeBehind = type.allowsWriteBehind && sendBatch > 1 ? sendBatch : 0
         var logger = logger
@@ -206,6 +212,7 @@ final class SocketCore: @unchecked Sendable {
         inbox.withLock { inbox in
             inbox.closed = true
             inbox.messages.removeAll()
+            inbox.bytes = 0
             inboxCount.store(0, ordering: .relaxed)
         }
         refilling.store(false, ordering: .releasing)

@@ -13,8 +13,9 @@ import DequeModule
 /// thread hop) and the loop reads the next batch from libzmq meanwhile; only when nothing is
 /// there does it wait on the loop. On the loop (code isolated to a socket of the loop, tasks
 /// preferring its task executor) the iterator takes what libzmq has in one burst, up to
-/// ``ContextConfiguration/receiveBatchSize`` messages, and hands them out without suspending;
-/// it waits for readiness only when libzmq has nothing.
+/// ``ContextConfiguration/receiveBatchSize`` messages (or
+/// ``ContextConfiguration/receiveBatchByteLimit`` bytes), and hands them out without
+/// suspending; it waits for readiness only when libzmq has nothing.
 ///
 /// The sequence finishes (returns `nil`) when the socket is closed; other errors are thrown.
 /// Breaking out of the loop loses nothing: messages the iterator still holds go back to the
