@@ -29,8 +29,13 @@ public struct ContextConfiguration: Sendable {
     /// How many messages a receive from outside the socket's loop may take from libzmq in one
     /// hop, keeping the rest for the next receives (which then need no hop). Bounds how far the
     /// library reads ahead of its consumer, together with ``receiveBatchByteLimit``, whichever
-    /// is reached first. REQ and REP never read ahead. Default 256.
-    public var receiveBatchSize: Int = 256
+    /// is reached first. REQ and REP never read ahead. Default 1 024.
+    ///
+    /// The loop reads the next batch once the consumer has taken half of one, so the larger the
+    /// batch, the fewer the wake-ups per message: in this package's benchmarks (64 B over
+    /// loopback tcp, 2 cores), 1 024 instead of 256 took `receive()` from an ordinary task from
+    /// a median of 2.7 to 3.2 M msg/s, and `messages` from 3.5 to 4.1 M.
+    public var receiveBatchSize: Int = 1024
 
     /// How many bytes of message payload a socket may read ahead of its consumer: a batch ends
     /// at ``receiveBatchSize`` messages or at this many bytes, whichever comes first (a batch
