@@ -102,7 +102,8 @@ bench: dependencies test-peers
 	$(SWIFT) build -c release --product zmq
 	$(SWIFT) run -c release --package-path Benchmarks zmq-bench --json $(BENCH_JSON) $(BENCH_FLAGS)
 
-## The same with a tenth of the messages and one repeat: a smoke run of every section (~30 s).
+## The same with a tenth of the messages and one repeat: a smoke run of every section (~30 s,
+## after a first release build of about 8 minutes: the benchmarks build grpc-swift 2 and SwiftNIO).
 bench-quick: BENCH_FLAGS += --quick
 bench-quick: bench
 

@@ -18,6 +18,10 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The anchor of the typed section: grpc-swift 2 over HTTP/2 (loopback), measured in the
+        // same run as the typed ZeroMQ calls. Benchmarks only: the library gains no dependency.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
     targets: [
         // Counts malloc-family calls by defining them in the executable (they interpose glibc's
@@ -31,6 +35,8 @@ let package = Package(
                 .product(name: "ZeroMQServices", package: rootIdentity),
                 .product(name: "CZeroMQ", package: rootIdentity),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
         ),
     ],

@@ -8,6 +8,8 @@ Writes into DIR (default: the repository's Docs/Images) each chart the results h
     bench-latency.png     round-trip p50 and p99 per pattern, transport and size
     bench-peers.png       64 B tcp throughput and REQ/REP latency beside pyzmq (when the peers ran)
     bench-scale.png       throughput against the number of sockets (when the scale runs ran)
+    bench-typed.png       typed calls over tcp beside raw libzmq and grpc-swift 2: round-trip p50/p99
+                          with one call in flight, and calls per second with 64 in flight
 and prints the paths it wrote. Needs matplotlib: Scripts/install-bench-tools.sh puts it in .venv.
 """
 import argparse
@@ -358,6 +360,73 @@ def scale_chart(results, out_dir):
     return save(figure, out_dir, "bench-scale.png")
 
 
+def typed_family_color(variant):
+    """Typed rows by family: raw libzmq grey, ZeroMQ's typed calls blue, grpc-swift 2 red."""
+    if variant.startswith("raw"):
+        return "#4d4d4d"
+    if "grpc" in variant:
+        return "#ff9896" if "no-coalescing" in variant else "#d62728"
+    return "#1f77b4"
+
+
+def typed_chart(results, out_dir):
+    """Typed calls over tcp beside raw libzmq and grpc-swift 2: latency with one call in flight,
+    calls/s with 64 (horizontal bars, log scales: gRPC is an order of magnitude from the others)."""
+    latency = [entry for entry in complete(results.get("typed"), "transport", "variant", "p50")
+               if entry["transport"] == "tcp" and entry["p50"] > 0]
+    throughput = [entry for entry in complete(results.get("typedThroughput"), "variant", "rate")
+                  if entry["rate"] > 0]
+    panels = [panel for panel in (latency, throughput) if panel]
+    if not panels:
+        return None
+    heights = [0.45 * len(panel) + 1.2 for panel in panels]
+    figure, axes = plt.subplots(len(panels), 1, figsize=(WIDTH, sum(heights)), squeeze=False,
+                                layout="constrained", gridspec_kw={"height_ratios": heights})
+    figure.suptitle("Typed calls over tcp loopback, 64 B: ZeroMQ beside grpc-swift 2\n" + subtitle(results),
+                    fontsize=12)
+    axes = list(axes.flat)
+
+    if latency:
+        axis = axes.pop(0)
+        positions = range(len(latency))[::-1]  # the first row on top
+        for position, entry in zip(positions, latency):
+            color = typed_family_color(entry["variant"])
+            axis.barh(position, entry["p50"], 0.7, color=color)
+            if entry.get("p99", 0) > entry["p50"]:
+                axis.barh(position, entry["p99"] - entry["p50"], 0.7, left=entry["p50"], color=color, alpha=0.3)
+            end = max(entry["p50"], entry.get("p99", 0))
+            text = f"p50 {microseconds_text(entry['p50'])}" + \
+                (f" · p99 {microseconds_text(entry['p99'])}" if entry.get("p99") else "")
+            axis.annotate(text, (end, position), va="center", ha="left", fontsize=8, xytext=(3, 0),
+                          textcoords="offset points")
+        axis.set_yticks(list(positions), [entry.get("label") or entry["variant"] for entry in latency])
+        axis.set_xscale("log")
+        # Room on the left for the shortest bar and on the right for the figures after the longest.
+        axis.set_xlim(min(entry["p50"] for entry in latency) / 2,
+                      max(max(entry["p50"], entry.get("p99", 0)) for entry in latency) * 4)
+        plain_log_ticks(axis.xaxis)
+        axis.set_xlabel("µs per call: p50 (solid), p99 (light); log scale, lower is better")
+        axis.set_title("one call in flight", loc="left", fontweight="bold")
+        axis.grid(axis="x", which="both", alpha=0.2)
+
+    if throughput:
+        axis = axes.pop(0)
+        positions = range(len(throughput))[::-1]
+        for position, entry in zip(positions, throughput):
+            axis.barh(position, entry["rate"], 0.7, color=typed_family_color(entry["variant"]))
+            axis.annotate(count_text(entry["rate"]) + " calls/s", (entry["rate"], position), va="center",
+                          ha="left", fontsize=8, xytext=(3, 0), textcoords="offset points")
+        axis.set_yticks(list(positions), [entry.get("label") or entry["variant"] for entry in throughput])
+        axis.set_xscale("log")
+        axis.set_xlim(min(entry["rate"] for entry in throughput) / 2, max(entry["rate"] for entry in throughput) * 3)
+        plain_log_ticks(axis.xaxis, count_text)
+        callers = next((entry.get("callers") for entry in throughput if entry.get("callers")), 64)
+        axis.set_xlabel("calls per second; log scale, higher is better")
+        axis.set_title(f"{callers} calls in flight", loc="left", fontweight="bold")
+        axis.grid(axis="x", which="both", alpha=0.2)
+    return save(figure, out_dir, "bench-typed.png")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Draw zmq-bench's JSON results as PNG charts.")
     parser.add_argument("results", type=Path, help="the file `zmq-bench --json PATH` wrote")
@@ -376,10 +445,10 @@ def main():
 
     plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.spines.top": False,
                          "axes.spines.right": False})
-    written = [path for chart in (throughput_chart, latency_chart, peers_chart, scale_chart)
+    written = [path for chart in (throughput_chart, latency_chart, peers_chart, scale_chart, typed_chart)
                if (path := chart(results, args.out)) is not None]
     if not written:
-        print(f"bench-charts: {args.results} has no throughput, latency, peers or scale results to draw",
+        print(f"bench-charts: {args.results} has no throughput, latency, peers, scale or typed results to draw",
               file=sys.stderr)
         sys.exit(1)
     for path in written:

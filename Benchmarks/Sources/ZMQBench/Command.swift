@@ -69,6 +69,12 @@ struct ZMQBench: AsyncParsableCommand {
             let rows = try await TypedLatency.run(settings)
             results.typed = rows
             printSection("typed: RequestClient round trips against raw REQ/REP", notes: TypedLatency.notes(settings), TypedLatency.table(rows))
+            let throughput = try await TypedThroughput.run(settings)
+            results.typedThroughput = throughput
+            printSection(
+                "typed: calls per second with \(TypedThroughput.callers) in flight", notes: TypedThroughput.notes(settings),
+                TypedThroughput.table(throughput)
+            )
         }
         if settings.runs(.security) {
             let rows = try await SecurityBenchmark.run(settings)

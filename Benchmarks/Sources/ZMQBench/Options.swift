@@ -34,7 +34,7 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-request-busy-polling, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var clients: String?
 
-    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop (default: all).", valueName: "a,b"))
+    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop, grpc-unary, grpc-unary-no-coalescing (default: all). raw, client-json-service and the grpc ones also select the rows with 64 calls in flight.", valueName: "a,b"))
     var typed: String?
 
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
@@ -164,6 +164,18 @@ struct Settings: Sendable {
     var idleSeconds: Double { quick ? 1 : 5 }
 
     func runs(_ section: Section) -> Bool { sections.contains(section) }
+
+    /// Whether the typed section measures `variant` with 64 calls in flight: when `--typed`
+    /// selects its one-call counterpart.
+    func runsTypedThroughput(_ variant: TypedThroughputVariant) -> Bool {
+        let counterpart: TypedVariant = switch variant {
+        case .raw: .raw
+        case .service: .service
+        case .grpc: .grpc
+        case .grpcNoCoalescing: .grpcNoCoalescing
+        }
+        return typedVariants.contains(counterpart)
+    }
 
     /// The repository this binary was built from (…/Benchmarks/Sources/ZMQBench/Options.swift is
     /// four levels down), or the current directory when that holds the repository.

@@ -13,6 +13,9 @@ struct Results: Codable, Sendable {
     var latency: [LatencyRow]?
     /// The typed request/reply client against raw REQ/REP (pattern "typed").
     var typed: [LatencyRow]?
+    /// Typed calls per second with 64 in flight, against a raw DEALER/ROUTER pipeline and
+    /// grpc-swift 2 (section "typed").
+    var typedThroughput: [TypedThroughputRow]?
     /// CURVE against NULL: handshakes, throughput and round trips (section "security").
     var security: [SecurityRow]?
     var peers: PeerResults?

@@ -8,8 +8,11 @@
 //   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
 //   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
+//   grpc-swift 2 unary (tcp only)          the anchor (GRPCAnchor.swift): the transport's defaults,
+//                                          and flush coalescing off
 //
-// Callers are ordinary tasks unless stated; one request in flight at a time.
+// Callers are ordinary tasks unless stated; one request in flight at a time. The calls per second
+// with 64 in flight are TypedThroughput.swift's.
 import Foundation
 import ZeroMQ
 import ZeroMQServices
@@ -32,6 +35,16 @@ enum TypedVariant: String, CaseIterable, Sendable {
     case jsonOnLoop = "client-json-on-loop"
     case service = "client-json-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case grpc = "grpc-unary"
+    case grpcNoCoalescing = "grpc-unary-no-coalescing"
+
+    /// Whether the variant runs over `transport` (gRPC's anchor runs over tcp only).
+    func runs(over transport: Transport) -> Bool {
+        switch self {
+        case .grpc, .grpcNoCoalescing: transport == .tcp
+        default: true
+        }
+    }
 
     var label: String {
         switch self {
@@ -41,6 +54,8 @@ enum TypedVariant: String, CaseIterable, Sendable {
         case .jsonOnLoop: "RequestClient, JSON, task on loop ↔ raw REP echo"
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .grpc: TypedThroughputVariant.grpc.label
+        case .grpcNoCoalescing: TypedThroughputVariant.grpcNoCoalescing.label
         }
     }
 }
@@ -54,7 +69,7 @@ enum TypedLatency {
         for transport in transports {
             var samples: [TypedVariant: [UInt64]] = [:]
             for run in 1...settings.repeats {
-                for variant in settings.typedVariants {
+                for variant in settings.typedVariants where variant.runs(over: transport) {
                     let step = "typed \(transport.rawValue) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                     Watchdog.shared.arm(step)
                     let measured = try await measure(variant, transport, warmup: settings.latencyWarmup, rounds: settings.latencyRounds)
@@ -64,7 +79,7 @@ enum TypedLatency {
                 }
             }
             let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
-            for variant in settings.typedVariants {
+            for variant in settings.typedVariants where variant.runs(over: transport) {
                 let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                 rows.append(LatencyRow(
                     pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
@@ -129,6 +144,10 @@ enum TypedLatency {
             await clientContext.shutdown()
             await serverContext.shutdown()
             return samples
+        case .grpc:
+            return try await GRPCAnchor.roundTrips(.defaults, size: size, warmup: warmup, rounds: rounds)
+        case .grpcNoCoalescing:
+            return try await GRPCAnchor.roundTrips(.noCoalescing, size: size, warmup: warmup, rounds: rounds)
         }
     }
 
@@ -171,6 +190,7 @@ enum TypedLatency {
             "typed calls from an ordinary task unless stated; 64 B bodies (JSON: a 64-byte document); one call in flight",
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "× raw = mean / the raw REQ ↔ raw REP mean of this section",
+            "grpc-swift 2 (tcp only): a unary echo over HTTP/2, plaintext, 127.0.0.1; bytes passed through (no protobuf); a client and server in this process",
         ]
     }
 }
