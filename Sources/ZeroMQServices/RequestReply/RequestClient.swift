@@ -289,52 +289,53 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             if let deadline { attemptDeadline = min(attemptDeadline, deadline) }
             let outcome = await attemptOnce(id: id, body: body, endpoint: endpoint, until: attemptDeadline)
             let failure: RequestError
+            let kind: RetryDecision<ContinuousClock.Instant>.Failure
             switch outcome {
             case .replied(let reply):
                 return try answer(reply, id: id, endpoint: endpoint, attempts: attempt, started: started)
             case .cancelled:
+                kind = .cancelled
                 failure = RequestError(code: .cancelled, endpoint: endpoints[endpoint], requestID: id, attempts: attempt)
             case .closed(let error):
+                kind = .closed
                 failure = RequestError(
                     code: .closed, endpoint: endpoints[endpoint], requestID: id, attempts: attempt, underlying: error
                 )
-            case .timedOut, .unreachable:
-                let sent: Bool
-                if case .unreachable(let error) = outcome {
-                    sent = false
-                    failure = RequestError(
-                        code: .unreachable, endpoint: endpoints[endpoint], requestID: id, attempts: attempt,
-                        underlying: error
-                    )
-                } else {
-                    sent = true
-                    failure = RequestError(code: .timedOut, endpoint: endpoints[endpoint], requestID: id, attempts: attempt)
-                }
+            case .unreachable(let error):
+                kind = .unreachable
+                failure = RequestError(
+                    code: .unreachable, endpoint: endpoints[endpoint], requestID: id, attempts: attempt, underlying: error
+                )
                 failOver(from: endpoint, because: failure)
-                if attempt < policy.maximumAttempts, idempotent || !sent, phase == .running || phase == .idle {
-                    let backoff = policy.backoff(beforeAttempt: attempt + 1, randomFraction: .random(in: 0...1))
-                    let resume = ContinuousClock.now + backoff
-                    if deadline.map({ resume < $0 }) ?? true {
-                        logger.debug(
-                            "retrying request",
-                            metadata: [
-                                "zmq.endpoint": "\(endpoints[active])", "zmq.request_id": "\(id)",
-                                "zmq.attempt": "\(attempt + 1)", "zmq.reason": "\(failure.code)",
-                            ]
-                        )
-                        if backoff > .zero {
-                            do {
-                                try await Task.sleep(until: resume, clock: .continuous)
-                            } catch {
-                                metrics.cancelled.increment()
-                                throw RequestError(code: .cancelled, requestID: id, attempts: attempt)
-                            }
-                        }
-                        metrics.retries.increment()
-                        attempt += 1
-                        continue
+            case .timedOut:
+                kind = .timedOut
+                failure = RequestError(code: .timedOut, endpoint: endpoints[endpoint], requestID: id, attempts: attempt)
+                failOver(from: endpoint, because: failure)
+            }
+            let decision = RetryDecision.after(
+                kind, attempt: attempt, policy: policy, idempotent: idempotent,
+                clientTakesCalls: phase == .running || phase == .idle, deadline: deadline,
+                now: ContinuousClock.now, randomFraction: .random(in: 0...1)
+            )
+            if case .retry(let resume, let backoff) = decision {
+                logger.debug(
+                    "retrying request",
+                    metadata: [
+                        "zmq.endpoint": "\(endpoints[active])", "zmq.request_id": "\(id)",
+                        "zmq.attempt": "\(attempt + 1)", "zmq.reason": "\(failure.code)",
+                    ]
+                )
+                if backoff > .zero {
+                    do {
+                        try await Task.sleep(until: resume, clock: .continuous)
+                    } catch {
+                        metrics.cancelled.increment()
+                        throw RequestError(code: .cancelled, requestID: id, attempts: attempt)
                     }
                 }
+                metrics.retries.increment()
+                attempt += 1
+                continue
             }
             metrics.counter(for: failure.code).increment()
             metrics.duration.recordInterval(since: started)
