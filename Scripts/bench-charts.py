@@ -370,59 +370,58 @@ def typed_family_color(variant):
 
 
 def typed_chart(results, out_dir):
-    """Typed calls over tcp beside raw libzmq and grpc-swift 2: latency with one call in flight,
-    calls/s with 64 (horizontal bars, log scales: gRPC is an order of magnitude from the others)."""
+    """Typed calls over tcp beside raw libzmq and grpc-swift 2: latency with one call in flight (a
+    panel per body size), calls/s with 64 in flight (horizontal bars, log scales: gRPC is an order
+    of magnitude from the others)."""
     latency = [entry for entry in complete(results.get("typed"), "transport", "variant", "p50")
                if entry["transport"] == "tcp" and entry["p50"] > 0]
     throughput = [entry for entry in complete(results.get("typedThroughput"), "variant", "rate")
                   if entry["rate"] > 0]
-    panels = [panel for panel in (latency, throughput) if panel]
+    sizes = sorted({entry.get("size", 64) for entry in latency})
+    panels = [("latency", [entry for entry in latency if entry.get("size", 64) == size]) for size in sizes]
+    if throughput:
+        panels.append(("throughput", throughput))
     if not panels:
         return None
-    heights = [0.45 * len(panel) + 1.2 for panel in panels]
+    heights = [0.45 * len(rows) + 1.2 for _, rows in panels]
     figure, axes = plt.subplots(len(panels), 1, figsize=(WIDTH, sum(heights)), squeeze=False,
                                 layout="constrained", gridspec_kw={"height_ratios": heights})
-    figure.suptitle("Typed calls over tcp loopback, 64 B: ZeroMQ beside grpc-swift 2\n" + subtitle(results),
-                    fontsize=12)
-    axes = list(axes.flat)
+    figure.suptitle("Typed calls over tcp loopback: ZeroMQ beside grpc-swift 2\n" + subtitle(results), fontsize=12)
 
-    if latency:
-        axis = axes.pop(0)
-        positions = range(len(latency))[::-1]  # the first row on top
-        for position, entry in zip(positions, latency):
-            color = typed_family_color(entry["variant"])
-            axis.barh(position, entry["p50"], 0.7, color=color)
-            if entry.get("p99", 0) > entry["p50"]:
-                axis.barh(position, entry["p99"] - entry["p50"], 0.7, left=entry["p50"], color=color, alpha=0.3)
-            end = max(entry["p50"], entry.get("p99", 0))
-            text = f"p50 {microseconds_text(entry['p50'])}" + \
-                (f" · p99 {microseconds_text(entry['p99'])}" if entry.get("p99") else "")
-            axis.annotate(text, (end, position), va="center", ha="left", fontsize=8, xytext=(3, 0),
-                          textcoords="offset points")
-        axis.set_yticks(list(positions), [entry.get("label") or entry["variant"] for entry in latency])
-        axis.set_xscale("log")
-        # Room on the left for the shortest bar and on the right for the figures after the longest.
-        axis.set_xlim(min(entry["p50"] for entry in latency) / 2,
-                      max(max(entry["p50"], entry.get("p99", 0)) for entry in latency) * 4)
-        plain_log_ticks(axis.xaxis)
-        axis.set_xlabel("µs per call: p50 (solid), p99 (light); log scale, lower is better")
-        axis.set_title("one call in flight", loc="left", fontweight="bold")
-        axis.grid(axis="x", which="both", alpha=0.2)
-
-    if throughput:
-        axis = axes.pop(0)
-        positions = range(len(throughput))[::-1]
-        for position, entry in zip(positions, throughput):
-            axis.barh(position, entry["rate"], 0.7, color=typed_family_color(entry["variant"]))
-            axis.annotate(count_text(entry["rate"]) + " calls/s", (entry["rate"], position), va="center",
-                          ha="left", fontsize=8, xytext=(3, 0), textcoords="offset points")
-        axis.set_yticks(list(positions), [entry.get("label") or entry["variant"] for entry in throughput])
-        axis.set_xscale("log")
-        axis.set_xlim(min(entry["rate"] for entry in throughput) / 2, max(entry["rate"] for entry in throughput) * 3)
-        plain_log_ticks(axis.xaxis, count_text)
-        callers = next((entry.get("callers") for entry in throughput if entry.get("callers")), 64)
-        axis.set_xlabel("calls per second; log scale, higher is better")
-        axis.set_title(f"{callers} calls in flight", loc="left", fontweight="bold")
+    for axis, (kind, rows) in zip(axes.flat, panels):
+        positions = list(range(len(rows)))[::-1]  # the first row on top
+        if kind == "latency":
+            for position, entry in zip(positions, rows):
+                color = typed_family_color(entry["variant"])
+                axis.barh(position, entry["p50"], 0.7, color=color)
+                if entry.get("p99", 0) > entry["p50"]:
+                    axis.barh(position, entry["p99"] - entry["p50"], 0.7, left=entry["p50"], color=color, alpha=0.3)
+                end = max(entry["p50"], entry.get("p99", 0))
+                text = f"p50 {microseconds_text(entry['p50'])}" + \
+                    (f" · p99 {microseconds_text(entry['p99'])}" if entry.get("p99") else "")
+                axis.annotate(text, (end, position), va="center", ha="left", fontsize=8, xytext=(3, 0),
+                              textcoords="offset points")
+            axis.set_xscale("log")
+            # Room on the left for the shortest bar and on the right for the figures after the longest.
+            axis.set_xlim(min(entry["p50"] for entry in rows) / 2,
+                          max(max(entry["p50"], entry.get("p99", 0)) for entry in rows) * 4)
+            plain_log_ticks(axis.xaxis)
+            axis.set_xlabel("µs per call: p50 (solid), p99 (light); log scale, lower is better")
+            axis.set_title(f"one call in flight, {size_text(rows[0].get('size', 64))} bodies", loc="left",
+                           fontweight="bold")
+        else:
+            for position, entry in zip(positions, rows):
+                axis.barh(position, entry["rate"], 0.7, color=typed_family_color(entry["variant"]))
+                axis.annotate(count_text(entry["rate"]) + " calls/s", (entry["rate"], position), va="center",
+                              ha="left", fontsize=8, xytext=(3, 0), textcoords="offset points")
+            axis.set_xscale("log")
+            axis.set_xlim(min(entry["rate"] for entry in rows) / 2, max(entry["rate"] for entry in rows) * 3)
+            plain_log_ticks(axis.xaxis, count_text)
+            callers = next((entry.get("callers") for entry in rows if entry.get("callers")), 64)
+            axis.set_xlabel("calls per second; log scale, higher is better")
+            axis.set_title(f"{callers} calls in flight, {size_text(rows[0].get('size', 64))} bodies", loc="left",
+                           fontweight="bold")
+        axis.set_yticks(positions, [entry.get("label") or entry["variant"] for entry in rows])
         axis.grid(axis="x", which="both", alpha=0.2)
     return save(figure, out_dir, "bench-typed.png")
 

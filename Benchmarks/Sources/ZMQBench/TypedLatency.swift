@@ -3,8 +3,8 @@
 // (receive, send back), which echoes the typed client's envelope like any REP server.
 //
 //   raw REQ ↔ raw REP                      the baseline (both ends libzmq on their own threads)
-//   RequestClient, frames ↔ raw REP        the client's machinery alone (PassthroughCodec, 64 B)
-//   RequestClient, JSON ↔ raw REP          plus JSON encoding and decoding (a ~64 B document)
+//   RequestClient, frames ↔ raw REP        the client's machinery alone (PassthroughCodec)
+//   RequestClient, JSON ↔ raw REP          plus JSON encoding and decoding (a document of the size)
 //   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
 //   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
@@ -17,14 +17,15 @@ import Foundation
 import ZeroMQ
 import ZeroMQServices
 
-/// The typed request: with the key names and quotes, its JSON is 64 bytes.
+/// The typed request: with the key names and quotes, its JSON is `size` bytes (64 unless stated).
 struct TypedProbe: Codable, Sendable {
     var round: Int
     var text: String
 
-    static func make(_ round: Int) -> TypedProbe {
+    static func make(_ round: Int, size: Int = 64) -> TypedProbe {
+        // `{"round":N,"text":"…"}`: 23 bytes besides the digits and the text.
         let digits = String(round).count
-        return TypedProbe(round: round, text: String(repeating: "x", count: max(0, 41 - digits)))
+        return TypedProbe(round: round, text: String(repeating: "x", count: max(0, size - 23 - digits)))
     }
 }
 
@@ -62,37 +63,42 @@ enum TypedVariant: String, CaseIterable, Sendable {
 
 enum TypedLatency {
     static let transports: [Transport] = [.tcp, .ipc]
-    static let size = 64
+    static let sizes = [64, 1024]
 
     static func run(_ settings: Settings) async throws -> [LatencyRow] {
         var rows: [LatencyRow] = []
         for transport in transports {
-            var samples: [TypedVariant: [UInt64]] = [:]
-            for run in 1...settings.repeats {
-                for variant in settings.typedVariants where variant.runs(over: transport) {
-                    let step = "typed \(transport.rawValue) \(variant.rawValue) (run \(run)/\(settings.repeats))"
-                    Watchdog.shared.arm(step)
-                    let measured = try await measure(variant, transport, warmup: settings.latencyWarmup, rounds: settings.latencyRounds)
-                    let summary = LatencySummary(nanoseconds: measured)
-                    progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
-                    samples[variant, default: []].append(contentsOf: measured)
+            for size in sizes {
+                let variants = settings.typedVariants.filter { $0.runs(over: transport) }
+                var samples: [TypedVariant: [UInt64]] = [:]
+                for run in 1...settings.repeats {
+                    for variant in variants {
+                        let step = "typed \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
+                        Watchdog.shared.arm(step)
+                        let measured = try await measure(
+                            variant, transport, size: size, warmup: settings.latencyWarmup, rounds: settings.latencyRounds
+                        )
+                        let summary = LatencySummary(nanoseconds: measured)
+                        progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
+                        samples[variant, default: []].append(contentsOf: measured)
+                    }
                 }
-            }
-            let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
-            for variant in settings.typedVariants where variant.runs(over: transport) {
-                let summary = LatencySummary(nanoseconds: samples[variant, default: []])
-                rows.append(LatencyRow(
-                    pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
-                    rounds: settings.latencyRounds * settings.repeats, mean: rounded(summary.mean, 2), p50: rounded(summary.p50, 2),
-                    p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
-                ))
+                let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
+                for variant in variants {
+                    let summary = LatencySummary(nanoseconds: samples[variant, default: []])
+                    rows.append(LatencyRow(
+                        pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
+                        rounds: settings.latencyRounds * settings.repeats, mean: rounded(summary.mean, 2), p50: rounded(summary.p50, 2),
+                        p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
+                    ))
+                }
             }
         }
         Watchdog.shared.disarm()
         return rows
     }
 
-    static func measure(_ variant: TypedVariant, _ transport: Transport, warmup: Int, rounds: Int) async throws -> [UInt64] {
+    static func measure(_ variant: TypedVariant, _ transport: Transport, size: Int, warmup: Int, rounds: Int) async throws -> [UInt64] {
         let address = try Endpoints.shared.bindAddress(transport)
         let total = warmup + rounds
         switch variant {
@@ -121,7 +127,7 @@ enum TypedLatency {
             let client = try await RequestClient<TypedProbe, TypedProbe>(context, connectingTo: [server.endpoint])
             let samples = try await running(client) {
                 try await Task.detached(executorPreference: variant == .jsonOnLoop ? client.loop.taskExecutor : nil) {
-                    try await typedRoundTrips(client, warmup: warmup, rounds: rounds)
+                    try await typedRoundTrips(client, size: size, warmup: warmup, rounds: rounds)
                 }.value
             }
             try await server.thread.value()
@@ -138,7 +144,7 @@ enum TypedLatency {
             let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
             let samples = try await running(service) {
                 try await running(client) {
-                    try await Task.detached { try await typedRoundTrips(client, warmup: warmup, rounds: rounds) }.value
+                    try await Task.detached { try await typedRoundTrips(client, size: size, warmup: warmup, rounds: rounds) }.value
                 }
             }
             await clientContext.shutdown()
@@ -175,8 +181,8 @@ enum TypedLatency {
         ])
         var previous: String?
         for row in rows {
-            if let previous, previous != row.transport { table.addSeparator() }
-            previous = row.transport
+            if let previous, previous != "\(row.transport) \(row.size)" { table.addSeparator() }
+            previous = "\(row.transport) \(row.size)"
             table.add([
                 row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1), Format.decimal(row.p50, 1),
                 Format.decimal(row.p99, 1), Format.ratio(row.ratio),
@@ -187,7 +193,7 @@ enum TypedLatency {
 
     static func notes(_ settings: Settings) -> [String] {
         [
-            "typed calls from an ordinary task unless stated; 64 B bodies (JSON: a 64-byte document); one call in flight",
+            "typed calls from an ordinary task unless stated; 64 B and 1 KiB bodies (JSON: a document of that size); one call in flight",
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "× raw = mean / the raw REQ ↔ raw REP mean of this section",
             "grpc-swift 2 (tcp only): a unary echo over HTTP/2, plaintext, 127.0.0.1; bytes passed through (no protobuf); a client and server in this process",
@@ -205,10 +211,10 @@ extension RequestClient: GracefulService {}
 extension RequestService: GracefulService {}
 
 /// Typed round trips from the calling task; checks each reply.
-func typedRoundTrips(_ client: RequestClient<TypedProbe, TypedProbe>, warmup: Int, rounds: Int) async throws -> [UInt64] {
+func typedRoundTrips(_ client: RequestClient<TypedProbe, TypedProbe>, size: Int, warmup: Int, rounds: Int) async throws -> [UInt64] {
     var samples = [UInt64](repeating: 0, count: rounds)
     for round in 0..<(warmup + rounds) {
-        let probe = TypedProbe.make(round)
+        let probe = TypedProbe.make(round, size: size)
         let start = monotonicNanoseconds()
         let reply = try await client.request(probe)
         let elapsed = monotonicNanoseconds() - start
