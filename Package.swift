@@ -45,11 +45,18 @@ let package = Package(
             pkgConfig: libzmqPkgConfig,
             providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
+        // What the package's modules share and users never import (not a product): the lock
+        // and the rate limit for log lines a remote peer can cause. `package` access only.
+        .target(
+            name: "ZeroMQSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
         // The library users import: poll-loop executor, socket actors, messages, options.
         .target(
             name: "ZeroMQ",
             dependencies: [
                 "CZeroMQ",
+                "ZeroMQSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -62,6 +69,7 @@ let package = Package(
             name: "ZeroMQServices",
             dependencies: [
                 "ZeroMQ",
+                "ZeroMQSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +87,7 @@ let package = Package(
             name: "ZeroMQCLI",
             dependencies: [
                 "ZeroMQ",
+                "ZeroMQSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -212,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "ZeroMQTests",
             dependencies: [
-                "ZeroMQ", "CZeroMQ", "ZeroMQTestSupport",
+                "ZeroMQ", "ZeroMQSupport", "CZeroMQ", "ZeroMQTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
@@ -221,6 +230,7 @@ let package = Package(
             name: "ZeroMQServicesTests",
             dependencies: [
                 "ZeroMQServices",
+                "ZeroMQSupport",
                 "ZeroMQProtobuf",
                 "ZeroMQTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -2,6 +2,7 @@ import Foundation
 import CZeroMQ
 import Testing
 @testable import ZeroMQ
+import ZeroMQSupport
 
 @Suite("Closing and shutdown", .timeLimit(.minutes(5)))
 struct LifecycleTests {

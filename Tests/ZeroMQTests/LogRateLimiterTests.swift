@@ -1,8 +1,7 @@
 import Logging
 import Testing
+import ZeroMQSupport
 import ZeroMQTestSupport
-
-@testable import ZeroMQ
 
 /// The limiter of what remote peers can make the library log, on a manual clock.
 @Suite("Log rate limiter", .timeLimit(.minutes(1)))

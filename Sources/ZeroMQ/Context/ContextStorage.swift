@@ -1,5 +1,6 @@
 import CZeroMQ
 import Synchronization
+import ZeroMQSupport
 
 #if canImport(Glibc)
 import Glibc

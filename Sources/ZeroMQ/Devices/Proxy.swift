@@ -1,6 +1,7 @@
 import CZeroMQ
 import Logging
 import Synchronization
+import ZeroMQSupport
 
 /// A ZeroMQ device: moves messages between a frontend and a backend socket at libzmq's own
 /// speed, with `zmq_proxy_steerable` on a thread of its own.

@@ -1,4 +1,5 @@
 import Logging
+import ZeroMQSupport
 
 #if canImport(Glibc)
 import Glibc

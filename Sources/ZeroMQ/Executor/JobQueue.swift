@@ -1,4 +1,5 @@
 import DequeModule
+import ZeroMQSupport
 
 /// Work handed to a poll loop from any thread.
 enum LoopWork: Sendable {

@@ -1,3 +1,4 @@
+import ZeroMQSupport
 extension Socket {
     /// Starts following this socket's connections one by one: each peer connection is opened
     /// (connected or accepted), then its handshake succeeds or fails with a reason, then it

@@ -2,6 +2,7 @@ import CZeroMQ
 import DequeModule
 import Logging
 import Synchronization
+import ZeroMQSupport
 
 #if canImport(Glibc)
 import Glibc

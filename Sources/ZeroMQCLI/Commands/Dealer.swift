@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZeroMQ
+import ZeroMQSupport
 
 /// `zmq dealer`: an asynchronous client.
 struct Dealer: AsyncParsableCommand {

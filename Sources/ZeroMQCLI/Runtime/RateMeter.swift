@@ -1,5 +1,6 @@
 import Synchronization  // Atomic
-import ZeroMQ  // Lock
+import ZeroMQ
+import ZeroMQSupport
 
 #if canImport(Glibc)
 import Glibc

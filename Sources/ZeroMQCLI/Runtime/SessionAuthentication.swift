@@ -1,4 +1,5 @@
 import ZeroMQ
+import ZeroMQSupport
 
 /// The session's ZAP authenticator, for `--allow` and `--plain-server`: started by the first
 /// socket whose security needs one, serving until the session's context shuts down, and

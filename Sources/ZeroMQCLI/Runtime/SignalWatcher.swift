@@ -1,5 +1,6 @@
 import UnixSignals
 import ZeroMQ
+import ZeroMQSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Logging
 import ZeroMQ
+import ZeroMQSupport
 
 /// What an ``EventSubscriber`` does with a message it cannot decode.
 public enum UndecodableEventPolicy: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import ZeroMQ
+import ZeroMQSupport
 
 /// A counting semaphore for async code: at most `limit` holders at once; others wait in order.
 ///

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import ServiceLifecycle
 import ZeroMQ
+import ZeroMQSupport
 
 /// A typed request/reply client: send a `Request`, get a `Response`, from any number of tasks
 /// at once.

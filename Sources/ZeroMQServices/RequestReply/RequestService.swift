@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import ServiceLifecycle
 import ZeroMQ
+import ZeroMQSupport
 
 /// A typed request/reply service: decodes each `Request`, runs your handler, sends back its
 /// `Response` (or its error).

@@ -1,3 +1,4 @@
+import ZeroMQSupport
 /// One decision of a ``ZAPAuthenticator``: who asked, how, and what was answered.
 ///
 /// Never holds a secret: for PLAIN the user name is here, the password is not.

@@ -13,7 +13,8 @@ import Darwin
 /// pthread mutexes are understood by TSan, so the suite can prove the executor race-free.
 /// Uncontended, both cost one atomic instruction pair.
 ///
-/// `package`: the other modules of this package (ZeroMQServices) use it too; it is not public API.
+/// `package`: ZeroMQ, ZeroMQServices and the CLI use it; it is not public API (this target is
+/// not a product).
 package final class Lock<State> {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Kept behind a pointer rather than in a stored `var`, so that reaching it costs no dynamic
