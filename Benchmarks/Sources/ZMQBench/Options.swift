@@ -34,7 +34,7 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-request-busy-polling, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var clients: String?
 
-    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop, grpc-unary, grpc-unary-no-coalescing (default: all). raw, client-json-service and the grpc ones also select the rows with 64 calls in flight.", valueName: "a,b"))
+    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-json-service, client-json-service-on-loop, grpc-unary, grpc-unary-no-coalescing (default: all). raw, client-frames, client-json-service(-on-loop) and the grpc ones also select the rows with 64 calls in flight.", valueName: "a,b"))
     var typed: String?
 
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
@@ -171,6 +171,8 @@ struct Settings: Sendable {
         let counterpart: TypedVariant = switch variant {
         case .raw: .raw
         case .service: .service
+        case .serviceFrames: .frames
+        case .serviceOnLoop: .serviceOnLoop
         case .grpc: .grpc
         case .grpcNoCoalescing: .grpcNoCoalescing
         }

@@ -3,6 +3,8 @@
 //   raw DEALER ↔ raw ROUTER, window 64     the baseline: one raw thread keeps 64 requests in
 //                                           flight (a new one per reply) against a raw ROUTER echo
 //   RequestClient ↔ RequestService, JSON    64 ordinary tasks calling one client
+//     … PassthroughCodec at both ends       the same without JSON (what the codec costs)
+//     … handler on the loop                 the same with runsHandlersOnLoop (what the hop costs)
 //   grpc-swift 2 unary (both configurations) 64 ordinary tasks calling one GRPCClient
 //
 // Each run is timed from the first timed call to the last reply; the median of the runs is
@@ -15,6 +17,8 @@ import ZeroMQServices
 enum TypedThroughputVariant: String, CaseIterable, Sendable {
     case raw = "raw-dealer-router"
     case service = "client-json-service"
+    case serviceFrames = "client-frames-service"
+    case serviceOnLoop = "client-json-service-on-loop"
     case grpc = "grpc-unary"
     case grpcNoCoalescing = "grpc-unary-no-coalescing"
 
@@ -22,6 +26,8 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
         switch self {
         case .raw: "raw DEALER (own thread, window 64) ↔ raw ROUTER echo"
         case .service: "RequestClient ↔ RequestService, JSON"
+        case .serviceFrames: "RequestClient ↔ RequestService, PassthroughCodec"
+        case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
         case .grpc: "grpc-swift 2 unary, HTTP/2 (defaults)"
         case .grpcNoCoalescing: "grpc-swift 2 unary, HTTP/2, flush coalescing off"
         }
@@ -81,26 +87,37 @@ enum TypedThroughput {
             let rate = try await RawPipeline.start(to: server.endpoint, size: size, window: callers, calls: calls).value()
             try await server.thread.value()
             return rate
-        case .service:
+        case .service, .serviceOnLoop:
+            var configuration = RequestServiceConfiguration()
+            configuration.runsHandlersOnLoop = variant == .serviceOnLoop
             let serverContext = try Context()
             let service = try await RequestService<TypedProbe, TypedProbe>(
-                serverContext, endpoints: [.bind("tcp://127.0.0.1:*")]
+                serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
             ) { $0 }
             let clientContext = try Context()
             let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
-            let rate = try await TypedLatency.running(service) {
-                try await TypedLatency.running(client) {
-                    try await Task.detached {
-                        let call: @Sendable (Int) async throws -> Void = { number in
-                            let reply = try await client.request(TypedProbe.make(number))
-                            guard reply.round == number else { throw BenchError("typed call \(number): reply for \(reply.round)") }
-                        }
-                        try await concurrently(callers: callers, calls: 10 * callers, call)
-                        let start = monotonicNanoseconds()
-                        try await concurrently(callers: callers, calls: calls, call)
-                        return Double(calls) / (Double(monotonicNanoseconds() - start) / 1e9)
-                    }.value
-                }
+            let rate = try await callsPerSecond(service, client, calls: calls) { number in
+                let reply = try await client.request(TypedProbe.make(number))
+                guard reply.round == number else { throw BenchError("typed call \(number): reply for \(reply.round)") }
+            }
+            await clientContext.shutdown()
+            await serverContext.shutdown()
+            return rate
+        case .serviceFrames:
+            let serverContext = try Context()
+            let service = try await RequestService<[Frame], [Frame]>(
+                serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: PassthroughCodec(),
+                responseEncoder: PassthroughCodec()
+            ) { $0 }
+            let clientContext = try Context()
+            let client = try await RequestClient(
+                clientContext, connectingTo: service.boundEndpoints, requestEncoder: PassthroughCodec(),
+                responseDecoder: PassthroughCodec()
+            )
+            let payload = [Frame([UInt8](repeating: 0x2A, count: size))]
+            let rate = try await callsPerSecond(service, client, calls: calls) { number in
+                let reply = try await client.request(payload)
+                guard reply.first?.count == size else { throw BenchError("typed call \(number): a reply of the wrong size") }
             }
             await clientContext.shutdown()
             await serverContext.shutdown()
@@ -109,6 +126,24 @@ enum TypedThroughput {
             return try await Task.detached { try await GRPCAnchor.throughput(.defaults, size: size, callers: callers, calls: calls) }.value
         case .grpcNoCoalescing:
             return try await Task.detached { try await GRPCAnchor.throughput(.noCoalescing, size: size, callers: callers, calls: calls) }.value
+        }
+    }
+
+    /// Runs `service` and `client` around `callers` ordinary tasks making `call` (after a
+    /// warm-up of 10 calls per caller); calls per second.
+    static func callsPerSecond(
+        _ service: some GracefulService, _ client: some GracefulService, calls: Int,
+        _ call: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> Double {
+        try await TypedLatency.running(service) {
+            try await TypedLatency.running(client) {
+                try await Task.detached {
+                    try await concurrently(callers: callers, calls: 10 * callers, call)
+                    let start = monotonicNanoseconds()
+                    try await concurrently(callers: callers, calls: calls, call)
+                    return Double(calls) / (Double(monotonicNanoseconds() - start) / 1e9)
+                }.value
+            }
         }
     }
 
