@@ -113,12 +113,18 @@ enum GRPCAnchor {
     static func throughput(_ configuration: Configuration, size: Int, callers: Int, calls: Int) async throws -> Double {
         try await withEcho(configuration) { client in
             let payload = [UInt8](repeating: 0x2A, count: size)
-            try await concurrently(callers: callers, calls: 10 * callers) { _ in try await echo(client, payload) }
-            let start = monotonicNanoseconds()
-            try await concurrently(callers: callers, calls: calls) { _ in try await echo(client, payload) }
-            return Double(calls) / (Double(monotonicNanoseconds() - start) / 1e9)
+            return try await timedConcurrentCalls(callers: callers, calls: calls) { _ in try await echo(client, payload) }
         }
     }
+}
+
+/// `calls` calls of `call` from `callers` concurrent tasks, after a warm-up of 10 calls per
+/// caller; calls per second from the first timed call to the last one's return.
+func timedConcurrentCalls(callers: Int, calls: Int, _ call: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+    try await concurrently(callers: callers, calls: 10 * callers, call)
+    let start = monotonicNanoseconds()
+    try await concurrently(callers: callers, calls: calls, call)
+    return Double(calls) / (Double(monotonicNanoseconds() - start) / 1e9)
 }
 
 /// Makes `calls` calls of `call` (given the call's number) from `callers` child tasks, each

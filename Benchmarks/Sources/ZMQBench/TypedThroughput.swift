@@ -129,20 +129,15 @@ enum TypedThroughput {
         }
     }
 
-    /// Runs `service` and `client` around `callers` ordinary tasks making `call` (after a
-    /// warm-up of 10 calls per caller); calls per second.
+    /// Runs `service` and `client` around `callers` ordinary tasks making `call`; calls per
+    /// second (``timedConcurrentCalls(callers:calls:_:)``).
     static func callsPerSecond(
         _ service: some GracefulService, _ client: some GracefulService, calls: Int,
         _ call: @escaping @Sendable (Int) async throws -> Void
     ) async throws -> Double {
         try await TypedLatency.running(service) {
             try await TypedLatency.running(client) {
-                try await Task.detached {
-                    try await concurrently(callers: callers, calls: 10 * callers, call)
-                    let start = monotonicNanoseconds()
-                    try await concurrently(callers: callers, calls: calls, call)
-                    return Double(calls) / (Double(monotonicNanoseconds() - start) / 1e9)
-                }.value
+                try await Task.detached { try await timedConcurrentCalls(callers: callers, calls: calls, call) }.value
             }
         }
     }
