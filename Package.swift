@@ -45,8 +45,9 @@ let package = Package(
             pkgConfig: libzmqPkgConfig,
             providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
         ),
-        // What the package's modules share and users never import (not a product): the lock
-        // and the rate limit for log lines a remote peer can cause. `package` access only.
+        // What the package's modules share and users never import (not a product): the lock,
+        // the rate limit for log lines a remote peer can cause, and the lifecycle state machine
+        // of the long-running objects. `package` access only.
         .target(
             name: "ZeroMQSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -225,6 +226,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
+        ),
+        // The pure parts the modules share (the lifecycle state machine): no sockets.
+        .testTarget(
+            name: "ZeroMQSupportTests",
+            dependencies: ["ZeroMQSupport"]
         ),
         .testTarget(
             name: "ZeroMQServicesTests",
