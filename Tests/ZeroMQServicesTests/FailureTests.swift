@@ -185,8 +185,9 @@ struct FailureTests {
                 try await withServices([client]) {}
                 let error = await requestError { try await client.request(Echo(caller: 0, index: 0)) }
                 #expect(error?.code == .closed)
-                // Running twice is refused.
-                await #expect(throws: RequestError.self) { try await client.run() }
+                // Running twice is refused, as by every service (LifecycleMisuseTests).
+                let refused = await #expect(throws: ZeroMQError.self) { try await client.run() }
+                #expect(refused?.code == .invalidState)
             }
         }
     }

@@ -62,10 +62,6 @@ public final class Proxy: Sendable {
         }
     }
 
-    private enum Phase: Sendable {
-        case ready, starting, running, finished
-    }
-
     private let frontend: Member
     private let backend: Member
     private let capture: Member?
@@ -74,7 +70,9 @@ public final class Proxy: Sendable {
     private let controlEndpoint: String
     private let context: ContextStorage
     private let logger: Logger
-    private let phase = Lock(Phase.ready)
+    /// The lifecycle every long-running object of the package shares (idle, running,
+    /// draining once terminated, finished).
+    private let lifecycle = Lock(Lifecycle())
 
     private static let nextNumber = Atomic<Int>(0)
 
@@ -145,19 +143,25 @@ public final class Proxy: Sendable {
     /// cancelled, ``terminate()`` is called or the context is shut down; then closes the sockets.
     ///
     /// Returns normally in all three cases. A task cancelled before `run()` takes the sockets
-    /// over returns at once and leaves them to you.
+    /// over returns at once and leaves them to you, and so does `run()` after ``terminate()``
+    /// was called before it.
     ///
-    /// - Throws: ``ZeroMQError`` when the proxy already ran, when a socket cannot be handed over
-    ///   (closed, or with receives waiting or messages read ahead), or when libzmq fails.
+    /// - Throws: ``ZeroMQError/Code-swift.struct/invalidState`` when the proxy runs or ran
+    ///   already (a proxy runs once, like the services of `ZeroMQServices`) or when a socket
+    ///   cannot be handed over (closed, or with receives waiting or messages read ahead);
+    ///   ``ZeroMQError`` when libzmq fails.
     public func run() async throws {
-        try phase.withLock { phase throws(ZeroMQError) in
-            guard phase == .ready else {
-                throw ZeroMQError(
-                    code: .invalidState, operation: "run proxy", socket: frontend.label,
-                    reason: phase == .finished ? "the proxy has already run; make a new one" : "the proxy is already running"
-                )
-            }
-            phase = .starting
+        switch lifecycle.withLock({ $0.run() }) {
+        case .start:
+            break
+        case .returnAtOnce:
+            // Terminated before it ran: the sockets stay the caller's.
+            closeControl()
+            return
+        case .refuse(let refusal):
+            throw ZeroMQError(
+                code: .invalidState, operation: "run proxy", socket: frontend.label, reason: refusal.reason(for: "the proxy")
+            )
         }
         let handles: Handles
         do {
@@ -171,14 +175,15 @@ public final class Proxy: Sendable {
         }
         // From here a cancellation sends TERMINATE (queued in the control pipe even before the
         // proxy thread binds its end), so the proxy starts, ends and closes the sockets.
-        phase.withLock { $0 = .running }
         logger.debug("proxy starting")
         let core = control.core
+        let lifecycle = self.lifecycle
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Void, ZeroMQError>, Never>) in
                 startThread(handles) { continuation.resume(returning: $0) }
             }
         } onCancel: {
+            _ = lifecycle.withLock { $0.beginShutdown() }
             core.loop.execute { _ = try? core.sendImmediately(Message("TERMINATE")) }
         }
         logger.debug("proxy ended")
@@ -203,17 +208,18 @@ public final class Proxy: Sendable {
         try await shielded { try await self.command("RESUME") }
     }
 
-    /// Ends the proxy: ``run()`` closes the sockets and returns. Before ``run()``, makes the proxy
-    /// end as soon as it starts; after it ended, does nothing.
+    /// Ends the proxy: ``run()`` closes the sockets and returns. Before ``run()``, makes `run()`
+    /// return at once, leaving the sockets to you; while terminating or after the end, does
+    /// nothing.
     ///
     /// - Throws: ``ZeroMQError`` when the control socket fails.
     public func terminate() async throws {
-        let current = phase.withLock { phase -> Phase in
-            if phase == .ready { phase = .finished }
-            return phase
+        switch lifecycle.withLock({ $0.beginShutdown() }) {
+        case .drain:
+            try await shielded { try await self.control.send("TERMINATE") }
+        case .stopBeforeRun, .none:
+            return
         }
-        guard current == .starting || current == .running else { return }
-        try await shielded { try await self.control.send("TERMINATE") }
     }
 
     /// The proxy's message and byte counters so far.
@@ -248,7 +254,9 @@ public final class Proxy: Sendable {
     }
 
     private func command(_ name: String) async throws {
-        guard phase.withLock({ $0 == .running || $0 == .starting }) else { throw notRunning(name.lowercased()) }
+        guard lifecycle.withLock({ $0.state == .running || $0.state == .draining }) else {
+            throw notRunning(name.lowercased())
+        }
         do {
             try await control.send(name)
         } catch let error as ZeroMQError where error.code == .socketClosed {
@@ -262,7 +270,12 @@ public final class Proxy: Sendable {
 
     /// Marks the proxy finished and closes our end of the control channel.
     private func finish() {
-        phase.withLock { $0 = .finished }
+        lifecycle.withLock { $0.finish() }
+        closeControl()
+    }
+
+    /// Closes our end of the control channel.
+    private func closeControl() {
         let core = control.core
         core.loop.execute { core.close(because: "the proxy ended") }
     }

@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import ZeroMQ
 
 /// Publishes typed events on a PUB socket, each under a topic derived from the event.
@@ -13,13 +14,22 @@ import ZeroMQ
 ///
 /// Like any PUB socket it drops events that no subscriber has asked for, and events for a
 /// subscriber beyond its high-water mark; a subscriber that joins late misses what came before.
-public final class EventPublisher<Event: Sendable>: Sendable {
+///
+/// - Lifecycle: events can be published as soon as the publisher is made. As a
+///   swift-service-lifecycle `Service`, ``run()`` holds it open until graceful shutdown (of its
+///   `ServiceGroup`, or ``beginGracefulShutdown()``), then closes it; without a `ServiceGroup`,
+///   call ``close()`` when done. Once a shutdown was asked for, ``publish(_:)`` throws
+///   ``/ZeroMQ/ZeroMQError/Code-swift.struct/socketClosed``. `run()` is called once (the
+///   lifecycle every service of this module shares: Docs/TypedMessaging.md, *Lifecycle*).
+public final class EventPublisher<Event: Sendable>: Service, Sendable {
     /// The endpoints the publisher binds, as libzmq resolved them, then those it connects to.
     public let boundEndpoints: [String]
 
-    private let socket: PubSocket
+    /// Internal, not private: the lifecycle tests check that it is closed.
+    let socket: PubSocket
     private let encoder: any MessageEncoder<Event>
     private let topic: @Sendable (Event) -> String
+    private let lifecycle: RunUntilShutdown
 
     /// Makes a publisher on `endpoints` that encodes events with `encoder`.
     ///
@@ -61,6 +71,7 @@ public final class EventPublisher<Event: Sendable>: Sendable {
         self.socket = socket
         self.encoder = encoder
         self.topic = topic
+        self.lifecycle = RunUntilShutdown("the event publisher", endpoints: boundEndpoints)
     }
 
     /// Publishes `event` under its topic.
@@ -68,15 +79,42 @@ public final class EventPublisher<Event: Sendable>: Sendable {
     /// Returns once the socket has queued it; a PUB socket never waits for subscribers.
     ///
     /// - Throws: the encoder's error (nothing is sent), or ``/ZeroMQ/ZeroMQError`` when the publisher
-    ///   is closed.
+    ///   is closed or shutting down (``/ZeroMQ/ZeroMQError/Code-swift.struct/socketClosed``).
     public func publish(_ event: Event) async throws {
+        guard lifecycle.acceptsWork else {
+            throw ZeroMQError(
+                code: .socketClosed, operation: "publish", endpoint: boundEndpoints.joined(separator: ","),
+                reason: "the event publisher is shutting down or closed"
+            )
+        }
         var frames = [Frame(topic(event))]
         frames.append(contentsOf: try encoder.encode(event))
         try await socket.send(Message(frames: frames))
     }
 
-    /// Closes the socket. Events already queued leave within the socket's linger.
+    /// Holds the publisher open until graceful shutdown, then closes it.
+    ///
+    /// Ends on the graceful shutdown of its `ServiceGroup`, on ``beginGracefulShutdown()`` or
+    /// ``close()``, or when its task is cancelled. After a shutdown asked for before it,
+    /// `run()` closes the publisher and returns at once.
+    ///
+    /// - Throws: ``/ZeroMQ/ZeroMQError/Code-swift.struct/invalidState`` when `run()` runs or ran
+    ///   already.
+    public func run() async throws {
+        let socket = self.socket
+        try await lifecycle.run(thenRelease: { await socket.close() })
+    }
+
+    /// Starts a graceful shutdown: new events are refused, and ``run()`` closes the publisher
+    /// and returns. Safe to call from anywhere, more than once, before or during `run()`.
+    public func beginGracefulShutdown() {
+        lifecycle.beginShutdown()
+    }
+
+    /// Closes the socket now (and ends ``run()``). Events already queued leave within the
+    /// socket's linger.
     public func close() async {
+        lifecycle.beginShutdown()
         await socket.close()
     }
 }

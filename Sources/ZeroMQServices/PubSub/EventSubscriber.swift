@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import ZeroMQ
 import ZeroMQSupport
 
@@ -72,16 +73,24 @@ public struct UndecodableEventError: Error, Sendable, CustomStringConvertible {
 /// messages wait in libzmq up to its high-water mark (beyond it the publisher drops them for
 /// this subscriber). A message that does not decode is handled by the chosen
 /// ``UndecodableEventPolicy``, never by a crash.
-public final class EventSubscriber<Event: Sendable>: Sendable {
+///
+/// - Lifecycle: events can be read as soon as the subscriber is made. As a
+///   swift-service-lifecycle `Service`, ``run()`` holds it open until graceful shutdown (of its
+///   `ServiceGroup`, or ``beginGracefulShutdown()``), then closes it, which ends iterations of
+///   ``events``; without a `ServiceGroup`, call ``close()`` when done. `run()` is called once
+///   (the lifecycle every service of this module shares: Docs/TypedMessaging.md, *Lifecycle*).
+public final class EventSubscriber<Event: Sendable>: Service, Sendable {
     /// The endpoints the subscriber binds, as libzmq resolved them, then those it connects to.
     public let boundEndpoints: [String]
 
-    private let socket: SubSocket
+    /// Internal, not private: the lifecycle tests check that it is closed.
+    let socket: SubSocket
     private let decoder: any MessageDecoder<Event>
     private let policy: UndecodableEventPolicy
     private let logger: Logger
     /// Skipped events are logged at most once per 10 s (a publisher can send garbage at will).
     private let skippedLog = RateLimitedLog()
+    private let lifecycle: RunUntilShutdown
 
     /// Makes a subscriber that receives events whose topic starts with one of `topics`.
     ///
@@ -138,6 +147,7 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         self.decoder = decoder
         self.policy = onUndecodable
         self.logger = logger ?? context.logger
+        self.lifecycle = RunUntilShutdown("the event subscriber", endpoints: boundEndpoints)
     }
 
     /// The decoded events, for `for try await`; the sequence ends when the subscriber closes.
@@ -192,8 +202,29 @@ public final class EventSubscriber<Event: Sendable>: Sendable {
         try await socket.unsubscribe(from: topic)
     }
 
-    /// Closes the socket; iterations of ``events`` end.
+    /// Holds the subscriber open until graceful shutdown, then closes it: iterations of
+    /// ``events`` end.
+    ///
+    /// Ends on the graceful shutdown of its `ServiceGroup`, on ``beginGracefulShutdown()`` or
+    /// ``close()``, or when its task is cancelled. After a shutdown asked for before it,
+    /// `run()` closes the subscriber and returns at once.
+    ///
+    /// - Throws: ``/ZeroMQ/ZeroMQError/Code-swift.struct/invalidState`` when `run()` runs or ran
+    ///   already.
+    public func run() async throws {
+        let socket = self.socket
+        try await lifecycle.run(thenRelease: { await socket.close() })
+    }
+
+    /// Starts a graceful shutdown: ``run()`` closes the subscriber (iterations of ``events``
+    /// end) and returns. Safe to call from anywhere, more than once, before or during `run()`.
+    public func beginGracefulShutdown() {
+        lifecycle.beginShutdown()
+    }
+
+    /// Closes the socket now (and ends ``run()``); iterations of ``events`` end.
     public func close() async {
+        lifecycle.beginShutdown()
         await socket.close()
     }
 }

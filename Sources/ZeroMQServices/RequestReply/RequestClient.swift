@@ -75,11 +75,14 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private var pending: [UInt64: PendingCall] = [:]
     /// Calls between their start and their result, including backoffs.
     private var callsInProgress = 0
-    private var phase = Phase.idle
+    /// The shared lifecycle (idle, running, draining, finished: Docs/TypedMessaging.md,
+    /// *Lifecycle*).
+    private var lifecycle = Lifecycle()
+    /// Whether the sockets are closed and every call failed (`closeAll`): at the end of
+    /// `run()`, on a shutdown before it, or when the context closed the sockets under the client.
+    private var closed = false
     private var shutdownSignal: UnsafeContinuation<Void, Never>?
     private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
-
-    private enum Phase { case idle, running, draining, closed }
 
     /// A call's current attempt.
     private struct PendingCall {
@@ -268,7 +271,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         idempotent: Bool,
         started: ContinuousClock.Instant
     ) async throws(RequestError) -> Answer {
-        guard phase == .idle || phase == .running else {
+        guard takesCalls else {
             metrics.closed.increment()
             throw RequestError(code: .closed)
         }
@@ -315,7 +318,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             }
             let decision = RetryDecision.after(
                 kind, attempt: attempt, policy: policy, idempotent: idempotent,
-                clientTakesCalls: phase == .running || phase == .idle, deadline: deadline,
+                clientTakesCalls: takesCalls, deadline: deadline,
                 now: ContinuousClock.now, randomFraction: .random(in: 0...1)
             )
             if case .retry(let resume, let backoff) = decision {
@@ -395,7 +398,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             let up = await waitForConnection(of: endpoint, id: id, until: deadline)
             if Task.isCancelled { return .cancelled }
             guard up else {
-                if phase == .closed { return .closed(RequestError(code: .closed)) }
+                if closed { return .closed(RequestError(code: .closed)) }
                 return .unreachable(handshakeFailures[endpoint].map(HandshakeFailedError.init))
             }
         }
@@ -441,8 +444,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// closing (`false`).
     private func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
         await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
-            if connected[endpoint] || phase == .closed || Task.isCancelled {
-                continuation.resume(returning: connected[endpoint] && phase != .closed)
+            if connected[endpoint] || closed || Task.isCancelled {
+                continuation.resume(returning: connected[endpoint] && !closed)
                 return
             }
             let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
@@ -531,12 +534,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 deliver(message, from: endpoint)
             }
             // The sequence ends when the socket closes: closed by this client (already
-            // `.closed`), or under it by the context's shutdown. Then no reply can come, so the
+            // `closed`), or under it by the context's shutdown. Then no reply can come, so the
             // calls in flight fail now with `closed` instead of waiting out their timeouts.
-            if phase != .closed { closeAll() }
+            if !closed { closeAll() }
         } catch {
             if let error = error as? ZeroMQError, error.isEndOfStream {
-                if phase != .closed { closeAll() }  // as above
+                if !closed { closeAll() }  // as above
                 return
             }
             logger.info(
@@ -583,6 +586,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Calls waiting for a reply or sending (for tests).
     var pendingCount: Int { pending.count }
 
+    /// Attempts waiting for their endpoint to connect (for tests).
+    var callsWaitingForConnection: Int { connectionWaiters.reduce(0) { $0 + $1.count } }
+
     /// Whether each endpoint's connection is up, in endpoint order (for tests).
     var connectionStates: [Bool] { connected }
 
@@ -594,10 +600,20 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Ends on graceful shutdown of its `ServiceGroup`, on ``beginGracefulShutdown()``, or when
     /// cancelled (then calls in flight fail with ``RequestError/Code-swift.struct/closed``).
     ///
-    /// - Throws: ``RequestError/Code-swift.struct/closed`` when the client already ran.
+    /// After a shutdown asked for before it (which failed the calls waiting for `run()` and
+    /// closed the sockets), `run()` returns at once.
+    ///
+    /// - Throws: ``/ZeroMQ/ZeroMQError/Code-swift.struct/invalidState`` when `run()` runs or ran
+    ///   already (a client runs once: Docs/TypedMessaging.md, *Lifecycle*).
     public func run() async throws {
-        guard phase == .idle else { throw RequestError(code: .closed) }
-        phase = .running
+        switch lifecycle.run() {
+        case .start:
+            break
+        case .returnAtOnce:
+            return
+        case .refuse(let refusal):
+            throw refusal.error(for: "the request client", endpoints: endpoints)
+        }
         logger.debug("request client running", metadata: ["zmq.endpoint": "\(endpoints.joined(separator: ","))"])
         await withDiscardingTaskGroup { group in
             for endpoint in sockets.indices {
@@ -623,24 +639,40 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 closeAll()
             }
         }
+        lifecycle.finish()
         logger.debug("request client stopped")
     }
 
     /// Starts a graceful shutdown: new requests fail with
     /// ``RequestError/Code-swift.struct/closed``, calls in flight finish (within their
     /// timeouts), then ``run()`` returns. Safe to call from anywhere, more than once.
+    ///
+    /// Before ``run()``, the calls waiting for it fail with `closed` and the sockets close at
+    /// once; `run()` then returns at once.
     public nonisolated func beginGracefulShutdown() {
         loop.execute {
             self.assumeIsolated { client in
-                if client.phase == .running || client.phase == .idle { client.phase = .draining }
-                client.shutdownSignal?.resume()
-                client.shutdownSignal = nil
+                switch client.lifecycle.beginShutdown() {
+                case .drain:
+                    client.shutdownSignal?.resume()
+                    client.shutdownSignal = nil
+                case .stopBeforeRun:
+                    client.closeAll()
+                case .none:
+                    break
+                }
             }
         }
     }
 
+    /// Whether new calls are taken: before `run()` (they wait for it) and while it runs, until
+    /// a shutdown, and while the sockets are open.
+    private var takesCalls: Bool {
+        lifecycle.acceptsWork && !closed
+    }
+
     private func waitForShutdownSignal() async {
-        guard phase == .running else { return }
+        guard lifecycle.state == .running else { return }
         await withUnsafeContinuation(isolation: self) { shutdownSignal = $0 }
     }
 
@@ -650,14 +682,14 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     private func resumeDrainWaiters() {
-        guard phase == .draining || phase == .closed else { return }
+        guard lifecycle.state == .draining || closed else { return }
         for waiter in drainWaiters { waiter.resume() }
         drainWaiters.removeAll()
     }
 
     /// Fails every pending call and closes the sockets; `run()`'s readers then end.
     private func closeAll() {
-        phase = .closed
+        closed = true
         let calls = pending
         pending.removeAll()
         for (_, call) in calls {

@@ -39,7 +39,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     /// The service's configuration.
     public let configuration: RequestServiceConfiguration
 
-    private let socket: RouterSocket
+    /// Internal, not private: the lifecycle tests check that it is closed.
+    let socket: RouterSocket
     private let decoder: any MessageDecoder<Request>
     private let encoder: any MessageEncoder<Response>
     private let handler: ContextHandler
@@ -53,16 +54,13 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     /// line, not 3 000. The metrics count every one.
     private let malformedLog = RateLimitedLog(), undecodableLog = RateLimitedLog()
     private let replyFailureLog = RateLimitedLog(), handlerFailureLog = RateLimitedLog()
-    /// The task reading requests while `run()` runs; cancelled to stop reading.
-    private let reader = Lock<ReaderState>(.idle)
+    /// The shared lifecycle, and the task reading requests while `run()` runs (cancelled to
+    /// stop reading).
+    private let state = Lock(State())
 
-    private enum ReaderStart { case now, stopped, alreadyRan }
-
-    private enum ReaderState {
-        case idle
-        case reading(Task<Void, Never>)
-        case stopRequested
-        case stopped
+    private struct State: Sendable {
+        var lifecycle = Lifecycle()
+        var reader: Task<Void, Never>?
     }
 
     /// Makes a service on `endpoints` that decodes requests and encodes responses with the
@@ -132,10 +130,24 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
 
     /// Serves requests until graceful shutdown, then finishes those in flight and closes.
     ///
-    /// A service runs once: called again after it returned (or after
-    /// ``beginGracefulShutdown()``), `run()` returns at once. Errors reading the socket are
-    /// logged and end the service like a shutdown.
+    /// Errors reading the socket are logged and end the service like a shutdown. After a
+    /// shutdown asked for before it, `run()` closes the socket and returns at once.
+    ///
+    /// - Throws: ``/ZeroMQ/ZeroMQError/Code-swift.struct/invalidState`` when `run()` runs or ran
+    ///   already (a service runs once: Docs/TypedMessaging.md, *Lifecycle*).
     public func run() async throws {
+        // Decided before a reader exists: a refused second run() must not read (and strand)
+        // a request of the running one.
+        switch state.withLock({ $0.lifecycle.run() }) {
+        case .start:
+            break
+        case .returnAtOnce:
+            // Shut down before it ran: read nothing, close.
+            await socket.close()
+            return
+        case .refuse(let refusal):
+            throw refusal.error(for: "the request service", endpoints: boundEndpoints)
+        }
         let limit = ConcurrencyLimit(configuration.maximumConcurrentRequests)
         let (requests, continuation) = AsyncStream.makeStream(of: Message.self)
         let socket = self.socket
@@ -160,28 +172,12 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                 logger.info("reading requests failed", metadata: ["zmq.endpoint": "\(endpoints)", "zmq.error": "\(error)"])
             }
         }
-        let start = reader.withLock { state -> ReaderStart in
-            switch state {
-            case .idle:
-                state = .reading(task)
-                return .now
-            case .stopRequested:
-                return .stopped
-            case .reading, .stopped:
-                return .alreadyRan
-            }
+        // A shutdown asked for since the decision above found no reader to stop: stop it here.
+        let stopped = state.withLock { state -> Bool in
+            state.reader = task
+            return state.lifecycle.state != .running
         }
-        switch start {
-        case .now:
-            break
-        case .stopped:
-            // Shut down before it ran: read nothing, close.
-            task.cancel()
-        case .alreadyRan:
-            task.cancel()
-            logger.warning("run() called on a service that runs or ran already", metadata: ["zmq.endpoint": "\(endpoints)"])
-            return
-        }
+        if stopped { task.cancel() }
         logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
 
         // The group and its tasks prefer the loop: a request goes from the reader to its task,
@@ -201,26 +197,24 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                 self.beginGracefulShutdown()
             }
         }
-        reader.withLock { $0 = .stopped }
         await socket.close()
+        state.withLock {
+            $0.lifecycle.finish()
+            $0.reader = nil
+        }
         logger.info("request service stopped", metadata: ["zmq.endpoint": "\(endpoints)"])
     }
 
     /// Stops reading requests; ``run()`` then finishes those in flight and returns. Safe to
     /// call from anywhere, more than once, before or during `run()`.
     public func beginGracefulShutdown() {
-        let task = reader.withLock { state -> Task<Void, Never>? in
-            switch state {
-            case .idle:
-                state = .stopRequested
-                return nil
-            case .reading(let task):
-                return task
-            case .stopRequested, .stopped:
-                return nil
+        let reader = state.withLock { state -> Task<Void, Never>? in
+            switch state.lifecycle.beginShutdown() {
+            case .drain: state.reader
+            case .stopBeforeRun, .none: nil
             }
         }
-        task?.cancel()
+        reader?.cancel()
     }
 
     /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
