@@ -46,6 +46,15 @@ BAD_UTF8 = b"\xff\xfe\xc3\x28\xed\xa0\x80"
 ROUTING_ID = b"\x00\x80\x00\x00\x41"
 
 
+def metadata_entry(key, value):
+    return bytes([len(key)]) + key + struct.pack(">I", len(value)) + value
+
+
+# A metadata frame (CallMetadata, wire protocol version 2): a timeout and two headers.
+METADATA = (b"ZMD\x01" + metadata_entry(b"zmq-timeout-us", b"1500000") + metadata_entry(b"tenant", b"acme")
+            + metadata_entry(b"trace.id", "é".encode()))
+
+
 def beacon(name, port, key=None, goodbye=False):
     """A beacon datagram (BeaconFrame, version 1) with instance 10 11 ... 1F."""
     flags = (1 if key is not None else 0) | (2 if goodbye else 0)
@@ -73,6 +82,10 @@ SEEDS = {
         m(REQUEST_ID, b""),                                         # no body
         m(b"short", b"", PROBE),                                    # not our id
         m(b"a", b"b"),                                              # no delimiter
+        m(REQUEST_ID, METADATA, b"", PROBE),                        # version 2: with metadata
+        m(ROUTING_ID, REQUEST_ID, METADATA, b"", PROBE),            # the same on the ROUTER
+        m(REQUEST_ID, METADATA, b"error", b"", ERROR),              # error reply, metadata echoed
+        m(ROUTING_ID, REQUEST_ID, b"ZMD\x01\x05ab", b"", PROBE),     # metadata cut short
         m(b""),                                                     # one empty frame
         m(count=0),                                                 # no frame at all
         m(count=255),                                               # 255 empty frames

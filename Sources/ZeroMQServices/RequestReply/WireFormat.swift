@@ -3,15 +3,16 @@ import ZeroMQ
 /// The frames of the typed request/reply protocol; Docs/WireProtocol.md is the prose version.
 ///
 /// ```
-/// request (client → service):        [request id] [empty] [body …]
-/// success (service → client):        [request id] [empty] [body …]
-/// error   (service → client):        [request id] ["error"] [empty] [{"code": …, "message": …}]
+/// request (client → service):        [request id] [metadata]? [empty] [body …]
+/// success (service → client):        [request id] [metadata]? [empty] [body …]
+/// error   (service → client):        [request id] [metadata]? ["error"] [empty] [{"code": …, "message": …}]
 /// ```
 ///
-/// The request id is the client's (8 bytes, big-endian). A REP socket echoes the envelope (every
-/// frame up to the empty delimiter), so a plain REP server answers in the success form. The
-/// service echoes the envelope it received (routing ids included) and, for an error, adds the
-/// status frame `error` after it.
+/// The request id is the client's (8 bytes, big-endian). The metadata frame (version 2,
+/// ``CallMetadata``) is optional; the reply carries it only as the echo of the request's. A REP
+/// socket echoes the envelope (every frame up to the empty delimiter), so a plain REP server
+/// answers in the success form. The service echoes the envelope it received (routing ids and
+/// metadata included) and, for an error, adds the status frame `error` after it.
 enum WireFormat {
     /// The status frame of an error reply.
     static let errorStatus: [UInt8] = Array("error".utf8)
@@ -29,9 +30,12 @@ enum WireFormat {
         }
     }
 
-    /// A request message.
-    static func request(id: UInt64, body: [Frame]) -> Message {
-        var frames = [idFrame(id), Frame([])]
+    /// A request message, with a metadata frame when there is one.
+    static func request(id: UInt64, metadata: Frame? = nil, body: [Frame]) -> Message {
+        var frames = [idFrame(id)]
+        frames.reserveCapacity(3 + body.count)
+        if let metadata { frames.append(metadata) }
+        frames.append(Frame([]))
         frames.append(contentsOf: body)
         return Message(frames: frames)
     }
@@ -58,10 +62,12 @@ enum WireFormat {
             return .foreign(reason: "the first frame is not an 8-byte request id")
         }
         let body = Array(frames[(delimiter + 1)...])
-        switch delimiter {
-        case 1:
+        // The request's metadata frame, echoed with the envelope, is skipped.
+        let status = delimiter > 1 && CallMetadata.isMetadata(frames[1]) ? 2 : 1
+        switch delimiter - status {
+        case 0:
             return .success(id: id, body: body)
-        case 2 where frames[1].bytes == errorStatus:
+        case 1 where frames[status].bytes == errorStatus:
             return .failure(id: id, body: body)
         default:
             return .malformed(id: id, frames: frames)
@@ -69,21 +75,37 @@ enum WireFormat {
     }
 
     /// A request as the service's ROUTER received it: the envelope (routing ids, then the
-    /// client's request id if any) and the body after the delimiter.
+    /// client's request id if any, then its metadata frame if any) and the body after the
+    /// delimiter.
     struct Request {
         var envelope: [Frame]
         var body: [Frame]
+        /// The metadata the request carried: none (`nil`), read, or a reason it could not be.
+        var metadata: Result<CallMetadata, CallMetadata.Malformed>?
 
-        /// The client's request id, for logs: the last envelope frame, when it is 8 bytes.
-        var requestID: UInt64? { envelope.count > 1 ? WireFormat.id(in: envelope[envelope.count - 1]) : nil }
+        /// How many envelope frames come before the metadata frame (all, without one).
+        private var idEnd: Int {
+            if case .some = metadata { envelope.count - 1 } else { envelope.count }
+        }
+
+        /// The client's request id, for logs: the last envelope frame before the metadata, when
+        /// it is 8 bytes.
+        var requestID: UInt64? { idEnd > 1 ? WireFormat.id(in: envelope[idEnd - 1]) : nil }
     }
 
     /// Splits a message received on the service's ROUTER, or `nil` when it has no delimiter
     /// (nothing to reply to: a REQ or DEALER peer always sends one).
+    ///
+    /// The last envelope frame is the request's metadata when it starts with the metadata
+    /// magic and is not the routing id (the first frame, which the ROUTER added).
     static func parseRequest(_ message: Message) -> Request? {
         let frames = message.frames
         guard let delimiter = frames.firstIndex(where: \.isEmpty), delimiter > 0 else { return nil }
-        return Request(envelope: Array(frames[..<delimiter]), body: Array(frames[(delimiter + 1)...]))
+        var metadata: Result<CallMetadata, CallMetadata.Malformed>?
+        if delimiter > 1, CallMetadata.isMetadata(frames[delimiter - 1]) {
+            metadata = Result { () throws(CallMetadata.Malformed) in try CallMetadata(parsing: frames[delimiter - 1]) }
+        }
+        return Request(envelope: Array(frames[..<delimiter]), body: Array(frames[(delimiter + 1)...]), metadata: metadata)
     }
 
     /// A success reply to `request`.

@@ -198,18 +198,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     private func checkRequestReply(_ message: Message) throws(FuzzFailure) {
         let frames = message.frames
+        // A request's metadata frame, echoed after the id, is skipped by the client.
+        let echoed = frames.count > 2 && CallMetadata.isMetadata(frames[1]) ? 1 : 0
         // The client reads every message on its DEALER as a reply.
         switch WireFormat.parseReply(message) {
         case .success(let id, let body):
-            try expect(frames.count >= 2 && frames[1].isEmpty, "a success has the delimiter second", message)
+            try expect(frames.count >= 2 + echoed && frames[1 + echoed].isEmpty,
+                       "a success has the delimiter after the id (and an echoed metadata frame)", message)
             try expect(WireFormat.id(in: frames[0]) == id, "a success's id is its first frame", message)
-            try expect(body == Array(frames.dropFirst(2)), "a success's body is what follows the delimiter", message)
+            try expect(body == Array(frames.dropFirst(2 + echoed)), "a success's body is what follows the delimiter", message)
             decodeBody(body)
         case .failure(let id, let body):
-            try expect(frames.count >= 3 && frames[1].bytes == WireFormat.errorStatus && frames[2].isEmpty,
+            try expect(frames.count >= 3 + echoed && frames[1 + echoed].bytes == WireFormat.errorStatus && frames[2 + echoed].isEmpty,
                        "a failure has the status and the delimiter", message)
             try expect(WireFormat.id(in: frames[0]) == id, "a failure's id is its first frame", message)
-            try expect(body == Array(frames.dropFirst(3)), "a failure's body is what follows the delimiter", message)
+            try expect(body == Array(frames.dropFirst(3 + echoed)), "a failure's body is what follows the delimiter", message)
             // As RequestClient.answer reads it.
             if body.count == 1, let remote = try? RemoteErrorJSON.decode(body[0].bytes) {
                 _ = RequestError(code: .remote, requestID: id, remoteError: remote).description
@@ -235,10 +238,28 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                    "a request's envelope is its frames before the first empty one", message)
         try expect(request.envelope + [Frame([])] + request.body == frames, "envelope, delimiter and body make the request", message)
         _ = request.requestID
-        // As RequestService.answer does: decode, then reply with the body or the decoding error.
+        // The metadata frame: only the last envelope frame after the first, by its magic.
+        let last = request.envelope.count > 1 ? request.envelope.last : nil
+        try expect((request.metadata != nil) == (last.map(CallMetadata.isMetadata) ?? false),
+                   "a request has metadata exactly when its last envelope frame after the first has the magic", message)
+        var malformedMetadata: CallMetadata.Malformed?
+        switch request.metadata {
+        case .success(let metadata):
+            try expect(metadata.headers.keys.allSatisfy { CallMetadata.isValidKey($0) && !$0.hasPrefix("zmq-") },
+                       "read headers have valid keys of the caller's own", message)
+            // Written again (in key order, the timeout in canonical digits), it reads the same.
+            try expect((try? CallMetadata(parsing: metadata.frame())) == metadata, "metadata survives writing it again", message)
+        case .failure(let malformed):
+            try expect(!malformed.description.isEmpty, "malformed metadata has a reason", message)
+            malformedMetadata = malformed
+        case nil:
+            break
+        }
+        // As RequestService.handle does: metadata, decode, then reply with the body or the error.
         let reply: Message
         let sentError: RemoteError?
         do {
+            if let malformedMetadata { throw malformedMetadata }
             _ = try JSONCodec<FuzzProbe>().decode(request.body)
             reply = WireFormat.success(to: request, body: request.body)
             sentError = nil
@@ -248,9 +269,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             sentError = remote
         }
         decodeBody(request.body)
-        // The reply goes back through the same envelope: a client that sent [id, "", body]
-        // reads it as the answer to its id.
-        if request.envelope.count == 1, let id = WireFormat.id(in: request.envelope[0]) {
+        // The reply goes back through the same envelope: a client that sent [id, "", body] (or
+        // [id, metadata, "", body]) reads it as the answer to its id.
+        if request.envelope.count == (request.metadata == nil ? 1 : 2), let id = WireFormat.id(in: request.envelope[0]) {
             switch WireFormat.parseReply(reply) {
             case .success(id, let body):
                 try expect(sentError == nil && body == request.body, "the client reads the echoed body", message)

@@ -1,0 +1,160 @@
+import ZeroMQ
+
+/// What travels with a request besides its body (version 2 of the wire protocol,
+/// Docs/WireProtocol.md, *Call metadata*): the caller's headers and how long it will wait.
+///
+/// On the wire it is one optional frame, the last of the request's envelope (after the request
+/// id, before the empty delimiter):
+///
+/// ```
+/// "ZMD" 0x01                              magic and version (4 bytes)
+/// then, per entry:
+///   [key length: 1 byte, 1…255] [key: lowercase ASCII letters, digits, '-', '_', '.']
+///   [value length: 4 bytes, big-endian] [value: UTF-8]
+/// ```
+///
+/// Keys starting with `zmq-` belong to the protocol: `zmq-timeout-us` is the time the caller
+/// waits for this attempt's reply, in microseconds, in decimal. A service of version 1 echoes
+/// the frame with the rest of the envelope and ignores it; so does a plain REP server; the
+/// client skips it in the reply.
+struct CallMetadata: Hashable, Sendable {
+    /// The caller's own headers (keys never start with `zmq-`).
+    var headers: [String: String]
+    /// How long the caller waits for the reply, from when it sent the request.
+    var timeout: Duration?
+
+    /// Metadata to send.
+    init(headers: [String: String] = [:], timeout: Duration? = nil) {
+        self.headers = headers
+        self.timeout = timeout
+    }
+
+    /// The frame's first four bytes: "ZMD" and the format's version, 1.
+    static let magic: [UInt8] = [0x5A, 0x4D, 0x44, 0x01]
+    /// The key of ``timeout``.
+    static let timeoutKey = "zmq-timeout-us"
+    /// The prefix of the keys the protocol reserves.
+    static let reservedPrefix = "zmq-"
+    /// The largest metadata frame either side makes or reads: 64 KiB.
+    static let maximumFrameSize = 65_536
+
+    /// Whether `frame` is a metadata frame (by its magic; its entries may still be malformed).
+    static func isMetadata(_ frame: Frame) -> Bool {
+        frame.count >= magic.count && frame.withUnsafeBytes { $0.starts(with: magic) }
+    }
+
+    /// Why a set of headers cannot be sent.
+    struct InvalidHeader: Error, Hashable, Sendable, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Checks that `headers` can be sent: keys of 1 to 255 bytes of lowercase ASCII letters,
+    /// digits, `-`, `_` and `.`, none starting with `zmq-` (the protocol's own); the frame at
+    /// most ``maximumFrameSize`` bytes.
+    static func validate(_ headers: [String: String]) throws(InvalidHeader) {
+        var size = magic.count + 1 + timeoutKey.utf8.count + 4 + 20
+        for (key, value) in headers {
+            guard isValidKey(key) else {
+                throw InvalidHeader(
+                    description: "header key \"\(key)\" must be 1 to 255 lowercase ASCII letters, digits, '-', '_' or '.'"
+                )
+            }
+            guard !key.hasPrefix(reservedPrefix) else {
+                throw InvalidHeader(description: "header key \"\(key)\" starts with \"zmq-\", which the protocol reserves")
+            }
+            size += 1 + key.utf8.count + 4 + value.utf8.count
+        }
+        guard size <= maximumFrameSize else {
+            throw InvalidHeader(description: "the headers take \(size) bytes; at most \(maximumFrameSize) fit in a request")
+        }
+    }
+
+    static func isValidKey(_ key: String) -> Bool {
+        let bytes = key.utf8
+        guard (1...255).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { byte in
+            (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D || byte == 0x5F || byte == 0x2E
+        }
+    }
+
+    /// The frame, entries in key order (so equal metadata makes equal frames). The headers must
+    /// have passed ``validate(_:)``.
+    func frame() -> Frame {
+        var bytes = Self.magic
+        func append(_ key: String, _ value: String) {
+            bytes.append(UInt8(key.utf8.count))
+            bytes.append(contentsOf: key.utf8)
+            let length = UInt32(value.utf8.count)
+            withUnsafeBytes(of: length.bigEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: value.utf8)
+        }
+        if let timeout {
+            append(Self.timeoutKey, String(Self.microseconds(timeout)))
+        }
+        for key in headers.keys.sorted() {
+            if let value = headers[key] { append(key, value) }
+        }
+        return Frame(bytes)
+    }
+
+    /// A duration in whole microseconds, never negative, rounded down.
+    static func microseconds(_ duration: Duration) -> Int64 {
+        guard duration > .zero else { return 0 }
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, scaled <= .max - 1_000_000 else { return .max }
+        return scaled + attoseconds / 1_000_000_000_000
+    }
+
+    /// Why a metadata frame could not be read.
+    struct Malformed: Error, Hashable, Sendable, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Reads a metadata frame (one ``isMetadata(_:)`` said yes to).
+    ///
+    /// Unknown `zmq-` keys are ignored (a later version may add some); a key given twice keeps
+    /// its last value.
+    init(parsing frame: Frame) throws(Malformed) {
+        guard frame.count <= Self.maximumFrameSize else {
+            throw Malformed(description: "the metadata frame has \(frame.count) bytes; at most \(Self.maximumFrameSize) are read")
+        }
+        let bytes = frame.bytes
+        guard bytes.starts(with: Self.magic) else { throw Malformed(description: "no metadata magic") }
+        var index = Self.magic.count
+        var headers: [String: String] = [:]
+        var timeout: Duration?
+        while index < bytes.count {
+            let keyLength = Int(bytes[index])
+            index += 1
+            guard keyLength > 0, bytes.count - index >= keyLength + 4 else {
+                throw Malformed(description: "an entry is cut short at byte \(index - 1)")
+            }
+            let keyBytes = bytes[index..<(index + keyLength)]
+            index += keyLength
+            let valueLength = bytes[index..<(index + 4)].reduce(0) { ($0 << 8) | Int($1) }
+            index += 4
+            guard bytes.count - index >= valueLength else {
+                throw Malformed(description: "a value of \(valueLength) bytes is cut short at byte \(index)")
+            }
+            let valueBytes = bytes[index..<(index + valueLength)]
+            index += valueLength
+            guard let key = String(validating: keyBytes, as: UTF8.self), Self.isValidKey(key) else {
+                throw Malformed(description: "a key is not lowercase ASCII letters, digits, '-', '_' or '.'")
+            }
+            guard let value = String(validating: valueBytes, as: UTF8.self) else {
+                throw Malformed(description: "the value of \"\(key)\" is not UTF-8")
+            }
+            if key == Self.timeoutKey {
+                guard let microseconds = Int64(value), microseconds >= 0 else {
+                    throw Malformed(description: "\(Self.timeoutKey) is \"\(value.prefix(32))\", not a count of microseconds")
+                }
+                timeout = .microseconds(microseconds)
+            } else if !key.hasPrefix(Self.reservedPrefix) {
+                headers[key] = value
+            }
+        }
+        self.headers = headers
+        self.timeout = timeout
+    }
+}
