@@ -28,6 +28,28 @@ extension Interop {
             }
         }
 
+        @Test("a pyzmq client sending version 2 metadata frames: timeouts honoured, an expired request answered deadline-exceeded")
+        func pythonClientMetadata() async throws {
+            try await withPeers { peers in
+                // With a delay the service prints each calculation it starts.
+                let service = try peers.swift("TypedCalculator", ["--serve", "--delay", "0.1", "--endpoint", anyLoopbackPort])
+                let endpoint = try await service.endpoint()
+                let client = try peers.python(
+                    "typed_client.py", ["--endpoint", endpoint, "--metadata", "--expired", "6 x 7", "1 / 0"])
+                try await client.succeeded()
+                #expect(client.standardOutput.count == 3)
+                #expect(Array(client.standardOutput.prefix(2)) == [
+                    "6 x 7 = 42", "1 / 0 failed: division-by-zero: cannot divide 1 by zero",
+                ])
+                #expect(client.standardOutput.last?.hasPrefix("expired failed: deadline-exceeded: ") == true)
+                // The expired request never reached the calculator.
+                #expect(service.standardError.filter { $0.hasPrefix("calculating ") }.count == 2, "\(service.transcript())")
+                service.terminate()
+                let exit = try await service.exited()
+                #expect(exit.status == 0 && !exit.bySignal, "\(service.transcript())")
+            }
+        }
+
         @Test("SIGTERM while calculations are in flight: the service answers them all, then exits 0")
         func serviceDrainsOnSIGTERM() async throws {
             try await withPeers { peers in

@@ -6,7 +6,10 @@ once, each with its own 8-byte request id, then prints the answers in the order 
     python3 -u typed_client.py [--endpoint EP] [--timeout S] [--malformed] "6 x 7" "1 / 0"
 
 With --malformed it also sends a request whose body is not JSON and prints the service's
-error reply for it last.
+error reply for it last. With --metadata every request carries the metadata frame of version 2
+(Docs/WireProtocol.md, "Call metadata"): how long this client waits, in microseconds, and a
+header; with --expired it also sends a request whose caller waits 0 µs, which the service must
+answer with deadline-exceeded without calculating (printed after the others).
 """
 import argparse
 import json
@@ -20,7 +23,28 @@ parser.add_argument("calculations", nargs="*", help='calculations such as "6 x 7
 parser.add_argument("--endpoint", default="tcp://127.0.0.1:5560", help="the service's endpoint (default: %(default)s)")
 parser.add_argument("--timeout", type=float, default=10, help="seconds to wait for all replies (default: %(default)s)")
 parser.add_argument("--malformed", action="store_true", help="also send a request that is not JSON")
+parser.add_argument("--metadata", action="store_true", help="send a metadata frame (timeout, a header) with each request")
+parser.add_argument("--expired", action="store_true", help="also send a request whose caller waits 0 microseconds")
 args = parser.parse_args()
+
+METADATA_MAGIC = b"ZMD\x01"
+
+
+def metadata_frame(entries):
+    """The metadata frame: the magic, then per entry [key length: 1 byte] [key] [value length: 4 bytes BE] [value]."""
+    frame = METADATA_MAGIC
+    for key, value in entries:
+        key, value = key.encode("ascii"), value.encode("utf-8")
+        frame += struct.pack(">B", len(key)) + key + struct.pack(">I", len(value)) + value
+    return frame
+
+
+def envelope_for(request_id, timeout_us=None):
+    """[request id], then the metadata frame when asked for, then the empty delimiter."""
+    if not args.metadata and timeout_us is None:
+        return [request_id, b""]
+    timeout_us = int(args.timeout * 1_000_000) if timeout_us is None else timeout_us
+    return [request_id, metadata_frame([("zmq-timeout-us", str(timeout_us)), ("client", "typed_client.py")]), b""]
 
 OPERATIONS = {"+": "+", "-": "-", "x": "x", "/": "/"}
 
@@ -45,11 +69,16 @@ for index, calculation in enumerate(args.calculations, start=1):
     body = json.dumps({"operation": OPERATIONS[operation], "lhs": number(lhs), "rhs": number(rhs)})
     request_id = struct.pack(">Q", index)
     labels[request_id] = calculation
-    sock.send_multipart([request_id, b"", body.encode()])
+    sock.send_multipart(envelope_for(request_id) + [body.encode()])
 if args.malformed:
     request_id = struct.pack(">Q", len(args.calculations) + 1)
     labels[request_id] = "malformed"
-    sock.send_multipart([request_id, b"", b"\xff not json"])
+    sock.send_multipart(envelope_for(request_id) + [b"\xff not json"])
+if args.expired:
+    request_id = struct.pack(">Q", len(args.calculations) + 2)
+    labels[request_id] = "expired"
+    body = json.dumps({"operation": "+", "lhs": 1, "rhs": 1})
+    sock.send_multipart(envelope_for(request_id, timeout_us=0) + [body.encode()])
 
 # Replies come in any order: [request id] [empty] [body], or [request id] ["error"] [empty] [error].
 answers = {}
@@ -63,6 +92,9 @@ while len(answers) < len(labels):
     frames = sock.recv_multipart()
     delimiter = frames.index(b"")
     request_id, envelope, body = frames[0], frames[1:delimiter], frames[delimiter + 1:]
+    # The service echoes the request's metadata frame with the envelope: skip it.
+    if envelope and envelope[0].startswith(METADATA_MAGIC):
+        envelope = envelope[1:]
     label = labels[request_id]
     if envelope == [b"error"]:
         error = json.loads(body[0])

@@ -150,8 +150,12 @@ struct MalformedMessageTests {
                 let fake = Task {
                     var random = SplitMix64(seed: 9)
                     while let request = try? await router.receive() {
-                        let frames = request.frames
-                        guard frames.count == 4, let echo = try? JSONDecoder().decode(Echo.self, from: frames[3].data) else { continue }
+                        // [peer] [id] [metadata] [] [body]: the metadata frame is dropped, so
+                        // each reply below is exactly the envelope it shows.
+                        var frames = request.frames
+                        guard frames.count == 5 else { continue }
+                        frames.remove(at: 2)
+                        guard let echo = try? JSONDecoder().decode(Echo.self, from: frames[3].data) else { continue }
                         let peer = frames[0]
                         let id = frames[1]
                         let empty = Frame([])

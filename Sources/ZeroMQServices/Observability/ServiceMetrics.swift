@@ -4,13 +4,15 @@ import CoreMetrics
 ///
 /// - `zmq_service_requests_total{result}`: handled requests by result (`ok`, `remote_error`
 ///   for a ``RemoteError`` the handler threw, `internal_error` for any other error,
-///   `bad_request` for an undecodable request, `unencodable_response`).
+///   `bad_request` for an undecodable request or metadata frame, `unencodable_response`,
+///   `deadline_exceeded` for a request whose caller's time ran out before or while it was
+///   handled).
 /// - `zmq_service_dropped_messages_total`: messages without an envelope, which cannot be
 ///   answered.
 /// - `zmq_service_in_flight`: requests being handled (a meter).
 /// - `zmq_service_request_duration`: time from receiving a request to queuing its reply.
 struct ServiceMetrics: Sendable {
-    let ok, remote, internalError, badRequest, unencodable: Counter
+    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded: Counter
     let dropped: Counter
     let inFlight: Meter
     let duration: Timer
@@ -24,6 +26,7 @@ struct ServiceMetrics: Sendable {
         internalError = requests("internal_error")
         badRequest = requests("bad_request")
         unencodable = requests("unencodable_response")
+        deadlineExceeded = requests("deadline_exceeded")
         dropped = Counter(label: "zmq_service_dropped_messages_total", dimensions: dimensions, factory: factory)
         inFlight = Meter(label: "zmq_service_in_flight", dimensions: dimensions, factory: factory)
         duration = Timer(label: "zmq_service_request_duration", dimensions: dimensions, factory: factory)

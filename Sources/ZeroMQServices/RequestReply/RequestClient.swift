@@ -218,28 +218,36 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     ///
     /// - Parameters:
     ///   - request: the value to send.
+    ///   - headers: string headers the handler reads in its ``RequestContext/headers`` (like
+    ///     gRPC metadata): keys of 1 to 255 lowercase ASCII letters, digits, `-`, `_` or `.`,
+    ///     not starting with `zmq-` (the protocol's own); at most 64 KiB in all.
     ///   - timeout: how long each attempt may take; `nil` uses
-    ///     ``RequestClientConfiguration/timeout``.
+    ///     ``RequestClientConfiguration/timeout``. The service learns it (unless
+    ///     ``RequestClientConfiguration/propagatesDeadline`` is off) and stops working on the
+    ///     request when it is up.
     ///   - idempotent: whether the service may safely handle this request more than once. Only
     ///     then is it retried after a timeout (see ``RetryPolicy``).
     /// - Returns: the decoded response.
     /// - Throws: ``RequestError``: timed out, unreachable, cancelled, closed, a remote error,
-    ///   an undecodable reply (its frames kept), or an unencodable request.
+    ///   an undecodable reply (its frames kept), or an unencodable request (also for headers
+    ///   that cannot be sent; nothing is sent then).
     nonisolated(nonsending) public func request(
         _ request: Request,
+        headers: [String: String] = [:],
         timeout: Duration? = nil,
         idempotent: Bool = false
     ) async throws(RequestError) -> Response {
         let started = ContinuousClock.now
         let body: [Frame]
         do {
+            if !headers.isEmpty { try CallMetadata.validate(headers) }
             body = try encoder.encode(request)
         } catch {
             metrics.unencodable.increment()
             throw RequestError(code: .unencodableRequest, underlying: error)
         }
         let answer = try await perform(
-            body, timeout: timeout ?? configuration.timeout, idempotent: idempotent, started: started
+            body, headers: headers, timeout: timeout ?? configuration.timeout, idempotent: idempotent, started: started
         )
         do {
             let response = try decoder.decode(answer.body)
@@ -267,6 +275,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Sends the encoded request, retrying as the policy allows, and returns the reply body.
     private func perform(
         _ body: [Frame],
+        headers: [String: String],
         timeout: Duration,
         idempotent: Bool,
         started: ContinuousClock.Instant
@@ -291,7 +300,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             let endpoint = active
             var attemptDeadline = ContinuousClock.now + timeout
             if let deadline { attemptDeadline = min(attemptDeadline, deadline) }
-            let outcome = await attemptOnce(id: id, body: body, endpoint: endpoint, until: attemptDeadline)
+            let outcome = await attemptOnce(id: id, body: body, headers: headers, endpoint: endpoint, until: attemptDeadline)
             let failure: RequestError
             let kind: RetryDecision<ContinuousClock.Instant>.Failure
             switch outcome {
@@ -389,9 +398,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// One attempt: hand the request to the endpoint's socket, then wait for the reply until
     /// `deadline`.
-    private func attemptOnce(id: UInt64, body: [Frame], endpoint: Int, until deadline: ContinuousClock.Instant) async
-        -> AttemptOutcome
-    {
+    private func attemptOnce(
+        id: UInt64, body: [Frame], headers: [String: String], endpoint: Int, until deadline: ContinuousClock.Instant
+    ) async -> AttemptOutcome {
         if !connected[endpoint] {
             // Nothing is queued for a peer that is not there: wait for the connection, or
             // give up without sending.
@@ -406,7 +415,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         do {
             // On the loop (this actor's executor) the send goes straight to libzmq; it waits
             // only while libzmq is at its high-water mark.
-            try await sockets[endpoint].send(WireFormat.request(id: id, body: body), timeout: deadline - .now)
+            let remaining = deadline - .now
+            var metadata: Frame?
+            if configuration.propagatesDeadline || !headers.isEmpty {
+                metadata = CallMetadata(headers: headers, timeout: configuration.propagatesDeadline ? remaining : nil).frame()
+            }
+            try await sockets[endpoint].send(WireFormat.request(id: id, metadata: metadata, body: body), timeout: remaining)
         } catch {
             pending[id] = nil
             if error is CancellationError { return .cancelled }

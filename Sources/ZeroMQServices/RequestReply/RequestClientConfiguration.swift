@@ -28,6 +28,13 @@ public struct RequestClientConfiguration: Sendable {
     /// default): only the fixed endpoints. See ``RequestClientDiscovery``.
     public var discovery: RequestClientDiscovery?
 
+    /// Whether each attempt tells the service how long the client will wait for its reply
+    /// (`zmq-timeout-us` in the request's metadata frame, Docs/WireProtocol.md): a
+    /// ``RequestService`` then does not start a handler whose caller has given up, and cancels
+    /// one still running when that time is up. Default: true. Off, a request carries a metadata
+    /// frame only when the call passes headers.
+    public var propagatesDeadline = true
+
     /// Makes the default configuration.
     public init() {}
 

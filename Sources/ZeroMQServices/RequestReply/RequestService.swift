@@ -1,6 +1,7 @@
 import CoreMetrics
 import Logging
 import ServiceLifecycle
+import Synchronization
 import ZeroMQ
 import ZeroMQSupport
 
@@ -229,15 +230,31 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             )
             return
         }
-        let requestContext = readsContext ? RequestContext(message) : RequestContext()
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         let reply: Message
-        if configuration.runsHandlersOnLoop {
-            reply = await answer(request, requestContext)
-        } else {
-            reply = await withTaskExecutorPreference(globalConcurrentExecutor) { await self.answer(request, requestContext) }
+        switch request.metadata {
+        case .failure(let malformed):
+            reply = failure(
+                to: request, counter: metrics.badRequest, log: undecodableLog, "malformed metadata frame", error: malformed,
+                RemoteError(code: RemoteError.badRequestCode, message: "the request's metadata frame could not be read: \(malformed)")
+            )
+        case .success(let call):
+            let deadline = call.timeout.map { started + $0 }
+            let context = RequestContext(
+                connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
+            )
+            if let deadline {
+                reply = await answer(request, context, before: deadline)
+            } else {
+                reply = await answer(request, context, expiry: nil)
+            }
+        case nil:
+            let context = RequestContext(
+                connection: readsContext ? message : nil, routingID: request.envelope.first, call: nil, deadline: nil
+            )
+            reply = await answer(request, context, expiry: nil)
         }
         metrics.duration.recordInterval(since: started)
         do {
@@ -250,8 +267,69 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         }
     }
 
-    /// The reply to `request`: the handler's response, or the error to send back.
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext) async -> Message {
+    /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
+    /// is set when it passes. On the loop; the work itself on the global executor (unless
+    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Message {
+        if configuration.runsHandlersOnLoop {
+            return await work(request, context, expiry: expiry)
+        }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) { await self.work(request, context, expiry: expiry) }
+    }
+
+    /// The reply to a request whose caller waits until `deadline`. On the loop.
+    ///
+    /// A request whose deadline has passed is answered with
+    /// ``RemoteError/deadlineExceededCode`` without running the handler. Otherwise the work
+    /// runs in a task of its own, which a loop timer cancels at the deadline (the handler sees
+    /// the cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits).
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant) async
+        -> Message
+    {
+        let loop = socket.loop
+        let remaining = deadline - .now
+        guard remaining > .zero else { return deadlineExceeded(request) }
+        let expiry = Expiry()
+        let executor: any TaskExecutor = configuration.runsHandlersOnLoop ? loop.taskExecutor : globalConcurrentExecutor
+        let work = Task(executorPreference: executor) { await self.work(request, context, expiry: expiry) }
+        let timer = loop.schedule(after: remaining) {
+            expiry.expire()
+            work.cancel()
+        }
+        let reply = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
+        // Back on the loop (this task prefers its executor), where timers may be touched.
+        loop.cancel(timer)
+        return reply
+    }
+
+    /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
+    private final class Expiry: Sendable {
+        private let passed = Atomic(false)
+
+        func expire() { passed.store(true, ordering: .releasing) }
+        var hasPassed: Bool { passed.load(ordering: .acquiring) }
+    }
+
+    /// The ``RemoteError/deadlineExceededCode`` reply to `request`, counted and logged.
+    private func deadlineExceeded(_ request: WireFormat.Request) -> Message {
+        metrics.deadlineExceeded.increment()
+        logger.debug(
+            "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
+        )
+        return WireFormat.failure(
+            to: request,
+            error: RemoteError(code: RemoteError.deadlineExceededCode, message: "the caller's deadline passed")
+        )
+    }
+
+    /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or
+    /// the error to send back. Where `expiry` says the deadline passed, the handler is not
+    /// started, and its failure is reported as the deadline.
+    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Message {
         let value: Request
         do {
             value = try decoder.decode(request.body)
@@ -261,9 +339,12 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                 RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
             )
         }
+        if expiry?.hasPassed == true { return deadlineExceeded(request) }
         let response: Response
         do {
             response = try await handler(value, context)
+        } catch _ where expiry?.hasPassed == true {
+            return deadlineExceeded(request)
         } catch let error as RemoteError {
             metrics.remote.increment()
             return WireFormat.failure(to: request, error: error)

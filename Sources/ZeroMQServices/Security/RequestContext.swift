@@ -1,7 +1,8 @@
 import ZeroMQ
 
-/// Who sent a request, as far as the connection tells: what a ``RequestService`` handler of
-/// the form `(Request, RequestContext)` receives besides the request.
+/// Who sent a request, as far as the connection tells, and what the caller sent with it (its
+/// headers and deadline): what a ``RequestService`` handler of the form
+/// `(Request, RequestContext)` receives besides the request.
 ///
 /// ```swift
 /// let service = try await RequestService<Order, Receipt>(
@@ -26,6 +27,25 @@ public struct RequestContext: Sendable {
     /// `nil` when the transport has none (inproc).
     public let peerAddress: String?
 
+    /// The headers the caller passed to ``RequestClient/request(_:headers:timeout:idempotent:)``
+    /// (empty when it passed none, or when it does not send the metadata frame of
+    /// Docs/WireProtocol.md).
+    public let headers: [String: String]
+
+    /// When the caller stops waiting for the reply: the moment the service received the request
+    /// plus the time the caller said it would wait; `nil` when it did not say. The service
+    /// cancels the handler's task at this instant; a handler that fans out can pass the rest of
+    /// it on.
+    public let deadline: ContinuousClock.Instant?
+
+    /// The routing id of the connection the request came on (the first frame the service's
+    /// ROUTER received: a broker's, when one sits in between); `nil` in a context made with
+    /// ``init(userID:peerAddress:metadata:headers:deadline:)``.
+    public var routingID: [UInt8]? { routingFrame?.bytes }
+
+    /// The frame of ``routingID``, copied out only when asked for.
+    private let routingFrame: Frame?
+
     /// A frame of the request that kept its libzmq metadata.
     private let frame: Frame?
     /// Properties given by ``init(userID:peerAddress:metadata:)``.
@@ -33,22 +53,40 @@ public struct RequestContext: Sendable {
 
     /// A context for calling a handler yourself, in tests: `metadata` answers
     /// ``metadata(_:)``.
-    public init(userID: String? = nil, peerAddress: String? = nil, metadata: [String: String] = [:]) {
+    public init(
+        userID: String? = nil,
+        peerAddress: String? = nil,
+        metadata: [String: String] = [:],
+        headers: [String: String] = [:],
+        deadline: ContinuousClock.Instant? = nil
+    ) {
         self.userID = userID
         self.peerAddress = peerAddress
         self.frame = nil
         self.given = metadata
+        self.headers = headers
+        self.deadline = deadline
+        self.routingFrame = nil
     }
 
-    /// The context of a request as the service's ROUTER received it: the frame after the
-    /// routing id is the client's own (a request id or the delimiter), with the connection's
-    /// metadata. A message of one frame (never a request) has no context.
-    init(_ message: Message) {
-        let frame = message.frameCount > 1 ? message[1] : nil
+    /// The context of a request as the service's ROUTER received it.
+    ///
+    /// - Parameters:
+    ///   - connection: the message, when the service keeps libzmq's metadata: the frame after
+    ///     the routing id is the client's own (a request id or the delimiter), with the
+    ///     connection's metadata. A message of one frame (never a request) has none.
+    ///   - routingID: the first envelope frame.
+    ///   - call: the request's metadata frame, read.
+    ///   - deadline: when the caller stops waiting.
+    init(connection message: Message?, routingID: Frame?, call: CallMetadata?, deadline: ContinuousClock.Instant?) {
+        let frame = message.flatMap { $0.frameCount > 1 ? $0[1] : nil }
         self.frame = frame
         self.userID = frame?.userID.flatMap { $0.isEmpty ? nil : $0 }
         self.peerAddress = frame?.metadata("Peer-Address").flatMap { $0.isEmpty ? nil : $0 }
         self.given = [:]
+        self.headers = call?.headers ?? [:]
+        self.deadline = deadline
+        self.routingFrame = routingID
     }
 
     /// A metadata property of the client's connection: `User-Id`, `Peer-Address`,

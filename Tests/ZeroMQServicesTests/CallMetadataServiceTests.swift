@@ -1,0 +1,240 @@
+import Foundation
+import MetricsTestKit
+import Synchronization
+import Testing
+import ZeroMQ
+@testable import ZeroMQServices
+
+/// Headers and deadlines between a client and a service over real sockets.
+@Suite("Call metadata: headers and deadline propagation", .timeLimit(.minutes(2)))
+struct CallMetadataServiceTests {
+    @Test("a call's headers, its deadline and the connection's routing id reach the handler")
+    func headersReachTheHandler() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let seen = Locked<RequestContext?>(nil)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    request, call in
+                    seen.withLock { $0 = call }
+                    return Echo(caller: request.caller, index: request.index, text: call.headers["tenant"] ?? "none")
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    let sent = ContinuousClock.now
+                    let reply = try await client.request(
+                        Echo(caller: 1, index: 2), headers: ["tenant": "acme", "trace.id": "7"], timeout: .seconds(20)
+                    )
+                    let answered = ContinuousClock.now
+                    #expect(reply.text == "acme")
+                    let call = try #require(seen.withLock { $0 })
+                    #expect(call.headers == ["tenant": "acme", "trace.id": "7"])
+                    // Received after it was sent, with at most the attempt's 20 s left.
+                    let deadline = try #require(call.deadline)
+                    #expect(deadline > sent && deadline <= answered + .seconds(20))
+                    #expect(call.routingID?.isEmpty == false)
+
+                    // Without headers the handler sees none, and still a deadline.
+                    _ = try await client.request(Echo(caller: 1, index: 3))
+                    #expect(seen.withLock { $0?.headers } == [:])
+                    #expect(seen.withLock { $0?.deadline } != nil)
+                }
+            }
+        }
+    }
+
+    @Test("headers that cannot be sent fail the call as unencodable, and nothing is sent")
+    func invalidHeaders() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let handled = Atomic(0)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    handled.add(1, ordering: .relaxed)
+                    return $0
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    for headers in [["Upper": "x"], ["zmq-timeout-us": "1"], ["": "x"]] {
+                        let error = await requestError { try await client.request(Echo(caller: 0, index: 0), headers: headers) }
+                        #expect(error?.code == .unencodableRequest)
+                        #expect(error?.underlying is CallMetadata.InvalidHeader)
+                    }
+                    // The next call is the first the service sees.
+                    _ = try await client.request(Echo(caller: 0, index: 1))
+                    #expect(handled.load(ordering: .relaxed) == 1)
+                }
+            }
+        }
+    }
+
+    @Test("a request whose caller's time is up is answered deadline-exceeded and its handler never runs")
+    func expiredBeforeStart() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let handled = Atomic(0)
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) {
+                    handled.add(1, ordering: .relaxed)
+                    return $0
+                }
+                try await withServices([service]) {
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let body = Frame(try JSONEncoder().encode(Echo(caller: 0, index: 0)))
+                    // 20 requests whose callers wait 0 µs: none may start.
+                    for id in 1...20 {
+                        let metadata = CallMetadata(timeout: .zero).frame()
+                        try await dealer.send(WireFormat.request(id: UInt64(id), metadata: metadata, body: [body]))
+                    }
+                    var codes: [String] = []
+                    for _ in 1...20 {
+                        let reply = try await dealer.receive(timeout: .seconds(10))
+                        guard case .failure(_, let errorBody) = WireFormat.parseReply(reply) else {
+                            Issue.record("expected an error reply")
+                            continue
+                        }
+                        codes.append(try RemoteErrorJSON.decode(errorBody[0].bytes).code)
+                    }
+                    #expect(codes == Array(repeating: RemoteError.deadlineExceededCode, count: 20))
+                    #expect(handled.load(ordering: .relaxed) == 0)
+                    #expect(total(metrics, "zmq_service_requests_total", result: "deadline_exceeded") == 20)
+
+                    // One with time to spare is handled.
+                    let metadata = CallMetadata(timeout: .seconds(10)).frame()
+                    try await dealer.send(WireFormat.request(id: 99, metadata: metadata, body: [body]))
+                    guard case .success(99, _) = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) else {
+                        Issue.record("expected a success reply")
+                        return
+                    }
+                    #expect(handled.load(ordering: .relaxed) == 1)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+
+    @Test("a handler still running at its caller's deadline is cancelled; the call times out at the client")
+    func cancelledAtTheDeadline() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let started = Atomic(0), cancelled = Atomic(0), finished = Atomic(0)
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { request in
+                    started.add(1, ordering: .relaxed)
+                    do {
+                        try await Task.sleep(for: .seconds(60))
+                    } catch {
+                        cancelled.add(1, ordering: .relaxed)
+                        throw error
+                    }
+                    finished.add(1, ordering: .relaxed)
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    let error = await requestError { try await client.request(Echo(caller: 0, index: 0), timeout: .milliseconds(300)) }
+                    #expect(error?.code == .timedOut)
+                    // The service's timer fires at the same instant as the client's: wait for it.
+                    try await waitUntil("the handler was cancelled") { cancelled.load(ordering: .relaxed) == 1 }
+                    try await waitUntil("the deadline was counted") {
+                        total(metrics, "zmq_service_requests_total", result: "deadline_exceeded") == 1
+                    }
+                    #expect(started.load(ordering: .relaxed) == 1)
+                    #expect(finished.load(ordering: .relaxed) == 0)
+                    #expect(total(metrics, "zmq_service_requests_total", result: "internal_error") == 0)
+                }
+            }
+        }
+    }
+
+    @Test("with deadline propagation off and no headers, requests are version 1: no metadata frame, no deadline")
+    func propagationOff() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let router = try RouterSocket(context)
+                let endpoint = try await router.bind("tcp://127.0.0.1:*")
+                var configuration = RequestClientConfiguration(timeout: .seconds(10))
+                configuration.propagatesDeadline = false
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint], configuration: configuration)
+                try await withServices([client]) {
+                    async let reply = client.request(Echo(caller: 0, index: 0))
+                    let request = try await router.receive(timeout: .seconds(10))
+                    #expect(request.frameCount == 4)  // [peer] [id] [] [body]
+                    try await router.send(request)  // echoed, as a REP server would
+                    #expect(try await reply.index == 0)
+
+                    // Headers alone still travel, without a timeout.
+                    async let second = client.request(Echo(caller: 0, index: 1), headers: ["k": "v"])
+                    let withHeaders = try await router.receive(timeout: .seconds(10))
+                    #expect(withHeaders.frameCount == 5)
+                    #expect(try CallMetadata(parsing: withHeaders[2]) == CallMetadata(headers: ["k": "v"]))
+                    try await router.send(withHeaders)
+                    #expect(try await second.index == 1)
+                }
+                await router.close()
+            }
+        }
+    }
+
+    @Test("a plain REP server echoes the metadata frame, and the client still gets its reply")
+    func plainREPServer() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let rep = try RepSocket(context)
+                let endpoint = try await rep.bind("tcp://127.0.0.1:*")
+                let server = Task {
+                    for _ in 0..<2 {
+                        let request = try await rep.receive()
+                        try await rep.send(request)
+                    }
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint])
+                try await withServices([client]) {
+                    let withHeaders = try await client.request(Echo(caller: 5, index: 0), headers: ["k": "v"])
+                    #expect(withHeaders == Echo(caller: 5, index: 0))
+                    let plain = try await client.request(Echo(caller: 5, index: 1))
+                    #expect(plain == Echo(caller: 5, index: 1))
+                }
+                try await server.value
+                await rep.close()
+            }
+        }
+    }
+
+    @Test("a request whose metadata frame is malformed gets a bad-request reply")
+    func malformedMetadata() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let handled = Atomic(0)
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    handled.add(1, ordering: .relaxed)
+                    return $0
+                }
+                try await withServices([service]) {
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let body = Frame(try JSONEncoder().encode(Echo(caller: 0, index: 0)))
+                    let broken = Frame(CallMetadata.magic + [1, 0x61, 0, 0])
+                    try await dealer.send(WireFormat.request(id: 5, metadata: broken, body: [body]))
+                    let reply = try await dealer.receive(timeout: .seconds(10))
+                    guard case .failure(5, let errorBody) = WireFormat.parseReply(reply) else {
+                        Issue.record("expected an error reply")
+                        return
+                    }
+                    let error = try RemoteErrorJSON.decode(errorBody[0].bytes)
+                    #expect(error.code == RemoteError.badRequestCode)
+                    #expect(error.message.contains("metadata"))
+                    #expect(handled.load(ordering: .relaxed) == 0)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+}
