@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // libzmq itself, plus a header-only shim (eventfd and pipe wake-ups). On Linux the
@@ -74,6 +75,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .target(
@@ -211,6 +213,21 @@ let package = Package(
             dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/DiscoveryEcho"
         ),
+        // A typed service traced by an in-memory tracer, in a process of its own: the peer of
+        // the tracing test across two processes (InteropTests). A test peer, not an example.
+        .executableTarget(
+            name: "TracingPeer",
+            dependencies: [
+                "ZeroMQ",
+                "ZeroMQServices",
+                "ZeroMQTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Tests/TracingPeer"
+        ),
         // What the test targets share: deadlines that end a hung test process with a report,
         // transports, contexts, a manual clock, the process's threads, fds and memory, a log
         // handler that keeps what was logged.
@@ -241,13 +258,18 @@ let package = Package(
                 "ZeroMQTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
         // Whole programs over the wire: the examples and `zmq` against the seed's programs in
         // Python 3 (Tests/PythonPeers, pyzmq in .venv; `make test` installs it).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["ZeroMQ", "ZeroMQServices", "ZeroMQTestSupport"]
+            dependencies: [
+                "ZeroMQ", "ZeroMQServices", "ZeroMQTestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -52,6 +52,21 @@ struct ClientMetrics: Sendable {
     }
 }
 
+extension RequestError.Code {
+    /// How metrics (`result`) and spans (`zmq.outcome`) name a call that ended with this code.
+    var resultLabel: String {
+        switch kind {
+        case .timedOut: "timed_out"
+        case .unreachable: "unreachable"
+        case .cancelled: "cancelled"
+        case .closed: "closed"
+        case .remote: "remote_error"
+        case .undecodableReply: "undecodable_reply"
+        case .unencodableRequest: "unencodable_request"
+        }
+    }
+}
+
 extension Timer {
     /// Records the time from `start` to now.
     func recordInterval(since start: ContinuousClock.Instant) {

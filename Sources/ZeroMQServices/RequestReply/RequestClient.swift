@@ -1,6 +1,7 @@
 import CoreMetrics
 import Logging
 import ServiceLifecycle
+import Tracing
 import ZeroMQ
 import ZeroMQSupport
 
@@ -237,8 +238,38 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         timeout: Duration? = nil,
         idempotent: Bool = false
     ) async throws(RequestError) -> Response {
+        // The call's span, a child of the caller's (`ServiceContext.current`); its context
+        // travels in the headers for the service's span to continue.
+        let span = startSpan(CallTracing.clientSpanName, ofKind: .client)
+        defer { span.end() }
+        do {
+            let response = try await call(request, headers: headers, timeout: timeout, idempotent: idempotent, span: span)
+            if span.isRecording { span.attributes[CallTracing.Attribute.outcome] = "ok" }
+            return response
+        } catch {
+            if span.isRecording {
+                span.attributes[CallTracing.Attribute.outcome] = error.code.resultLabel
+                if let endpoint = error.endpoint { span.attributes[CallTracing.Attribute.endpoint] = endpoint }
+                if let id = error.requestID { span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id) }
+                if error.attempts > 0 { span.attributes[CallTracing.Attribute.attempts] = error.attempts }
+                span.recordError(error)
+                span.setStatus(SpanStatus(code: .error))
+            }
+            throw error
+        }
+    }
+
+    /// ``request(_:headers:timeout:idempotent:)`` inside its span.
+    nonisolated(nonsending) private func call(
+        _ request: Request,
+        headers: [String: String],
+        timeout: Duration?,
+        idempotent: Bool,
+        span: any Span
+    ) async throws(RequestError) -> Response {
         let started = ContinuousClock.now
         let body: [Frame]
+        var headers = headers
         do {
             if !headers.isEmpty { try CallMetadata.validate(headers) }
             body = try encoder.encode(request)
@@ -246,9 +277,17 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             metrics.unencodable.increment()
             throw RequestError(code: .unencodableRequest, underlying: error)
         }
+        if span.isRecording {
+            InstrumentationSystem.instrument.inject(span.context, into: &headers, using: CallTracing.HeaderInjector())
+        }
         let answer = try await perform(
             body, headers: headers, timeout: timeout ?? configuration.timeout, idempotent: idempotent, started: started
         )
+        if span.isRecording {
+            span.attributes[CallTracing.Attribute.endpoint] = answer.endpoint
+            span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: answer.id)
+            span.attributes[CallTracing.Attribute.attempts] = answer.attempts
+        }
         do {
             let response = try decoder.decode(answer.body)
             metrics.ok.increment()

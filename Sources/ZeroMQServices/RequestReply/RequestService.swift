@@ -42,19 +42,19 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
 
     /// Internal, not private: the lifecycle tests check that it is closed.
     let socket: RouterSocket
-    private let decoder: any MessageDecoder<Request>
-    private let encoder: any MessageEncoder<Response>
-    private let handler: ContextHandler
+    let decoder: any MessageDecoder<Request>
+    let encoder: any MessageEncoder<Response>
+    let handler: ContextHandler
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
     /// metadata (``/ZeroMQ/Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
-    private let readsContext: Bool
-    private let logger: Logger
-    private let metrics: ServiceMetrics
+    let readsContext: Bool
+    let logger: Logger
+    let metrics: ServiceMetrics
     /// Each kind of failure a client can cause at will is logged at `info`, at most once per
     /// 10 s (with the number left out): a client sending 3 000 malformed requests writes one
     /// line, not 3 000. The metrics count every one.
-    private let malformedLog = RateLimitedLog(), undecodableLog = RateLimitedLog()
-    private let replyFailureLog = RateLimitedLog(), handlerFailureLog = RateLimitedLog()
+    let malformedLog = RateLimitedLog(), undecodableLog = RateLimitedLog()
+    let replyFailureLog = RateLimitedLog(), handlerFailureLog = RateLimitedLog()
     /// The shared lifecycle, and the task reading requests while `run()` runs (cancelled to
     /// stop reading).
     private let state = Lock(State())
@@ -216,172 +216,6 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             }
         }
         reader?.cancel()
-    }
-
-    /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
-    /// global executor, so that a slow handler delays no socket (unless
-    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    private func handle(_ message: Message) async {
-        guard let request = WireFormat.parseRequest(message) else {
-            metrics.dropped.increment()
-            malformedLog.log(
-                logger, level: .info, "dropped a message without an envelope",
-                metadata: ["zmq.endpoint": "\(boundEndpoints.joined(separator: ","))", "zmq.frames": "\(message.frameCount)"]
-            )
-            return
-        }
-        let started = ContinuousClock.now
-        metrics.inFlight.increment()
-        defer { metrics.inFlight.decrement() }
-        let reply: Message
-        switch request.metadata {
-        case .failure(let malformed):
-            reply = failure(
-                to: request, counter: metrics.badRequest, log: undecodableLog, "malformed metadata frame", error: malformed,
-                RemoteError(code: RemoteError.badRequestCode, message: "the request's metadata frame could not be read: \(malformed)")
-            )
-        case .success(let call):
-            let deadline = call.timeout.map { started + $0 }
-            let context = RequestContext(
-                connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
-            )
-            if let deadline {
-                reply = await answer(request, context, before: deadline)
-            } else {
-                reply = await answer(request, context, expiry: nil)
-            }
-        case nil:
-            let context = RequestContext(
-                connection: readsContext ? message : nil, routingID: request.envelope.first, call: nil, deadline: nil
-            )
-            reply = await answer(request, context, expiry: nil)
-        }
-        metrics.duration.recordInterval(since: started)
-        do {
-            try await socket.send(reply)
-        } catch {
-            replyFailureLog.log(
-                logger, level: .info, "could not send a reply",
-                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
-            )
-        }
-    }
-
-    /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
-    /// is set when it passes. On the loop; the work itself on the global executor (unless
-    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Message {
-        if configuration.runsHandlersOnLoop {
-            return await work(request, context, expiry: expiry)
-        }
-        return await withTaskExecutorPreference(globalConcurrentExecutor) { await self.work(request, context, expiry: expiry) }
-    }
-
-    /// The reply to a request whose caller waits until `deadline`. On the loop.
-    ///
-    /// A request whose deadline has passed is answered with
-    /// ``RemoteError/deadlineExceededCode`` without running the handler. Otherwise the work
-    /// runs in a task of its own, which a loop timer cancels at the deadline (the handler sees
-    /// the cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits).
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant) async
-        -> Message
-    {
-        let loop = socket.loop
-        let remaining = deadline - .now
-        guard remaining > .zero else { return deadlineExceeded(request) }
-        let expiry = Expiry()
-        let executor: any TaskExecutor = configuration.runsHandlersOnLoop ? loop.taskExecutor : globalConcurrentExecutor
-        let work = Task(executorPreference: executor) { await self.work(request, context, expiry: expiry) }
-        let timer = loop.schedule(after: remaining) {
-            expiry.expire()
-            work.cancel()
-        }
-        let reply = await withTaskCancellationHandler {
-            await work.value
-        } onCancel: {
-            work.cancel()
-        }
-        // Back on the loop (this task prefers its executor), where timers may be touched.
-        loop.cancel(timer)
-        return reply
-    }
-
-    /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
-    private final class Expiry: Sendable {
-        private let passed = Atomic(false)
-
-        func expire() { passed.store(true, ordering: .releasing) }
-        var hasPassed: Bool { passed.load(ordering: .acquiring) }
-    }
-
-    /// The ``RemoteError/deadlineExceededCode`` reply to `request`, counted and logged.
-    private func deadlineExceeded(_ request: WireFormat.Request) -> Message {
-        metrics.deadlineExceeded.increment()
-        logger.debug(
-            "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
-        )
-        return WireFormat.failure(
-            to: request,
-            error: RemoteError(code: RemoteError.deadlineExceededCode, message: "the caller's deadline passed")
-        )
-    }
-
-    /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or
-    /// the error to send back. Where `expiry` says the deadline passed, the handler is not
-    /// started, and its failure is reported as the deadline.
-    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Message {
-        let value: Request
-        do {
-            value = try decoder.decode(request.body)
-        } catch {
-            return failure(
-                to: request, counter: metrics.badRequest, log: undecodableLog, "undecodable request", error: error,
-                RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
-            )
-        }
-        if expiry?.hasPassed == true { return deadlineExceeded(request) }
-        let response: Response
-        do {
-            response = try await handler(value, context)
-        } catch _ where expiry?.hasPassed == true {
-            return deadlineExceeded(request)
-        } catch let error as RemoteError {
-            metrics.remote.increment()
-            return WireFormat.failure(to: request, error: error)
-        } catch {
-            return failure(
-                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
-                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
-            )
-        }
-        do {
-            let body = try encoder.encode(response)
-            metrics.ok.increment()
-            return WireFormat.success(to: request, body: body)
-        } catch {
-            return failure(
-                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
-                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
-            )
-        }
-    }
-
-    /// Counts and logs a failure of the service's own (the error stays here), and makes the
-    /// error reply that tells the client.
-    private func failure(
-        to request: WireFormat.Request,
-        counter: Counter,
-        log: RateLimitedLog,
-        _ message: Logger.Message,
-        error: any Error,
-        _ reply: RemoteError
-    ) -> Message {
-        counter.increment()
-        log.log(
-            logger, level: .info, message,
-            metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
-        )
-        return WireFormat.failure(to: request, error: reply)
     }
 }
 

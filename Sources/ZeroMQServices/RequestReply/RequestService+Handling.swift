@@ -1,0 +1,208 @@
+import CoreMetrics
+import Logging
+import Synchronization
+import Tracing
+import ZeroMQ
+import ZeroMQSupport
+
+// How a `RequestService` answers one request: its metadata, its deadline, its span, the
+// handler, the reply. The service's lifecycle and reader are in RequestService.swift.
+extension RequestService {
+    /// A reply to send, and how the request ended (`ok`, or the code of the error sent back),
+    /// for the request's span.
+    struct Reply {
+        var message: Message
+        var outcome: String
+
+        init(message: Message, outcome: String) {
+            self.message = message
+            self.outcome = outcome
+        }
+
+        /// The error reply to `request`.
+        init(to request: WireFormat.Request, error: RemoteError) {
+            self.init(message: WireFormat.failure(to: request, error: error), outcome: error.code)
+        }
+    }
+
+    /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
+    /// global executor, so that a slow handler delays no socket (unless
+    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
+    func handle(_ message: Message) async {
+        guard let request = WireFormat.parseRequest(message) else {
+            metrics.dropped.increment()
+            malformedLog.log(
+                logger, level: .info, "dropped a message without an envelope",
+                metadata: ["zmq.endpoint": "\(boundEndpoints.joined(separator: ","))", "zmq.frames": "\(message.frameCount)"]
+            )
+            return
+        }
+        let started = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        // The request's span continues the caller's trace, when its headers carry one.
+        var traceContext = ServiceContext.topLevel
+        if case .success(let call) = request.metadata, !call.headers.isEmpty {
+            InstrumentationSystem.instrument.extract(call.headers, into: &traceContext, using: CallTracing.HeaderExtractor())
+        }
+        let span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
+        defer { span.end() }
+        let reply = await ServiceContext.withValue(span.context) { await self.answer(request, message, started: started) }
+        if span.isRecording {
+            span.attributes[CallTracing.Attribute.endpoint] = boundEndpoints.joined(separator: ",")
+            if let id = request.requestID { span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id) }
+            span.attributes[CallTracing.Attribute.outcome] = reply.outcome
+            if reply.outcome != "ok" { span.setStatus(SpanStatus(code: .error)) }
+        }
+        metrics.duration.recordInterval(since: started)
+        do {
+            try await socket.send(reply.message)
+        } catch {
+            replyFailureLog.log(
+                logger, level: .info, "could not send a reply",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
+            )
+        }
+    }
+
+    /// The reply to a request with an envelope: read its metadata, then answer it. On the loop.
+    private func answer(_ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant) async -> Reply {
+        switch request.metadata {
+        case .failure(let malformed):
+            return failure(
+                to: request, counter: metrics.badRequest, log: undecodableLog, "malformed metadata frame", error: malformed,
+                RemoteError(code: RemoteError.badRequestCode, message: "the request's metadata frame could not be read: \(malformed)")
+            )
+        case .success(let call):
+            let deadline = call.timeout.map { started + $0 }
+            let context = RequestContext(
+                connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
+            )
+            if let deadline {
+                return await answer(request, context, before: deadline)
+            }
+            return await answer(request, context, expiry: nil)
+        case nil:
+            let context = RequestContext(
+                connection: readsContext ? message : nil, routingID: request.envelope.first, call: nil, deadline: nil
+            )
+            return await answer(request, context, expiry: nil)
+        }
+    }
+
+    /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
+    /// is set when it passes. On the loop; the work itself on the global executor (unless
+    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Reply {
+        if configuration.runsHandlersOnLoop {
+            return await work(request, context, expiry: expiry)
+        }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) { await self.work(request, context, expiry: expiry) }
+    }
+
+    /// The reply to a request whose caller waits until `deadline`. On the loop.
+    ///
+    /// A request whose deadline has passed is answered with
+    /// ``RemoteError/deadlineExceededCode`` without running the handler. Otherwise the work
+    /// runs in a task of its own, which a loop timer cancels at the deadline (the handler sees
+    /// the cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits).
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant) async
+        -> Reply
+    {
+        let loop = socket.loop
+        let remaining = deadline - .now
+        guard remaining > .zero else { return deadlineExceeded(request) }
+        let expiry = Expiry()
+        let executor: any TaskExecutor = configuration.runsHandlersOnLoop ? loop.taskExecutor : globalConcurrentExecutor
+        let work = Task(executorPreference: executor) { await self.work(request, context, expiry: expiry) }
+        let timer = loop.schedule(after: remaining) {
+            expiry.expire()
+            work.cancel()
+        }
+        let reply = await withTaskCancellationHandler {
+            await work.value
+        } onCancel: {
+            work.cancel()
+        }
+        // Back on the loop (this task prefers its executor), where timers may be touched.
+        loop.cancel(timer)
+        return reply
+    }
+
+    /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
+    private final class Expiry: Sendable {
+        private let passed = Atomic(false)
+
+        func expire() { passed.store(true, ordering: .releasing) }
+        var hasPassed: Bool { passed.load(ordering: .acquiring) }
+    }
+
+    /// The ``RemoteError/deadlineExceededCode`` reply to `request`, counted and logged.
+    private func deadlineExceeded(_ request: WireFormat.Request) -> Reply {
+        metrics.deadlineExceeded.increment()
+        logger.debug(
+            "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
+        )
+        return Reply(
+            to: request, error: RemoteError(code: RemoteError.deadlineExceededCode, message: "the caller's deadline passed")
+        )
+    }
+
+    /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or
+    /// the error to send back. Where `expiry` says the deadline passed, the handler is not
+    /// started, and its failure is reported as the deadline.
+    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Reply {
+        let value: Request
+        do {
+            value = try decoder.decode(request.body)
+        } catch {
+            return failure(
+                to: request, counter: metrics.badRequest, log: undecodableLog, "undecodable request", error: error,
+                RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
+            )
+        }
+        if expiry?.hasPassed == true { return deadlineExceeded(request) }
+        let response: Response
+        do {
+            response = try await handler(value, context)
+        } catch _ where expiry?.hasPassed == true {
+            return deadlineExceeded(request)
+        } catch let error as RemoteError {
+            metrics.remote.increment()
+            return Reply(to: request, error: error)
+        } catch {
+            return failure(
+                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
+                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
+            )
+        }
+        do {
+            let body = try encoder.encode(response)
+            metrics.ok.increment()
+            return Reply(message: WireFormat.success(to: request, body: body), outcome: "ok")
+        } catch {
+            return failure(
+                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
+                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
+            )
+        }
+    }
+
+    /// Counts and logs a failure of the service's own (the error stays here), and makes the
+    /// error reply that tells the client.
+    private func failure(
+        to request: WireFormat.Request,
+        counter: Counter,
+        log: RateLimitedLog,
+        _ message: Logger.Message,
+        error: any Error,
+        _ reply: RemoteError
+    ) -> Reply {
+        counter.increment()
+        log.log(
+            logger, level: .info, message,
+            metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
+        )
+        return Reply(to: request, error: reply)
+    }
+}
