@@ -64,8 +64,7 @@ extension RequestClient {
                 announcers[peer.endpoint] = nil
                 // Not connected any more whatever the monitor says (a peer that vanished
                 // without closing its connection sends no disconnection).
-                peersUp[slot].remove(peer.endpoint)
-                connected[slot] = !peersUp[slot].isEmpty
+                tracker.peerGone(slot, peer: peer.endpoint)
                 guard reason != .beaconClosed else { continue }
                 do {
                     try await sockets[slot].disconnect(peer.endpoint)

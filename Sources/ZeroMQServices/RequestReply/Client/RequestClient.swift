@@ -57,20 +57,15 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     let sockets: [DealerSocket]
     /// Each socket's monitor: whether its connection is up.
     private let monitors: [SocketMonitor]
-    /// Whether each endpoint's connection has completed its handshake and not broken since.
-    var connected: [Bool]
-    /// The peers whose handshake succeeded and that have not disconnected since, by endpoint
-    /// (several on the discovery endpoint).
-    var peersUp: [Set<String>]
+    /// Each endpoint's peers that are up (several on the discovery endpoint), its last failed
+    /// handshake, the attempts waiting for it, and the endpoint new attempts go to: a pure
+    /// state machine the monitors' and beacon's events drive.
+    var tracker: ConnectionTracker
     /// The beacon that finds the services of ``RequestClientConfiguration/discovery``.
     let discoveryBeacon: Beacon?
-    /// The last failed handshake of each endpoint since its last successful one (a refused
-    /// client key, a wrong server key, a mechanism mismatch): why its calls are unreachable.
-    private var handshakeFailures: [Int: SocketEvent] = [:]
-    /// Attempts waiting for an endpoint to connect, by endpoint, then by request id.
-    private var connectionWaiters: [[UInt64: ConnectionWaiter]]
-    /// The endpoint new attempts go to.
-    private var active = 0
+    /// The continuations and timers of the attempts waiting for their endpoint to connect, by
+    /// request id (the tracker says whose turn it is).
+    private var connectionWaits: [UInt64: ConnectionWaiter] = [:]
     private var nextID: UInt64 = 1
     /// Calls waiting for a reply (or sending), by request id.
     private var pending: [UInt64: PendingCall] = [:]
@@ -196,12 +191,10 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             throw error
         }
         self.discoveryBeacon = beacon
-        self.peersUp = Array(repeating: [], count: sockets.count)
+        self.tracker = ConnectionTracker(endpoints: sockets.count)
         self.loop = sockets[0].loop
         self.sockets = sockets
         self.monitors = monitors
-        self.connected = Array(repeating: false, count: sockets.count)
-        self.connectionWaiters = Array(repeating: [:], count: sockets.count)
         self.endpoints = endpoints
         self.encoder = requestEncoder
         self.decoder = responseDecoder
@@ -336,7 +329,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         let deadline = policy.deadline.map { started + $0 }
         var attempt = 1
         while true {
-            let endpoint = active
+            let endpoint = tracker.active
             var attemptDeadline = ContinuousClock.now + timeout
             if let deadline { attemptDeadline = min(attemptDeadline, deadline) }
             let outcome = await attemptOnce(id: id, body: body, headers: headers, endpoint: endpoint, until: attemptDeadline)
@@ -373,7 +366,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 logger.debug(
                     "retrying request",
                     metadata: [
-                        "zmq.endpoint": "\(endpoints[active])", "zmq.request_id": "\(id)",
+                        "zmq.endpoint": "\(endpoints[tracker.active])", "zmq.request_id": "\(id)",
                         "zmq.attempt": "\(attempt + 1)", "zmq.reason": "\(failure.code)",
                     ]
                 )
@@ -440,14 +433,14 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private func attemptOnce(
         id: UInt64, body: [Frame], headers: [String: String], endpoint: Int, until deadline: ContinuousClock.Instant
     ) async -> AttemptOutcome {
-        if !connected[endpoint] {
+        if !tracker.isConnected(endpoint) {
             // Nothing is queued for a peer that is not there: wait for the connection, or
             // give up without sending.
             let up = await waitForConnection(of: endpoint, id: id, until: deadline)
             if Task.isCancelled { return .cancelled }
             guard up else {
                 if closed { return .closed(RequestError(code: .closed)) }
-                return .unreachable(handshakeFailures[endpoint].map(HandshakeFailedError.init))
+                return .unreachable(tracker.lastHandshakeFailure(of: endpoint).map(HandshakeFailedError.init))
             }
         }
         pending[id] = PendingCall(state: .sending, endpoint: endpoint)
@@ -497,21 +490,29 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// closing (`false`).
     private func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
         await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
-            if connected[endpoint] || closed || Task.isCancelled {
-                continuation.resume(returning: connected[endpoint] && !closed)
+            if closed || Task.isCancelled || !tracker.wait(id, for: endpoint) {
+                continuation.resume(returning: tracker.isConnected(endpoint) && !closed)
                 return
             }
             let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
-                self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) }
+                self.assumeIsolated { $0.stopConnectionWait(of: endpoint, id: id) }
             }
-            connectionWaiters[endpoint][id] = ConnectionWaiter(continuation: continuation, timer: timer)
+            connectionWaits[id] = ConnectionWaiter(continuation: continuation, timer: timer)
         } onCancel: { [self] in
-            loop.execute { self.assumeIsolated { $0.endConnectionWait(of: endpoint, id: id, connected: false) } }
+            loop.execute { self.assumeIsolated { $0.stopConnectionWait(of: endpoint, id: id) } }
         }
     }
 
-    private func endConnectionWait(of endpoint: Int, id: UInt64, connected: Bool) {
-        guard let waiter = connectionWaiters[endpoint].removeValue(forKey: id) else { return }
+    /// An attempt's wait for its endpoint ends without a connection: its timeout, or
+    /// cancellation (a no-op when the connection came first).
+    private func stopConnectionWait(of endpoint: Int, id: UInt64) {
+        guard tracker.stopWaiting(id, for: endpoint) else { return }
+        resumeConnectionWait(id, connected: false)
+    }
+
+    /// Resumes a waiting attempt the tracker let go.
+    private func resumeConnectionWait(_ id: UInt64, connected: Bool) {
+        guard let waiter = connectionWaits.removeValue(forKey: id) else { return }
         loop.cancel(waiter.timer)
         waiter.continuation.resume(returning: connected)
     }
@@ -522,19 +523,15 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             for try await event in monitors[endpoint].events {
                 switch event.kind {
                 case .handshakeSucceeded:
-                    peersUp[endpoint].insert(event.endpoint)
-                    handshakeFailures[endpoint] = nil
-                    connected[endpoint] = true
                     logger.debug("connected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
-                    for id in Array(connectionWaiters[endpoint].keys) {
-                        endConnectionWait(of: endpoint, id: id, connected: true)
+                    for id in tracker.handshakeSucceeded(endpoint, peer: event.endpoint) {
+                        resumeConnectionWait(id, connected: true)
                     }
                 case .disconnected:
-                    peersUp[endpoint].remove(event.endpoint)
-                    connected[endpoint] = !peersUp[endpoint].isEmpty
+                    tracker.peerGone(endpoint, peer: event.endpoint)
                     logger.debug("disconnected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
                 case let kind where SocketEvent.Kinds.failedHandshakes.contains(kind):
-                    handshakeFailures[endpoint] = event
+                    tracker.handshakeFailed(endpoint, event)
                     logger.debug(
                         "handshake failed",
                         metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.reason": "\(HandshakeFailedError(event))"]
@@ -566,13 +563,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// Moves new attempts to the next endpoint after an attempt on `endpoint` failed (once, if
     /// several calls fail there together).
     private func failOver(from endpoint: Int, because failure: RequestError) {
-        guard endpoints.count > 1, active == endpoint else { return }
-        active = (endpoint + 1) % endpoints.count
+        guard let next = tracker.failOver(from: endpoint) else { return }
         metrics.failovers.increment()
         logger.info(
             "failing over to the next endpoint",
             metadata: [
-                "zmq.endpoint": "\(endpoints[endpoint])", "zmq.next_endpoint": "\(endpoints[active])",
+                "zmq.endpoint": "\(endpoints[endpoint])", "zmq.next_endpoint": "\(endpoints[next])",
                 "zmq.reason": "\(failure.code)",
             ]
         )
@@ -640,10 +636,10 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     var pendingCount: Int { pending.count }
 
     /// Attempts waiting for their endpoint to connect (for tests).
-    var callsWaitingForConnection: Int { connectionWaiters.reduce(0) { $0 + $1.count } }
+    var callsWaitingForConnection: Int { tracker.waiterCount }
 
     /// Whether each endpoint's connection is up, in endpoint order (for tests).
-    var connectionStates: [Bool] { connected }
+    var connectionStates: [Bool] { tracker.connectionStates }
 
     // MARK: Lifecycle
 
@@ -751,10 +747,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 continuation.resume(returning: .closed(RequestError(code: .closed)))
             }
         }
-        for endpoint in connectionWaiters.indices {
-            for id in Array(connectionWaiters[endpoint].keys) {
-                endConnectionWait(of: endpoint, id: id, connected: false)
-            }
+        for waiter in tracker.removeAllWaiters() {
+            resumeConnectionWait(waiter.id, connected: false)
         }
         resumeDrainWaiters()
         for socket in sockets {
