@@ -8,6 +8,8 @@
 //   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
 //   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
+//   ... no deadline propagation            the same with RequestClientConfiguration.propagatesDeadline
+//                                          off (what sending the deadline and honouring it cost)
 //   grpc-swift 2 unary (tcp only)          the anchor (GRPCAnchor.swift): the transport's defaults,
 //                                          and flush coalescing off
 //
@@ -36,6 +38,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
     case jsonOnLoop = "client-json-on-loop"
     case service = "client-json-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case serviceNoDeadline = "client-json-service-no-deadline"
     case grpc = "grpc-unary"
     case grpcNoCoalescing = "grpc-unary-no-coalescing"
 
@@ -55,6 +58,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
         case .jsonOnLoop: "RequestClient, JSON, task on loop ↔ raw REP echo"
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .serviceNoDeadline: "RequestClient ↔ RequestService, JSON, no deadline propagation"
         case .grpc: TypedThroughputVariant.grpc.label
         case .grpcNoCoalescing: TypedThroughputVariant.grpcNoCoalescing.label
         }
@@ -133,7 +137,7 @@ enum TypedLatency {
             try await server.thread.value()
             await context.shutdown()
             return samples
-        case .service, .serviceOnLoop:
+        case .service, .serviceOnLoop, .serviceNoDeadline:
             let serverContext = try Context()
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
@@ -141,7 +145,11 @@ enum TypedLatency {
                 serverContext, endpoints: [.bind(address)], configuration: configuration
             ) { $0 }
             let clientContext = try Context()
-            let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
+            var clientConfiguration = RequestClientConfiguration()
+            clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline
+            let client = try await RequestClient<TypedProbe, TypedProbe>(
+                clientContext, connectingTo: service.boundEndpoints, configuration: clientConfiguration
+            )
             let samples = try await running(service) {
                 try await running(client) {
                     try await Task.detached { try await typedRoundTrips(client, size: size, warmup: warmup, rounds: rounds) }.value

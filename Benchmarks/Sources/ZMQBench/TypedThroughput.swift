@@ -5,6 +5,7 @@
 //   RequestClient ↔ RequestService, JSON    64 ordinary tasks calling one client
 //     … PassthroughCodec at both ends       the same without JSON (what the codec costs)
 //     … handler on the loop                 the same with runsHandlersOnLoop (what the hop costs)
+//     … no deadline propagation             the same with propagatesDeadline off (what it costs)
 //   grpc-swift 2 unary (both configurations) 64 ordinary tasks calling one GRPCClient
 //
 // Each run is timed from the first timed call to the last reply; the median of the runs is
@@ -19,6 +20,7 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
     case service = "client-json-service"
     case serviceFrames = "client-frames-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case serviceNoDeadline = "client-json-service-no-deadline"
     case grpc = "grpc-unary"
     case grpcNoCoalescing = "grpc-unary-no-coalescing"
 
@@ -28,6 +30,7 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceFrames: "RequestClient ↔ RequestService, PassthroughCodec"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .serviceNoDeadline: "RequestClient ↔ RequestService, JSON, no deadline propagation"
         case .grpc: "grpc-swift 2 unary, HTTP/2 (defaults)"
         case .grpcNoCoalescing: "grpc-swift 2 unary, HTTP/2, flush coalescing off"
         }
@@ -87,7 +90,7 @@ enum TypedThroughput {
             let rate = try await RawPipeline.start(to: server.endpoint, size: size, window: callers, calls: calls).value()
             try await server.thread.value()
             return rate
-        case .service, .serviceOnLoop:
+        case .service, .serviceOnLoop, .serviceNoDeadline:
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
             let serverContext = try Context()
@@ -95,7 +98,11 @@ enum TypedThroughput {
                 serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
             ) { $0 }
             let clientContext = try Context()
-            let client = try await RequestClient<TypedProbe, TypedProbe>(clientContext, connectingTo: service.boundEndpoints)
+            var clientConfiguration = RequestClientConfiguration()
+            clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline
+            let client = try await RequestClient<TypedProbe, TypedProbe>(
+                clientContext, connectingTo: service.boundEndpoints, configuration: clientConfiguration
+            )
             let rate = try await callsPerSecond(service, client, calls: calls) { number in
                 let reply = try await client.request(TypedProbe.make(number))
                 guard reply.round == number else { throw BenchError("typed call \(number): reply for \(reply.round)") }
