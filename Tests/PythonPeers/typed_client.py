@@ -8,8 +8,9 @@ once, each with its own 8-byte request id, then prints the answers in the order 
 With --malformed it also sends a request whose body is not JSON and prints the service's
 error reply for it last. With --metadata every request carries the metadata frame of version 2
 (Docs/WireProtocol.md, "Call metadata"): how long this client waits, in microseconds, and a
-header; with --expired it also sends a request whose caller waits 0 µs, which the service must
-answer with deadline-exceeded without calculating (printed after the others).
+header; with --expired it first sends a request whose caller waits 0 µs, which the service must
+neither calculate nor answer: after the other answers it prints "expired: no reply" when none
+came for it within half a second.
 """
 import argparse
 import json
@@ -62,6 +63,11 @@ context = zmq.Context()
 sock = context.socket(zmq.DEALER)
 sock.connect(args.endpoint)
 
+EXPIRED_ID = struct.pack(">Q", 1_000_000)
+if args.expired:
+    body = json.dumps({"operation": "+", "lhs": 1, "rhs": 1})
+    sock.send_multipart(envelope_for(EXPIRED_ID, timeout_us=0) + [body.encode()])
+
 # Each request: [request id (8 bytes, big-endian)] [empty delimiter] [body].
 labels = {}
 for index, calculation in enumerate(args.calculations, start=1):
@@ -74,14 +80,10 @@ if args.malformed:
     request_id = struct.pack(">Q", len(args.calculations) + 1)
     labels[request_id] = "malformed"
     sock.send_multipart(envelope_for(request_id) + [b"\xff not json"])
-if args.expired:
-    request_id = struct.pack(">Q", len(args.calculations) + 2)
-    labels[request_id] = "expired"
-    body = json.dumps({"operation": "+", "lhs": 1, "rhs": 1})
-    sock.send_multipart(envelope_for(request_id, timeout_us=0) + [body.encode()])
 
 # Replies come in any order: [request id] [empty] [body], or [request id] ["error"] [empty] [error].
 answers = {}
+expired_answered = False
 poller = zmq.Poller()
 poller.register(sock, zmq.POLLIN)
 while len(answers) < len(labels):
@@ -92,6 +94,9 @@ while len(answers) < len(labels):
     frames = sock.recv_multipart()
     delimiter = frames.index(b"")
     request_id, envelope, body = frames[0], frames[1:delimiter], frames[delimiter + 1:]
+    if request_id == EXPIRED_ID:
+        expired_answered = True
+        continue
     # The service echoes the request's metadata frame with the envelope: skip it.
     if envelope and envelope[0].startswith(METADATA_MAGIC):
         envelope = envelope[1:]
@@ -104,6 +109,13 @@ while len(answers) < len(labels):
 
 for request_id in labels:
     print(answers[request_id], flush=True)
+if args.expired:
+    # Sent first, so an answer to it would have come before the others' (one connection).
+    late = []
+    while poller.poll(500):
+        late.append(sock.recv_multipart())
+    expired_answered = expired_answered or any(frames[0] == EXPIRED_ID for frames in late)
+    print("expired: answered" if expired_answered else "expired: no reply", flush=True)
 
 sock.close()
 context.term()

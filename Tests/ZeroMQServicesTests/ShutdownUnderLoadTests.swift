@@ -27,34 +27,6 @@ private final class CallTally: Sendable {
     func started(_ site: String) -> Int { counts.withLock { $0[site]?.started ?? 0 } }
 }
 
-/// A gate that handlers wait at until it is opened (or forever).
-private final class Gate: Sendable {
-    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>], entered: Int)>((false, [], 0))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                state.entered += 1
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
-    }
-
-    var entered: Int { state.withLock { $0.entered } }
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
-
 extension SocketCore {
     /// How many sends and receives wait on the loop for this socket (read on its loop).
     fileprivate func waiters() async -> Int {

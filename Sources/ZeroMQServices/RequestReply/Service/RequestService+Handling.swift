@@ -8,13 +8,14 @@ import ZeroMQSupport
 // How a `RequestService` answers one request: its metadata, its deadline, its span, the
 // handler, the reply. The service's lifecycle and reader are in RequestService.swift.
 extension RequestService {
-    /// A reply to send, and how the request ended (`ok`, or the code of the error sent back),
-    /// for the request's span.
+    /// A reply to send (none for a request whose caller's deadline passed), and how the
+    /// request ended (`ok`, the code of the error sent back, or `deadline-exceeded`), for the
+    /// request's span.
     struct Reply {
-        var message: Message
+        var message: Message?
         var outcome: String
 
-        init(message: Message, outcome: String) {
+        init(message: Message?, outcome: String) {
             self.message = message
             self.outcome = outcome
         }
@@ -28,7 +29,9 @@ extension RequestService {
     /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
     /// global executor, so that a slow handler delays no socket (unless
     /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    func handle(_ message: Message) async {
+    ///
+    /// - Parameter task: the request's own task, for its deadline to cancel.
+    func handle(_ message: Message, task: HandlerTasks.Handle) async {
         guard let request = WireFormat.parseRequest(message) else {
             metrics.dropped.increment()
             malformedLog.log(
@@ -47,7 +50,9 @@ extension RequestService {
         }
         let span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
         defer { span.end() }
-        let reply = await ServiceContext.withValue(span.context) { await self.answer(request, message, started: started) }
+        let reply = await ServiceContext.withValue(span.context) {
+            await self.answer(request, message, started: started, task: task)
+        }
         if span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = boundEndpoints.joined(separator: ",")
             if let id = request.requestID { span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id) }
@@ -55,8 +60,9 @@ extension RequestService {
             if reply.outcome != "ok" { span.setStatus(SpanStatus(code: .error)) }
         }
         metrics.duration.recordInterval(since: started)
+        guard let answer = reply.message else { return }
         do {
-            try await socket.send(reply.message)
+            try await socket.send(answer)
         } catch {
             replyFailureLog.log(
                 logger, level: .info, "could not send a reply",
@@ -66,7 +72,9 @@ extension RequestService {
     }
 
     /// The reply to a request with an envelope: read its metadata, then answer it. On the loop.
-    private func answer(_ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant) async -> Reply {
+    private func answer(
+        _ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant, task: HandlerTasks.Handle
+    ) async -> Reply {
         switch request.metadata {
         case .failure(let malformed):
             return failure(
@@ -79,7 +87,7 @@ extension RequestService {
                 connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
             )
             if let deadline {
-                return await answer(request, context, before: deadline)
+                return await answer(request, context, before: deadline, task: task)
             }
             return await answer(request, context, expiry: nil)
         case nil:
@@ -102,29 +110,24 @@ extension RequestService {
 
     /// The reply to a request whose caller waits until `deadline`. On the loop.
     ///
-    /// A request whose deadline has passed is answered with
-    /// ``RemoteError/deadlineExceededCode`` without running the handler. Otherwise the work
-    /// runs in a task of its own, which a loop timer cancels at the deadline (the handler sees
-    /// the cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits).
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant) async
-        -> Reply
-    {
+    /// A request whose deadline has passed gets no reply and its handler does not run.
+    /// Otherwise a loop timer cancels the request's task at the deadline (the handler sees the
+    /// cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits), and a
+    /// handler that fails then gets no reply either.
+    private func answer(
+        _ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant,
+        task: HandlerTasks.Handle
+    ) async -> Reply {
         let loop = socket.loop
         let remaining = deadline - .now
         guard remaining > .zero else { return deadlineExceeded(request) }
         let expiry = Expiry()
-        let executor: any TaskExecutor = configuration.runsHandlersOnLoop ? loop.taskExecutor : globalConcurrentExecutor
-        let work = Task(executorPreference: executor) { await self.work(request, context, expiry: expiry) }
         let timer = loop.schedule(after: remaining) {
             expiry.expire()
-            work.cancel()
+            task.cancel()
         }
-        let reply = await withTaskCancellationHandler {
-            await work.value
-        } onCancel: {
-            work.cancel()
-        }
-        // Back on the loop (this task prefers its executor), where timers may be touched.
+        let reply = await answer(request, context, expiry: expiry)
+        // Back on the loop (the request's task prefers its executor), where timers may be touched.
         loop.cancel(timer)
         return reply
     }
@@ -137,15 +140,18 @@ extension RequestService {
         var hasPassed: Bool { passed.load(ordering: .acquiring) }
     }
 
-    /// The ``RemoteError/deadlineExceededCode`` reply to `request`, counted and logged.
+    /// No reply to `request`, whose caller's deadline passed: counted and logged.
+    ///
+    /// Nobody waits for a reply then. The caller's attempt ended at its own deadline, which is
+    /// never later than the service's (the service counts the same time from when it received
+    /// the request). And an error sent now could answer a retry of the same call (it carries the
+    /// same request id), failing a call that may still get its answer.
     private func deadlineExceeded(_ request: WireFormat.Request) -> Reply {
         metrics.deadlineExceeded.increment()
         logger.debug(
             "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
         )
-        return Reply(
-            to: request, error: RemoteError(code: RemoteError.deadlineExceededCode, message: "the caller's deadline passed")
-        )
+        return Reply(message: nil, outcome: "deadline-exceeded")
     }
 
     /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or

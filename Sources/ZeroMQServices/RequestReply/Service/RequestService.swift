@@ -10,7 +10,7 @@ import ZeroMQSupport
 ///
 /// The service reads requests on a ROUTER socket in the protocol of Docs/WireProtocol.md, so
 /// ``RequestClient``s, REQ sockets and any peer that speaks the protocol can call it. Handlers
-/// run concurrently in a task group, at most
+/// run concurrently, each request in a task of its own, at most
 /// ``RequestServiceConfiguration/maximumConcurrentRequests`` at a time, on the global executor
 /// (not on the poll loop, so a slow handler delays no socket; quick handlers may opt in with
 /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
@@ -181,22 +181,29 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         if stopped { task.cancel() }
         logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
 
-        // The group and its tasks prefer the loop: a request goes from the reader to its task,
-        // and its reply to libzmq, without a thread hop. Only decoding, the handler and encoding
-        // leave the loop (see `handle`).
-        await withTaskExecutorPreference(socket.loop.taskExecutor) {
-            await withTaskCancellationOrGracefulShutdownHandler {
-                await withDiscardingTaskGroup { group in
+        // Each request gets a task of its own that prefers the loop: a request goes from the
+        // reader to its task, and its reply to libzmq, without a thread hop. Only decoding, the
+        // handler and encoding leave the loop (see `handle`). The tasks are tracked (not a task
+        // group) so that a request's deadline can cancel its task alone.
+        let handlers = HandlerTasks()
+        let loop = socket.loop
+        await withTaskCancellationHandler {
+            await withTaskExecutorPreference(loop.taskExecutor) {
+                await withTaskCancellationOrGracefulShutdownHandler {
                     for await message in requests {
-                        group.addTask {
-                            await self.handle(message)
+                        handlers.start(on: loop.taskExecutor) { task in
+                            await self.handle(message, task: task)
                             limit.release()
                         }
                     }
+                    // The reader has stopped: finish the requests in flight.
+                    await handlers.waitUntilAllFinished()
+                } onCancelOrGracefulShutdown: {
+                    self.beginGracefulShutdown()
                 }
-            } onCancelOrGracefulShutdown: {
-                self.beginGracefulShutdown()
             }
+        } onCancel: {
+            handlers.cancelAll()
         }
         await socket.close()
         state.withLock {

@@ -29,8 +29,5 @@ public struct RemoteError: Error, Codable, Hashable, Sendable, CustomStringConve
     public static let internalErrorCode = "internal-error"
     /// The code the service sends when it cannot encode the handler's response.
     public static let unencodableResponseCode = "unencodable-response"
-    /// The code the service sends when the caller's time ran out (the `zmq-timeout-us` the
-    /// request carried, Docs/WireProtocol.md) before the handler started, or while it ran
-    /// (its task was cancelled). The caller has usually given up by then: its attempt timed out.
-    public static let deadlineExceededCode = "deadline-exceeded"
+
 }
