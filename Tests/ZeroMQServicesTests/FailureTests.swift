@@ -69,6 +69,10 @@ struct FailureTests {
                     retryPolicy: .exponentialBackoff(maximumAttempts: 3, initialBackoff: .milliseconds(10))
                 )
                 configuration.metricsFactory = metrics
+                // The handler counts every attempt the service gets, so it must run even when
+                // the client has given up (under ThreadSanitizer a handler once started after
+                // its 200 ms had passed and, with the deadline propagated, did not run).
+                configuration.propagatesDeadline = false
                 let client = try await RequestClient<Echo, Echo>(
                     context, connectingTo: service.boundEndpoints, configuration: configuration
                 )
