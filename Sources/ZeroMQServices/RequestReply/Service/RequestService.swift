@@ -1,7 +1,6 @@
 import CoreMetrics
 import Logging
 import ServiceLifecycle
-import Synchronization
 import ZeroMQ
 import ZeroMQSupport
 
