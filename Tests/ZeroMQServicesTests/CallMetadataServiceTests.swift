@@ -144,7 +144,10 @@ struct CallMetadataServiceTests {
                     // Connected first, so that the short timeout below times out the handler,
                     // not the connection.
                     _ = try await client.request(Echo(caller: 0, index: 1), timeout: .seconds(20))
-                    let error = await requestError { try await client.request(Echo(caller: 0, index: 0), timeout: .milliseconds(300)) }
+                    // 3 s: the handler must start before the deadline, which under
+                    // ThreadSanitizer with the suite on 2 cores took more than 300 ms once (the
+                    // request then expired before its handler, as it should, and nothing ran).
+                    let error = await requestError { try await client.request(Echo(caller: 0, index: 0), timeout: .seconds(3)) }
                     #expect(error?.code == .timedOut)
                     // The service's timer fires at the same instant as the client's: wait for it.
                     try await waitUntil("the handler was cancelled") { cancelled.load(ordering: .relaxed) == 1 }
