@@ -14,16 +14,22 @@ import Glibc
 /// returns) would hold the test run until CI's own limit, so the watchdog prints every thread's
 /// stack (gdb, or the threads' names and kernel wait channels without it) and ends the process with
 /// exit code 3.
+///
+/// `seconds` is multiplied by `ZMQ_TEST_DEADLINE_SCALE` (default 1): `make test` sets 3 for its
+/// ThreadSanitizer run, where the whole suite shares 2 cores and a 2-thread cooperative pool and
+/// tests full of round trips between ordinary tasks ran past 30 s (a different one each run).
 public func withDeadline<T: Sendable>(
     _ seconds: Double = 30,
     _ body: @escaping @Sendable () async throws -> T,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> T {
+    let scale = Watchdog.deadlineScale
+    let scaled = scale == 1 ? "" : " (×\(scale) by ZMQ_TEST_DEADLINE_SCALE)"
     let task = Task { try await body() }
     let name = Test.current?.name ?? "a test"
     let alarm = Watchdog.shared.arm(
-        after: seconds,
-        what: "\(name) (\(sourceLocation.fileID):\(sourceLocation.line)): withDeadline(\(seconds))",
+        after: seconds * scale,
+        what: "\(name) (\(sourceLocation.fileID):\(sourceLocation.line)): withDeadline(\(seconds))\(scaled)",
         onExpiry: { task.cancel() }
     )
     let result = await withTaskCancellationHandler {
@@ -32,7 +38,7 @@ public func withDeadline<T: Sendable>(
         task.cancel()
     }
     if Watchdog.shared.disarm(alarm) {
-        Issue.record("deadline of \(seconds) s exceeded (the body ended once cancelled)", sourceLocation: sourceLocation)
+        Issue.record("deadline of \(seconds) s exceeded (the body ended once cancelled)\(scaled)", sourceLocation: sourceLocation)
         throw DeadlineExceeded(seconds: seconds)
     }
     return try result.get()
@@ -56,6 +62,12 @@ public final class Watchdog: @unchecked Sendable {
 
     /// The watchdog of this process.
     public static let shared = Watchdog()
+
+    /// What ``withDeadline(_:_:sourceLocation:)`` multiplies its deadlines by:
+    /// `ZMQ_TEST_DEADLINE_SCALE` (at least 1; default 1).
+    public static let deadlineScale: Double = {
+        ProcessInfo.processInfo.environment["ZMQ_TEST_DEADLINE_SCALE"].flatMap(Double.init).map { max(1, $0) } ?? 1
+    }()
 
     /// How long a cancelled body may take to end before the process is ended: 60 s, or
     /// `ZMQ_TEST_DEADLINE_GRACE` seconds.
