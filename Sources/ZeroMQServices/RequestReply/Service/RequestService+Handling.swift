@@ -75,27 +75,26 @@ extension RequestService {
     private func answer(
         _ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant, task: HandlerTasks.Handle
     ) async -> Reply {
+        let call: CallMetadata?
         switch request.metadata {
         case .failure(let malformed):
             return failure(
                 to: request, counter: metrics.badRequest, log: undecodableLog, "malformed metadata frame", error: malformed,
                 RemoteError(code: RemoteError.badRequestCode, message: "the request's metadata frame could not be read: \(malformed)")
             )
-        case .success(let call):
-            let deadline = call.timeout.map { started + $0 }
-            let context = RequestContext(
-                connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
-            )
-            if let deadline {
-                return await answer(request, context, before: deadline, task: task)
-            }
-            return await answer(request, context, expiry: nil)
+        case .success(let metadata):
+            call = metadata
         case nil:
-            let context = RequestContext(
-                connection: readsContext ? message : nil, routingID: request.envelope.first, call: nil, deadline: nil
-            )
-            return await answer(request, context, expiry: nil)
+            call = nil
         }
+        let deadline = call?.timeout.map { started + $0 }
+        let context = RequestContext(
+            connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
+        )
+        if let deadline {
+            return await answer(request, context, before: deadline, task: task)
+        }
+        return await answer(request, context, expiry: nil)
     }
 
     /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
