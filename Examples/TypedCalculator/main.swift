@@ -136,12 +136,16 @@ struct TypedCalculator: AsyncParsableCommand {
         try await Context.withContext { context in
             if serve {
                 let delay = self.delay
+                // Headers go both ways: the answer says who calculated it, and for whom (the
+                // caller's `client` header), to callers that send metadata (Docs/WireProtocol.md).
                 let service = try await RequestService(context, endpoints: [.bind(endpoint)], logger: logger) {
-                    (calculation: Calculation) async throws -> Answer in
-                    guard delay > 0 else { return try calculate(calculation) }
+                    (calculation: Calculation, call: RequestContext) async throws -> Reply<Answer> in
+                    var headers = ["served-by": "TypedCalculator"]
+                    if let client = call.headers["client"] { headers["answered-for"] = client }
+                    guard delay > 0 else { return Reply(try calculate(calculation), headers: headers) }
                     printToStandardError("calculating \(calculation)")
                     try await Task.sleep(for: .seconds(delay))
-                    return try calculate(calculation)
+                    return Reply(try calculate(calculation), headers: headers)
                 }
                 announceListening(on: service.boundEndpoints[0])
                 let group = ServiceGroup(

@@ -54,6 +54,10 @@ def metadata_entry(key, value):
 METADATA = (b"ZMD\x01" + metadata_entry(b"zmq-timeout-us", b"1500000") + metadata_entry(b"tenant", b"acme")
             + metadata_entry(b"trace.id", "é".encode()))
 
+# A reply's metadata frame (wire protocol version 3): the zmq-reply marker first, then a header.
+REPLY_MARKER = b"ZMD\x01" + metadata_entry(b"zmq-reply", b"")
+REPLY_METADATA = REPLY_MARKER + metadata_entry(b"served-by", b"s1")
+
 
 def beacon(name, port, key=None, goodbye=False):
     """A beacon datagram (BeaconFrame, version 1) with instance 10 11 ... 1F."""
@@ -86,6 +90,8 @@ SEEDS = {
         m(ROUTING_ID, REQUEST_ID, METADATA, b"", PROBE),            # the same on the ROUTER
         m(REQUEST_ID, METADATA, b"error", b"", ERROR),              # error reply, metadata echoed
         m(ROUTING_ID, REQUEST_ID, b"ZMD\x01\x05ab", b"", PROBE),     # metadata cut short
+        m(REQUEST_ID, REPLY_METADATA, b"", PROBE),                  # version 3: a reply's headers
+        m(REQUEST_ID, REPLY_MARKER + b"\x03ab", b"", PROBE),         # a reply's headers cut short
         m(b""),                                                     # one empty frame
         m(count=0),                                                 # no frame at all
         m(count=255),                                               # 255 empty frames

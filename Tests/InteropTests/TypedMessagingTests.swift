@@ -28,7 +28,7 @@ extension Interop {
             }
         }
 
-        @Test("a pyzmq client sending version 2 metadata frames: answers as before, and an expired request neither handled nor answered")
+        @Test("a pyzmq client sending metadata frames: answers with the service's headers (version 3), and an expired request neither handled nor answered")
         func pythonClientMetadata() async throws {
             try await withPeers { peers in
                 // With a delay the service prints each calculation it starts.
@@ -38,8 +38,11 @@ extension Interop {
                     "typed_client.py", ["--endpoint", endpoint, "--metadata", "--expired", "6 x 7", "1 / 0"])
                 try await client.succeeded()
                 #expect(client.standardOutput.count == 3)
+                // Headers both ways: the service read the client's `client` header and sent its own
+                // back with the answer (an error reply carries none).
                 #expect(Array(client.standardOutput.prefix(2)) == [
-                    "6 x 7 = 42", "1 / 0 failed: division-by-zero: cannot divide 1 by zero",
+                    "6 x 7 = 42 [answered-for=typed_client.py served-by=TypedCalculator]",
+                    "1 / 0 failed: division-by-zero: cannot divide 1 by zero",
                 ])
                 #expect(client.standardOutput.last == "expired: no reply")
                 // The expired request never reached the calculator.

@@ -8,7 +8,8 @@ once, each with its own 8-byte request id, then prints the answers in the order 
 With --malformed it also sends a request whose body is not JSON and prints the service's
 error reply for it last. With --metadata every request carries the metadata frame of version 2
 (Docs/WireProtocol.md, "Call metadata"): how long this client waits, in microseconds, and a
-header; with --expired it first sends a request whose caller waits 0 µs, which the service must
+header; a success answer then also shows the headers the service sent back (version 3), in key
+order, such as "6 x 7 = 42 [answered-for=typed_client.py served-by=TypedCalculator]"; with --expired it first sends a request whose caller waits 0 µs, which the service must
 neither calculate nor answer: after the other answers it prints "expired: no reply" when none
 came for it within half a second.
 """
@@ -29,6 +30,9 @@ parser.add_argument("--expired", action="store_true", help="also send a request 
 args = parser.parse_args()
 
 METADATA_MAGIC = b"ZMD\x01"
+# A reply's own metadata (version 3) starts with the entry "zmq-reply" (empty value); any other
+# metadata frame in a reply is this client's own, echoed.
+REPLY_MARKER = METADATA_MAGIC + struct.pack(">B", 9) + b"zmq-reply" + struct.pack(">I", 0)
 
 
 def metadata_frame(entries):
@@ -38,6 +42,21 @@ def metadata_frame(entries):
         key, value = key.encode("ascii"), value.encode("utf-8")
         frame += struct.pack(">B", len(key)) + key + struct.pack(">I", len(value)) + value
     return frame
+
+
+def parse_metadata(frame):
+    """The entries of a metadata frame, as a dict of str to str, the protocol's zmq- keys left out."""
+    entries, index = {}, len(METADATA_MAGIC)
+    while index < len(frame):
+        key_length = frame[index]
+        key = frame[index + 1:index + 1 + key_length].decode("ascii")
+        index += 1 + key_length
+        (value_length,) = struct.unpack(">I", frame[index:index + 4])
+        value = frame[index + 4:index + 4 + value_length].decode("utf-8")
+        index += 4 + value_length
+        if not key.startswith("zmq-"):
+            entries[key] = value
+    return entries
 
 
 def envelope_for(request_id, timeout_us=None):
@@ -97,8 +116,12 @@ while len(answers) < len(labels):
     if request_id == EXPIRED_ID:
         expired_answered = True
         continue
-    # The service echoes the request's metadata frame with the envelope: skip it.
+    # A metadata frame is the service's headers when it starts with the reply marker; otherwise
+    # it is the request's own, echoed: skip it.
+    headers = {}
     if envelope and envelope[0].startswith(METADATA_MAGIC):
+        if envelope[0].startswith(REPLY_MARKER):
+            headers = parse_metadata(envelope[0])
         envelope = envelope[1:]
     label = labels[request_id]
     if envelope == [b"error"]:
@@ -106,6 +129,8 @@ while len(answers) < len(labels):
         answers[request_id] = "{l} failed: {c}: {m}".format(l=label, c=error["code"], m=error["message"])
     else:
         answers[request_id] = "{l} = {v}".format(l=label, v=shown(json.loads(body[0])["value"]))
+        if headers:
+            answers[request_id] += " [{h}]".format(h=" ".join("{k}={v}".format(k=k, v=headers[k]) for k in sorted(headers)))
 
 for request_id in labels:
     print(answers[request_id], flush=True)

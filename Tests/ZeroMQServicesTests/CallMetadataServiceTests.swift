@@ -100,7 +100,7 @@ struct CallMetadataServiceTests {
                     let metadata = CallMetadata(timeout: .seconds(10)).frame()
                     try await dealer.send(WireFormat.request(id: 99, metadata: metadata, body: [body]))
                     let reply = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10)))
-                    guard case .success(99, _) = reply else {
+                    guard case .success(99, _, _) = reply else {
                         Issue.record("expected the success reply to 99 first, got \(reply)")
                         return
                     }
@@ -209,8 +209,9 @@ struct CallMetadataServiceTests {
                 }
                 let client = try await RequestClient<Echo, Echo>(context, connectingTo: [endpoint])
                 try await withServices([client]) {
-                    let withHeaders = try await client.request(Echo(caller: 5, index: 0), headers: ["k": "v"])
-                    #expect(withHeaders == Echo(caller: 5, index: 0))
+                    // Its own headers, echoed, are not taken for the reply's.
+                    let withHeaders = try await client.reply(for: Echo(caller: 5, index: 0), headers: ["k": "v"])
+                    #expect(withHeaders == Reply(Echo(caller: 5, index: 0)))
                     let plain = try await client.request(Echo(caller: 5, index: 1))
                     #expect(plain == Echo(caller: 5, index: 1))
                 }
@@ -245,6 +246,81 @@ struct CallMetadataServiceTests {
                     #expect(error.message.contains("metadata"))
                     #expect(handled.load(ordering: .relaxed) == 0)
                     await dealer.close()
+                }
+            }
+        }
+    }
+
+    // MARK: Reply headers (version 3)
+
+    @Test("headers both ways: the handler's reach reply(for:), an error reply carries none, request(_:) returns the response alone")
+    func replyHeaders() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    request, call in
+                    if request.index < 0 { throw RemoteError(code: "negative", message: "no") }
+                    return Reply(request, headers: ["served-by": "s1", "tenant-seen": call.headers["tenant"] ?? "none"])
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    let reply = try await client.reply(for: Echo(caller: 1, index: 2), headers: ["tenant": "acme"])
+                    #expect(reply.response == Echo(caller: 1, index: 2))
+                    #expect(reply.headers == ["served-by": "s1", "tenant-seen": "acme"])
+                    #expect(try await client.request(Echo(caller: 1, index: 3)) == Echo(caller: 1, index: 3))
+                    let error = await requestError { try await client.reply(for: Echo(caller: 1, index: -1)) }
+                    #expect(error?.code == .remote && error?.remoteError?.code == "negative")
+                }
+            }
+        }
+    }
+
+    @Test("reply(for:) sends the metadata frame with deadline propagation off and no headers, so headers come back")
+    func replyHeadersWithoutPropagation() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let deadlines = Locked<[ContinuousClock.Instant?]>([])
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    request, call in
+                    deadlines.withLock { $0.append(call.deadline) }
+                    return Reply(request, headers: ["served-by": "s1"])
+                }
+                var configuration = RequestClientConfiguration()
+                configuration.propagatesDeadline = false
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: configuration
+                )
+                try await withServices([service, client]) {
+                    let reply = try await client.reply(for: Echo(caller: 2, index: 0))
+                    #expect(reply.headers == ["served-by": "s1"])
+                    // The frame carried no deadline: the caller did not want it sent.
+                    #expect(deadlines.withLock { $0 } == [nil])
+                }
+            }
+        }
+    }
+
+    @Test("a handler's headers that cannot be sent get an unencodable-response error reply, counted")
+    func invalidReplyHeaders() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { request, _ in
+                    Reply(request, headers: [request.text: "x"])
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withServices([service, client]) {
+                    for key in ["Upper", "zmq-reply", ""] {
+                        let error = await requestError { try await client.reply(for: Echo(caller: 3, index: 0, text: key)) }
+                        #expect(error?.code == .remote && error?.remoteError?.code == RemoteError.unencodableResponseCode, "\(key)")
+                    }
+                    #expect(total(metrics, "zmq_service_requests_total", result: "unencodable_response") == 3)
+                    let fine = try await client.reply(for: Echo(caller: 3, index: 1, text: "ok"))
+                    #expect(fine.headers == ["ok": "x"])
                 }
             }
         }

@@ -140,11 +140,12 @@ struct CallMetadataTests {
         let metadata = CallMetadata(timeout: .seconds(1)).frame()
         let id = WireFormat.idFrame(3)
         let success = WireFormat.parseReply(Message(frames: [id, metadata, Frame([]), Frame("r")]))
-        guard case .success(3, let body) = success else {
+        guard case .success(3, let body, let headers) = success else {
             Issue.record("expected a success, got \(success)")
             return
         }
         #expect(body.map(\.bytes) == [Array("r".utf8)])
+        #expect(headers.isEmpty, "an echoed request's metadata is not the reply's headers")
         let failure = WireFormat.parseReply(Message(frames: [id, metadata, Frame("error"), Frame([]), Frame("{}")]))
         guard case .failure(3, _) = failure else {
             Issue.record("expected a failure, got \(failure)")
@@ -153,6 +154,76 @@ struct CallMetadataTests {
         let surprise = WireFormat.parseReply(Message(frames: [id, metadata, Frame("surprise"), Frame([]), Frame("r")]))
         guard case .malformed(3, _) = surprise else {
             Issue.record("expected a malformed reply, got \(surprise)")
+            return
+        }
+    }
+
+    // MARK: Reply headers (version 3)
+
+    @Test("a reply's metadata starts with the zmq-reply marker, then its headers in key order, and reads back")
+    func replyFrame() throws {
+        let metadata = CallMetadata(headers: ["served-by": "a", "b": "xy"], isReply: true)
+        let frame = metadata.frame()
+        #expect(frame.bytes == CallMetadata.magic + [9] + Array("zmq-reply".utf8) + [0, 0, 0, 0]
+            + [1, 0x62, 0, 0, 0, 2, 0x78, 0x79] + [9] + Array("served-by".utf8) + [0, 0, 0, 1, 0x61])
+        #expect(CallMetadata.isMetadata(frame) && CallMetadata.isReplyMetadata(frame))
+        #expect(try CallMetadata(parsing: frame) == metadata)
+        // A request's frame, headers or not, is never a reply's.
+        #expect(!CallMetadata.isReplyMetadata(CallMetadata(headers: ["served-by": "a"], timeout: .seconds(1)).frame()))
+        #expect(!CallMetadata.isReplyMetadata(CallMetadata().frame()))
+    }
+
+    @Test("the service puts the handler's headers in place of the request's metadata frame, and the client reads them")
+    func replyHeadersRoundTrip() throws {
+        let request = try #require(WireFormat.parseRequest(Message(frames: [
+            Frame("peer"), WireFormat.idFrame(4), CallMetadata(headers: ["tenant": "acme"], timeout: .seconds(1)).frame(),
+            Frame([]), Frame("q"),
+        ])))
+        let reply = WireFormat.success(to: request, body: [Frame("r")], headers: ["served-by": "s1"])
+        #expect(reply.frameCount == 5)  // [peer] [id] [reply metadata] [] [body]
+        #expect(reply[0].bytes == Array("peer".utf8) && CallMetadata.isReplyMetadata(reply[2]))
+        // What the client's DEALER receives: the routing id taken off.
+        let received = WireFormat.parseReply(Message(frames: Array(reply.frames.dropFirst())))
+        guard case .success(4, let body, let headers) = received else {
+            Issue.record("expected a success, got \(received)")
+            return
+        }
+        #expect(headers == ["served-by": "s1"])
+        #expect(body.map(\.bytes) == [Array("r".utf8)])
+
+        // Without headers the envelope is echoed as before.
+        #expect(WireFormat.success(to: request, body: [Frame("r")]).frames == request.envelope + [Frame([]), Frame("r")])
+    }
+
+    @Test("a request without a metadata frame (version 1, a REQ socket) gets no headers back: it could not read them")
+    func noReplyHeadersWithoutMetadata() throws {
+        let request = try #require(WireFormat.parseRequest(Message(frames: [Frame("peer"), WireFormat.idFrame(4), Frame([]), Frame("q")])))
+        let reply = WireFormat.success(to: request, body: [Frame("r")], headers: ["served-by": "s1"])
+        #expect(reply.frames == [Frame("peer"), WireFormat.idFrame(4), Frame([]), Frame("r")])
+    }
+
+    @Test("a reply whose reply metadata does not parse fails its call as malformed")
+    func malformedReplyMetadata() throws {
+        // The marker, then an entry cut short.
+        let broken = Frame(CallMetadata.replyPrefix + [3, 0x61])
+        let parsed = WireFormat.parseReply(Message(frames: [WireFormat.idFrame(8), broken, Frame([]), Frame("r")]))
+        guard case .malformed(8, let frames) = parsed else {
+            Issue.record("expected a malformed reply, got \(parsed)")
+            return
+        }
+        #expect(frames.count == 4)
+
+        // The error reply to a request whose metadata could not be read leaves that frame out,
+        // so that its client reads the error (the fuzzer's request-reply target found this).
+        let request = try #require(WireFormat.parseRequest(Message(frames: [Frame("peer"), WireFormat.idFrame(8), broken, Frame([]), Frame("q")])))
+        guard case .failure = request.metadata else {
+            Issue.record("expected malformed metadata")
+            return
+        }
+        let error = WireFormat.failure(to: request, error: RemoteError(code: "bad-request", message: "no"))
+        let read = WireFormat.parseReply(Message(frames: Array(error.frames.dropFirst())))
+        guard case .failure(8, _) = read else {
+            Issue.record("expected the error reply, got \(read)")
             return
         }
     }

@@ -49,7 +49,7 @@ struct MalformedMessageTests {
                         Message(frames: [id, Frame([]), Frame(try JSONEncoder().encode(Echo(caller: 3, index: 4)))])
                     )
                     let reply = try await dealer.receive(timeout: .seconds(10))
-                    guard case .success(42, let body) = WireFormat.parseReply(reply) else {
+                    guard case .success(42, let body, _) = WireFormat.parseReply(reply) else {
                         Issue.record("expected a success reply")
                         return
                     }
@@ -92,7 +92,7 @@ struct MalformedMessageTests {
                     try await dealer.send(
                         Message(frames: [WireFormat.idFrame(99_999), Frame([]), Frame(try JSONEncoder().encode(Echo(caller: 1, index: 2)))])
                     )
-                    guard case .success(99_999, _) = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) else {
+                    guard case .success(99_999, _, _) = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) else {
                         Issue.record("expected the success reply")
                         return
                     }

@@ -86,7 +86,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             /// The request is being handed to libzmq; a reply may already come.
             case sending
             /// A reply came before the caller started waiting.
-            case replied(Reply)
+            case replied(ReceivedReply)
             /// The caller waits; the timer ends the wait.
             case waiting(UnsafeContinuation<AttemptOutcome, Never>, PollLoop.ScheduledTimer)
         }
@@ -103,7 +103,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// How one attempt ended.
     private enum AttemptOutcome {
-        case replied(Reply)
+        case replied(ReceivedReply)
         case timedOut
         case unreachable((any Error)?)
         case cancelled
@@ -111,7 +111,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     /// A reply for a pending call, parsed once by `deliver`.
-    private struct Reply {
+    private struct ReceivedReply {
         var message: Message
         var parsed: WireFormat.Reply
     }
@@ -119,6 +119,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// A reply to return to the caller, to decode on its executor.
     private struct Answer: Sendable {
         var body: [Frame]
+        var headers: [String: String]
         var id: UInt64
         var endpoint: String
         var attempts: Int
@@ -221,7 +222,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     ///     request when it is up.
     ///   - idempotent: whether the service may safely handle this request more than once. Only
     ///     then is it retried after a timeout (see ``RetryPolicy``).
-    /// - Returns: the decoded response.
+    /// - Returns: the decoded response. ``reply(for:headers:timeout:idempotent:)`` returns the
+    ///   headers the service sent with it too.
     /// - Throws: ``RequestError``: timed out, unreachable, cancelled, closed, a remote error,
     ///   an undecodable reply (its frames kept), or an unencodable request (also for headers
     ///   that cannot be sent; nothing is sent then).
@@ -231,14 +233,51 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         timeout: Duration? = nil,
         idempotent: Bool = false
     ) async throws(RequestError) -> Response {
-        // The call's span, a child of the caller's (`ServiceContext.current`); its context
-        // travels in the headers for the service's span to continue.
+        try await tracedCall(request, headers: headers, timeout: timeout, idempotent: idempotent, wantsHeaders: false).response
+    }
+
+    /// Sends `request` and returns the service's response with the headers the handler sent
+    /// back (a ``Reply``), like a gRPC call's response metadata.
+    ///
+    /// ```swift
+    /// let reply = try await client.reply(for: order, headers: ["tenant": "acme"])
+    /// logger.info("booked", metadata: ["served-by": "\(reply.headers["served-by"] ?? "?")"])
+    /// return reply.response
+    /// ```
+    ///
+    /// The request always carries the metadata frame of Docs/WireProtocol.md, which tells the
+    /// service it may send headers back. The headers are empty when the handler gave none, and
+    /// from a service of an earlier version or a plain REP server.
+    ///
+    /// - Parameters: as ``request(_:headers:timeout:idempotent:)``.
+    /// - Returns: the decoded response and the reply's headers.
+    /// - Throws: as ``request(_:headers:timeout:idempotent:)``.
+    nonisolated(nonsending) public func reply(
+        for request: Request,
+        headers: [String: String] = [:],
+        timeout: Duration? = nil,
+        idempotent: Bool = false
+    ) async throws(RequestError) -> Reply<Response> {
+        try await tracedCall(request, headers: headers, timeout: timeout, idempotent: idempotent, wantsHeaders: true)
+    }
+
+    /// A call inside its span: a child of the caller's (`ServiceContext.current`), whose
+    /// context travels in the headers for the service's span to continue.
+    nonisolated(nonsending) private func tracedCall(
+        _ request: Request,
+        headers: [String: String],
+        timeout: Duration?,
+        idempotent: Bool,
+        wantsHeaders: Bool
+    ) async throws(RequestError) -> Reply<Response> {
         let span = startSpan(CallTracing.clientSpanName, ofKind: .client)
         defer { span.end() }
         do {
-            let response = try await call(request, headers: headers, timeout: timeout, idempotent: idempotent, span: span)
+            let reply = try await call(
+                request, headers: headers, timeout: timeout, idempotent: idempotent, wantsHeaders: wantsHeaders, span: span
+            )
             if span.isRecording { span.attributes[CallTracing.Attribute.outcome] = "ok" }
-            return response
+            return reply
         } catch {
             if span.isRecording {
                 span.attributes[CallTracing.Attribute.outcome] = error.code.resultLabel
@@ -252,14 +291,16 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         }
     }
 
-    /// ``request(_:headers:timeout:idempotent:)`` inside its span.
+    /// A call of ``request(_:headers:timeout:idempotent:)`` or
+    /// ``reply(for:headers:timeout:idempotent:)`` inside its span.
     nonisolated(nonsending) private func call(
         _ request: Request,
         headers: [String: String],
         timeout: Duration?,
         idempotent: Bool,
+        wantsHeaders: Bool,
         span: any Span
-    ) async throws(RequestError) -> Response {
+    ) async throws(RequestError) -> Reply<Response> {
         let started = ContinuousClock.now
         let body: [Frame]
         var headers = headers
@@ -274,7 +315,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: CallTracing.HeaderInjector())
         }
         let answer = try await perform(
-            body, headers: headers, timeout: timeout ?? configuration.timeout, idempotent: idempotent, started: started
+            body, headers: headers, timeout: timeout ?? configuration.timeout, idempotent: idempotent,
+            sendsMetadata: wantsHeaders, started: started
         )
         if span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = answer.endpoint
@@ -285,7 +327,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             let response = try decoder.decode(answer.body)
             metrics.ok.increment()
             metrics.duration.recordInterval(since: started)
-            return response
+            return Reply(response, headers: answer.headers)
         } catch {
             metrics.undecodable.increment()
             metrics.duration.recordInterval(since: started)
@@ -305,11 +347,15 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     /// Sends the encoded request, retrying as the policy allows, and returns the reply body.
+    ///
+    /// - Parameter sendsMetadata: whether each attempt carries the metadata frame even without
+    ///   headers or a deadline to send (so that the service may send headers back).
     private func perform(
         _ body: [Frame],
         headers: [String: String],
         timeout: Duration,
         idempotent: Bool,
+        sendsMetadata: Bool,
         started: ContinuousClock.Instant
     ) async throws(RequestError) -> Answer {
         guard takesCalls else {
@@ -332,7 +378,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             let endpoint = tracker.active
             var attemptDeadline = ContinuousClock.now + timeout
             if let deadline { attemptDeadline = min(attemptDeadline, deadline) }
-            let outcome = await attemptOnce(id: id, body: body, headers: headers, endpoint: endpoint, until: attemptDeadline)
+            let outcome = await attemptOnce(
+                id: id, body: body, headers: headers, sendsMetadata: sendsMetadata, endpoint: endpoint, until: attemptDeadline
+            )
             let failure: RequestError
             let kind: RetryDecision<ContinuousClock.Instant>.Failure
             switch outcome {
@@ -399,11 +447,11 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Turns a reply message into an answer or a remote error.
     private func answer(
-        _ reply: Reply, id: UInt64, endpoint: Int, attempts: Int, started: ContinuousClock.Instant
+        _ reply: ReceivedReply, id: UInt64, endpoint: Int, attempts: Int, started: ContinuousClock.Instant
     ) throws(RequestError) -> Answer {
         switch reply.parsed {
-        case .success(_, let body):
-            return Answer(body: body, id: id, endpoint: endpoints[endpoint], attempts: attempts)
+        case .success(_, let body, let headers):
+            return Answer(body: body, headers: headers, id: id, endpoint: endpoints[endpoint], attempts: attempts)
         case .failure(_, let body):
             metrics.duration.recordInterval(since: started)
             guard body.count == 1, let remote = try? RemoteErrorJSON.decode(body[0].bytes) else {
@@ -431,7 +479,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// One attempt: hand the request to the endpoint's socket, then wait for the reply until
     /// `deadline`.
     private func attemptOnce(
-        id: UInt64, body: [Frame], headers: [String: String], endpoint: Int, until deadline: ContinuousClock.Instant
+        id: UInt64, body: [Frame], headers: [String: String], sendsMetadata: Bool, endpoint: Int,
+        until deadline: ContinuousClock.Instant
     ) async -> AttemptOutcome {
         if !tracker.isConnected(endpoint) {
             // Nothing is queued for a peer that is not there: wait for the connection, or
@@ -449,7 +498,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             // only while libzmq is at its high-water mark.
             let remaining = deadline - .now
             var metadata: Frame?
-            if configuration.propagatesDeadline || !headers.isEmpty {
+            if configuration.propagatesDeadline || !headers.isEmpty || sendsMetadata {
                 metadata = CallMetadata(headers: headers, timeout: configuration.propagatesDeadline ? remaining : nil).frame()
             }
             try await sockets[endpoint].send(WireFormat.request(id: id, metadata: metadata, body: body), timeout: remaining)
@@ -602,7 +651,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         let id: UInt64
         let parsed = WireFormat.parseReply(message)
         switch parsed {
-        case .success(let replyID, _), .failure(let replyID, _), .malformed(let replyID, _):
+        case .success(let replyID, _, _), .failure(let replyID, _), .malformed(let replyID, _):
             id = replyID
         case .foreign(let reason):
             metrics.lateReplies.increment()
@@ -621,12 +670,12 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         }
         switch call.state {
         case .sending:
-            call.state = .replied(Reply(message: message, parsed: parsed))
+            call.state = .replied(ReceivedReply(message: message, parsed: parsed))
             pending[id] = call
         case .waiting(let continuation, let timer):
             loop.cancel(timer)
             pending[id] = nil
-            continuation.resume(returning: .replied(Reply(message: message, parsed: parsed)))
+            continuation.resume(returning: .replied(ReceivedReply(message: message, parsed: parsed)))
         case .replied:
             metrics.lateReplies.increment()
         }

@@ -6,6 +6,10 @@ extension RequestService {
     /// ``RequestContext`` in, one response out, or an error.
     public typealias ContextHandler = @Sendable (Request, RequestContext) async throws -> Response
 
+    /// The handler's type when it also sends headers back: one request and its
+    /// ``RequestContext`` in, a ``Reply`` (the response and its headers) out, or an error.
+    public typealias ReplyHandler = @Sendable (Request, RequestContext) async throws -> Reply<Response>
+
     /// Makes a service on `endpoints` that decodes requests and encodes responses with the
     /// given codecs.
     ///
@@ -34,7 +38,7 @@ extension RequestService {
             context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
             configuration: configuration, logger: logger, readsContext: false
         ) { request, _ in
-            try await handler(request)
+            Reply(try await handler(request))
         }
     }
 
@@ -70,6 +74,42 @@ extension RequestService {
     ) async throws {
         try await self.init(
             context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
+            configuration: configuration, logger: logger, readsContext: true
+        ) { request, context in
+            Reply(try await handler(request, context))
+        }
+    }
+
+    /// Makes a service whose handler gets each request's ``RequestContext`` and sends headers
+    /// back with its response (a ``Reply``), like gRPC's response metadata.
+    ///
+    /// ```swift
+    /// let service = try await RequestService<Sum, Int>(
+    ///     context, endpoints: [.bind("tcp://*:5555")], requestDecoder: JSONCodec(), responseEncoder: JSONCodec()
+    /// ) { sum, request in
+    ///     Reply(sum.a + sum.b, headers: ["served-by": hostName])
+    /// }
+    /// ```
+    ///
+    /// The headers follow the rules of a request's (see ``Reply``); a handler that returns
+    /// headers that cannot be sent gets an `unencodable-response` error reply sent for it.
+    /// They reach callers that send the metadata frame of Docs/WireProtocol.md:
+    /// ``RequestClient/reply(for:headers:timeout:idempotent:)`` always, other calls of a
+    /// ``RequestClient`` when they carry headers or their deadline (the default); a REQ socket or
+    /// a client of an earlier version gets the response alone.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        requestDecoder: some MessageDecoder<Request>,
+        responseEncoder: some MessageEncoder<Response>,
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping ReplyHandler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
             configuration: configuration, logger: logger, readsContext: true, handler: handler
         )
     }
@@ -89,7 +129,25 @@ extension RequestService where Request: Decodable, Response: Encodable {
     ) async throws {
         try await self.init(
             context, endpoints: endpoints, requestDecoder: JSONCodec<Request>(), responseEncoder: JSONCodec<Response>(),
-            configuration: configuration, logger: logger, readsContext: true, handler: handler
+            configuration: configuration, logger: logger, handler: handler
+        )
+    }
+
+    /// Makes a service on `endpoints` that speaks JSON (``JSONCodec``), hands each request's
+    /// ``RequestContext`` to `handler` with the request, and sends back the headers of the
+    /// handler's ``Reply`` with its response.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        handler: @escaping ReplyHandler
+    ) async throws {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: JSONCodec<Request>(), responseEncoder: JSONCodec<Response>(),
+            configuration: configuration, logger: logger, handler: handler
         )
     }
 }

@@ -11,7 +11,7 @@ extension RequestService {
     /// A reply to send (none for a request whose caller's deadline passed), and how the
     /// request ended (`ok`, the code of the error sent back, or `deadline-exceeded`), for the
     /// request's span.
-    struct Reply {
+    struct Answer {
         var message: Message?
         var outcome: String
 
@@ -50,19 +50,19 @@ extension RequestService {
         }
         let span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
         defer { span.end() }
-        let reply = await ServiceContext.withValue(span.context) {
+        let answer = await ServiceContext.withValue(span.context) {
             await self.answer(request, message, started: started, task: task)
         }
         if span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = boundEndpoints.joined(separator: ",")
             if let id = request.requestID { span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id) }
-            span.attributes[CallTracing.Attribute.outcome] = reply.outcome
-            if reply.outcome != "ok" { span.setStatus(SpanStatus(code: .error)) }
+            span.attributes[CallTracing.Attribute.outcome] = answer.outcome
+            if answer.outcome != "ok" { span.setStatus(SpanStatus(code: .error)) }
         }
         metrics.duration.recordInterval(since: started)
-        guard let answer = reply.message else { return }
+        guard let reply = answer.message else { return }
         do {
-            try await socket.send(answer)
+            try await socket.send(reply)
         } catch {
             replyFailureLog.log(
                 logger, level: .info, "could not send a reply",
@@ -74,7 +74,7 @@ extension RequestService {
     /// The reply to a request with an envelope: read its metadata, then answer it. On the loop.
     private func answer(
         _ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant, task: HandlerTasks.Handle
-    ) async -> Reply {
+    ) async -> Answer {
         let call: CallMetadata?
         switch request.metadata {
         case .failure(let malformed):
@@ -100,7 +100,7 @@ extension RequestService {
     /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
     /// is set when it passes. On the loop; the work itself on the global executor (unless
     /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Reply {
+    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Answer {
         if configuration.runsHandlersOnLoop {
             return await work(request, context, expiry: expiry)
         }
@@ -116,7 +116,7 @@ extension RequestService {
     private func answer(
         _ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant,
         task: HandlerTasks.Handle
-    ) async -> Reply {
+    ) async -> Answer {
         let loop = socket.loop
         let remaining = deadline - .now
         guard remaining > .zero else { return deadlineExceeded(request) }
@@ -145,18 +145,18 @@ extension RequestService {
     /// never later than the service's (the service counts the same time from when it received
     /// the request). And an error sent now could answer a retry of the same call (it carries the
     /// same request id), failing a call that may still get its answer.
-    private func deadlineExceeded(_ request: WireFormat.Request) -> Reply {
+    private func deadlineExceeded(_ request: WireFormat.Request) -> Answer {
         metrics.deadlineExceeded.increment()
         logger.debug(
             "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
         )
-        return Reply(message: nil, outcome: "deadline-exceeded")
+        return Answer(message: nil, outcome: "deadline-exceeded")
     }
 
     /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or
     /// the error to send back. Where `expiry` says the deadline passed, the handler is not
     /// started, and its failure is reported as the deadline.
-    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Reply {
+    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Answer {
         let value: Request
         do {
             value = try decoder.decode(request.body)
@@ -167,14 +167,14 @@ extension RequestService {
             )
         }
         if expiry?.hasPassed == true { return deadlineExceeded(request) }
-        let response: Response
+        let response: Reply<Response>
         do {
             response = try await handler(value, context)
         } catch _ where expiry?.hasPassed == true {
             return deadlineExceeded(request)
         } catch let error as RemoteError {
             metrics.remote.increment()
-            return Reply(to: request, error: error)
+            return Answer(to: request, error: error)
         } catch {
             return failure(
                 to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
@@ -182,9 +182,10 @@ extension RequestService {
             )
         }
         do {
-            let body = try encoder.encode(response)
+            if !response.headers.isEmpty { try CallMetadata.validate(response.headers) }
+            let body = try encoder.encode(response.response)
             metrics.ok.increment()
-            return Reply(message: WireFormat.success(to: request, body: body), outcome: "ok")
+            return Answer(message: WireFormat.success(to: request, body: body, headers: response.headers), outcome: "ok")
         } catch {
             return failure(
                 to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
@@ -202,12 +203,12 @@ extension RequestService {
         _ message: Logger.Message,
         error: any Error,
         _ reply: RemoteError
-    ) -> Reply {
+    ) -> Answer {
         counter.increment()
         log.log(
             logger, level: .info, message,
             metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.error": "\(error)"]
         )
-        return Reply(to: request, error: reply)
+        return Answer(to: request, error: reply)
     }
 }

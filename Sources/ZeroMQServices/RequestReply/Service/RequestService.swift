@@ -43,7 +43,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     let socket: RouterSocket
     let decoder: any MessageDecoder<Request>
     let encoder: any MessageEncoder<Response>
-    let handler: ContextHandler
+    /// The handler, in its fullest form (the others are wrapped into it).
+    let handler: ReplyHandler
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
     /// metadata (``/ZeroMQ/Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
     let readsContext: Bool
@@ -90,7 +91,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         configuration: RequestServiceConfiguration,
         logger: Logger?,
         readsContext: Bool,
-        handler: @escaping ContextHandler
+        handler: @escaping ReplyHandler
     ) async throws {
         guard !endpoints.isEmpty else {
             throw ZeroMQError(

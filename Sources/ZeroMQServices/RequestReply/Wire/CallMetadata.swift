@@ -1,10 +1,11 @@
 import ZeroMQ
 
 /// What travels with a request besides its body (version 2 of the wire protocol,
-/// Docs/WireProtocol.md, *Call metadata*): the caller's headers and how long it will wait.
+/// Docs/WireProtocol.md, *Call metadata*): the caller's headers and how long it will wait; and,
+/// from version 3, what travels back with a reply: the handler's headers.
 ///
 /// On the wire it is one optional frame, the last of the request's envelope (after the request
-/// id, before the empty delimiter):
+/// id, before the empty delimiter), or of the reply's:
 ///
 /// ```
 /// "ZMD" 0x01                              magic and version (4 bytes)
@@ -16,23 +17,32 @@ import ZeroMQ
 /// Keys starting with `zmq-` belong to the protocol: `zmq-timeout-us` is the time the caller
 /// waits for this attempt's reply, in microseconds, in decimal. A service of version 1 echoes
 /// the frame with the rest of the envelope and ignores it; so does a plain REP server; the
-/// client skips it in the reply.
+/// client skips it in the reply. `zmq-reply` (empty value, always the first entry) marks the
+/// frame a service of version 3 puts in a reply in place of that echo: the handler's headers.
 struct CallMetadata: Hashable, Sendable {
-    /// The caller's own headers (keys never start with `zmq-`).
+    /// The caller's own headers, or the handler's in a reply (keys never start with `zmq-`).
     var headers: [String: String]
     /// How long the caller waits for the reply, from when it sent the request.
     var timeout: Duration?
+    /// Whether this is a reply's metadata (`zmq-reply`), not a request's.
+    var isReply: Bool
 
     /// Metadata to send.
-    init(headers: [String: String] = [:], timeout: Duration? = nil) {
+    init(headers: [String: String] = [:], timeout: Duration? = nil, isReply: Bool = false) {
         self.headers = headers
         self.timeout = timeout
+        self.isReply = isReply
     }
 
     /// The frame's first four bytes: "ZMD" and the format's version, 1.
     static let magic: [UInt8] = [0x5A, 0x4D, 0x44, 0x01]
     /// The key of ``timeout``.
     static let timeoutKey = "zmq-timeout-us"
+    /// The key of ``isReply``, with an empty value: the first entry of a reply's metadata.
+    static let replyKey = "zmq-reply"
+    /// The first bytes of a reply's metadata frame: the magic, then the entry `zmq-reply` with
+    /// an empty value.
+    static let replyPrefix: [UInt8] = magic + [UInt8(replyKey.utf8.count)] + Array(replyKey.utf8) + [0, 0, 0, 0]
     /// The prefix of the keys the protocol reserves.
     static let reservedPrefix = "zmq-"
     /// The largest metadata frame either side makes or reads: 64 KiB.
@@ -41,6 +51,12 @@ struct CallMetadata: Hashable, Sendable {
     /// Whether `frame` is a metadata frame (by its magic; its entries may still be malformed).
     static func isMetadata(_ frame: Frame) -> Bool {
         frame.count >= magic.count && frame.withUnsafeBytes { $0.starts(with: magic) }
+    }
+
+    /// Whether `frame` is a reply's metadata frame (by its first entry, `zmq-reply`), not the
+    /// echo of a request's, which a plain REP server or a service of version 2 sends back.
+    static func isReplyMetadata(_ frame: Frame) -> Bool {
+        frame.count >= replyPrefix.count && frame.withUnsafeBytes { $0.starts(with: replyPrefix) }
     }
 
     /// Why a set of headers cannot be sent.
@@ -77,10 +93,11 @@ struct CallMetadata: Hashable, Sendable {
         }
     }
 
-    /// The frame, entries in key order (so equal metadata makes equal frames). The headers must
-    /// have passed ``validate(_:)``.
+    /// The frame: the reply marker first (in a reply), then the timeout, then the headers in
+    /// key order (so equal metadata makes equal frames). The headers must have passed
+    /// ``validate(_:)``.
     func frame() -> Frame {
-        var bytes = Self.magic
+        var bytes = isReply ? Self.replyPrefix : Self.magic
         func append(_ key: String, _ value: String) {
             bytes.append(UInt8(key.utf8.count))
             bytes.append(contentsOf: key.utf8)
@@ -114,7 +131,8 @@ struct CallMetadata: Hashable, Sendable {
     /// Reads a metadata frame (one ``isMetadata(_:)`` said yes to).
     ///
     /// Unknown `zmq-` keys are ignored (a later version may add some); a key given twice keeps
-    /// its last value.
+    /// its last value. `zmq-reply` marks a reply's metadata wherever it stands (only a frame
+    /// that starts with it is read as one: ``isReplyMetadata(_:)``).
     init(parsing frame: Frame) throws(Malformed) {
         guard frame.count <= Self.maximumFrameSize else {
             throw Malformed(description: "the metadata frame has \(frame.count) bytes; at most \(Self.maximumFrameSize) are read")
@@ -124,6 +142,7 @@ struct CallMetadata: Hashable, Sendable {
         var index = Self.magic.count
         var headers: [String: String] = [:]
         var timeout: Duration?
+        var isReply = false
         while index < bytes.count {
             let keyLength = Int(bytes[index])
             index += 1
@@ -150,11 +169,14 @@ struct CallMetadata: Hashable, Sendable {
                     throw Malformed(description: "\(Self.timeoutKey) is \"\(value.prefix(32))\", not a count of microseconds")
                 }
                 timeout = .microseconds(microseconds)
+            } else if key == Self.replyKey {
+                isReply = true
             } else if !key.hasPrefix(Self.reservedPrefix) {
                 headers[key] = value
             }
         }
         self.headers = headers
         self.timeout = timeout
+        self.isReply = isReply
     }
 }

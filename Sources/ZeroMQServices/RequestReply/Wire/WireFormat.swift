@@ -9,10 +9,12 @@ import ZeroMQ
 /// ```
 ///
 /// The request id is the client's (8 bytes, big-endian). The metadata frame (version 2,
-/// ``CallMetadata``) is optional; the reply carries it only as the echo of the request's. A REP
-/// socket echoes the envelope (every frame up to the empty delimiter), so a plain REP server
-/// answers in the success form. The service echoes the envelope it received (routing ids and
-/// metadata included) and, for an error, adds the status frame `error` after it.
+/// ``CallMetadata``) is optional. In a reply it is the echo of the request's, or (version 3) the
+/// handler's headers in its place, marked by their first entry `zmq-reply`. A REP socket echoes
+/// the envelope (every frame up to the empty delimiter), so a plain REP server answers in the
+/// success form. The service echoes the envelope it received (routing ids and metadata
+/// included; the metadata replaced by the handler's headers when it gave some) and, for an
+/// error, adds the status frame `error` after it.
 enum WireFormat {
     /// The status frame of an error reply.
     static let errorStatus: [UInt8] = Array("error".utf8)
@@ -42,8 +44,8 @@ enum WireFormat {
 
     /// What a reply says, as far as the client can tell without decoding the body.
     enum Reply {
-        /// A response body.
-        case success(id: UInt64, body: [Frame])
+        /// A response body, and the headers the handler sent with it (version 3).
+        case success(id: UInt64, body: [Frame], headers: [String: String])
         /// An error reply; `body` should hold a JSON ``RemoteError``.
         case failure(id: UInt64, body: [Frame])
         /// A reply for request `id` whose envelope is not one of the two forms.
@@ -62,11 +64,22 @@ enum WireFormat {
             return .foreign(reason: "the first frame is not an 8-byte request id")
         }
         let body = Array(frames[(delimiter + 1)...])
-        // The request's metadata frame, echoed with the envelope, is skipped.
-        let status = delimiter > 1 && CallMetadata.isMetadata(frames[1]) ? 2 : 1
+        // A metadata frame is the handler's headers when it starts with the reply marker; any
+        // other is the request's, echoed with the envelope, and is skipped.
+        var status = 1
+        var headers: [String: String] = [:]
+        if delimiter > 1, CallMetadata.isMetadata(frames[1]) {
+            status = 2
+            if CallMetadata.isReplyMetadata(frames[1]) {
+                guard let metadata = try? CallMetadata(parsing: frames[1]) else {
+                    return .malformed(id: id, frames: frames)
+                }
+                headers = metadata.headers
+            }
+        }
         switch delimiter - status {
         case 0:
-            return .success(id: id, body: body)
+            return .success(id: id, body: body, headers: headers)
         case 1 where frames[status].bytes == errorStatus:
             return .failure(id: id, body: body)
         default:
@@ -108,18 +121,26 @@ enum WireFormat {
         return Request(envelope: Array(frames[..<delimiter]), body: Array(frames[(delimiter + 1)...]), metadata: metadata)
     }
 
-    /// A success reply to `request`.
-    static func success(to request: Request, body: [Frame]) -> Message {
+    /// A success reply to `request`, with the handler's `headers` in place of the request's
+    /// metadata frame (version 3). A request without one (a client of version 1, a REQ socket,
+    /// or one that sent neither headers nor its deadline) gets no headers back: it could not
+    /// tell them from a status frame. The headers must have passed ``CallMetadata/validate(_:)``.
+    static func success(to request: Request, body: [Frame], headers: [String: String] = [:]) -> Message {
         var frames = request.envelope
+        if !headers.isEmpty, case .success = request.metadata {
+            frames[frames.count - 1] = CallMetadata(headers: headers, isReply: true).frame()
+        }
         frames.reserveCapacity(frames.count + 1 + body.count)
         frames.append(Frame([]))
         frames.append(contentsOf: body)
         return Message(frames: frames)
     }
 
-    /// An error reply to `request`.
+    /// An error reply to `request`. A metadata frame that could not be read is left out of the
+    /// echoed envelope: the client would fail to read it in turn, and miss the error.
     static func failure(to request: Request, error: RemoteError) -> Message {
         var frames = request.envelope
+        if case .failure = request.metadata { frames.removeLast() }
         frames.append(Frame(errorStatus))
         frames.append(Frame([]))
         frames.append(Frame(RemoteErrorJSON.encode(error)))

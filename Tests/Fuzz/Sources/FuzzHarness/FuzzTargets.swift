@@ -196,15 +196,22 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: Request/reply
 
+    /// The headers the fuzzed service sends back with every success.
+    private static let replyHeaders = ["served-by": "fuzz", "x.n": ""]
+
     private func checkRequestReply(_ message: Message) throws(FuzzFailure) {
         let frames = message.frames
         // A request's metadata frame, echoed after the id, is skipped by the client.
         let echoed = frames.count > 2 && CallMetadata.isMetadata(frames[1]) ? 1 : 0
         // The client reads every message on its DEALER as a reply.
         switch WireFormat.parseReply(message) {
-        case .success(let id, let body):
+        case .success(let id, let body, let headers):
             try expect(frames.count >= 2 + echoed && frames[1 + echoed].isEmpty,
                        "a success has the delimiter after the id (and an echoed metadata frame)", message)
+            try expect(headers.isEmpty || CallMetadata.isReplyMetadata(frames[1]),
+                       "a success has headers only from a reply's metadata frame", message)
+            try expect(headers.keys.allSatisfy { CallMetadata.isValidKey($0) && !$0.hasPrefix("zmq-") },
+                       "a reply's headers have valid keys of the handler's own", message)
             try expect(WireFormat.id(in: frames[0]) == id, "a success's id is its first frame", message)
             try expect(body == Array(frames.dropFirst(2 + echoed)), "a success's body is what follows the delimiter", message)
             decodeBody(body)
@@ -261,7 +268,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         do {
             if let malformedMetadata { throw malformedMetadata }
             _ = try JSONCodec<FuzzProbe>().decode(request.body)
-            reply = WireFormat.success(to: request, body: request.body)
+            reply = WireFormat.success(to: request, body: request.body, headers: Self.replyHeaders)
             sentError = nil
         } catch {
             let remote = RemoteError(code: RemoteError.badRequestCode, message: "the request could not be decoded: \(error)")
@@ -273,8 +280,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         // [id, metadata, "", body]) reads it as the answer to its id.
         if request.envelope.count == (request.metadata == nil ? 1 : 2), let id = WireFormat.id(in: request.envelope[0]) {
             switch WireFormat.parseReply(reply) {
-            case .success(id, let body):
+            case .success(id, let body, let headers):
                 try expect(sentError == nil && body == request.body, "the client reads the echoed body", message)
+                // Headers go back only to a request with a metadata frame (in its place).
+                try expect(headers == (request.metadata == nil ? [:] : Self.replyHeaders),
+                           "the client reads the handler's headers when it sent metadata", message)
             case .failure(id, let body):
                 let received = body.count == 1 ? try? RemoteErrorJSON.decode(body[0].bytes) : nil
                 try expect(sentError != nil && received == sentError, "the client reads the service's error", message)
