@@ -66,33 +66,22 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     /// The continuations and timers of the attempts waiting for their endpoint to connect, by
     /// request id (the tracker says whose turn it is).
     private var connectionWaits: [UInt64: ConnectionWaiter] = [:]
-    private var nextID: UInt64 = 1
-    /// Calls waiting for a reply (or sending), by request id.
-    private var pending: [UInt64: PendingCall] = [:]
-    /// Calls between their start and their result, including backoffs.
-    private var callsInProgress = 0
+    /// The calls in progress and their attempts in flight, by request id: a pure state machine
+    /// whose waiters are the continuations and timers of the callers waiting for replies.
+    private var calls = CallTable<ReplyWaiter, ReceivedReply>()
     /// The shared lifecycle (idle, running, draining, finished: Docs/TypedMessaging.md,
     /// *Lifecycle*).
     private var lifecycle = Lifecycle()
     /// Whether the sockets are closed and every call failed (`closeAll`): at the end of
     /// `run()`, on a shutdown before it, or when the context closed the sockets under the client.
-    private var closed = false
+    private var closed: Bool { calls.isClosed }
     private var shutdownSignal: UnsafeContinuation<Void, Never>?
     private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
 
-    /// A call's current attempt.
-    private struct PendingCall {
-        enum State {
-            /// The request is being handed to libzmq; a reply may already come.
-            case sending
-            /// A reply came before the caller started waiting.
-            case replied(ReceivedReply)
-            /// The caller waits; the timer ends the wait.
-            case waiting(UnsafeContinuation<AttemptOutcome, Never>, PollLoop.ScheduledTimer)
-        }
-
-        var state: State
-        var endpoint: Int
+    /// A caller waiting for its attempt's reply; the timer ends the wait.
+    private struct ReplyWaiter {
+        var continuation: UnsafeContinuation<AttemptOutcome, Never>
+        var timer: PollLoop.ScheduledTimer
     }
 
     /// An attempt waiting for its endpoint's connection; resumed with `true` when it is up.
@@ -362,14 +351,11 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             metrics.closed.increment()
             throw RequestError(code: .closed)
         }
-        let id = nextID
-        nextID &+= 1
-        callsInProgress += 1
+        let id = calls.startCall()
         metrics.inFlight.increment()
         defer {
-            callsInProgress -= 1
             metrics.inFlight.decrement()
-            if callsInProgress == 0, pending.isEmpty { resumeDrainWaiters() }
+            if calls.finishCall() { resumeDrainWaiters() }
         }
         let policy = configuration.retryPolicy
         let deadline = policy.deadline.map { started + $0 }
@@ -492,7 +478,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                 return .unreachable(tracker.lastHandshakeFailure(of: endpoint).map(HandshakeFailedError.init))
             }
         }
-        pending[id] = PendingCall(state: .sending, endpoint: endpoint)
+        calls.sending(id)
         do {
             // On the loop (this actor's executor) the send goes straight to libzmq; it waits
             // only while libzmq is at its high-water mark.
@@ -503,33 +489,30 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             }
             try await sockets[endpoint].send(WireFormat.request(id: id, metadata: metadata, body: body), timeout: remaining)
         } catch {
-            pending[id] = nil
+            calls.sendFailed(id)
             if error is CancellationError { return .cancelled }
             if let error = error as? ZeroMQError, error.code == .timedOut { return .unreachable(error) }
             return .closed(error)
         }
         // The resumed call continues on the loop directly (`PollLoop.withContinuation`).
         return await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<AttemptOutcome, Never>) in
-            guard let call = pending[id] else {
-                // Closed while sending: `closeAll` removed the entry.
-                continuation.resume(returning: .closed(RequestError(code: .closed)))
-                return
-            }
-            if case .replied(let reply) = call.state {
-                pending[id] = nil
-                continuation.resume(returning: .replied(reply))
-                return
-            }
-            if Task.isCancelled {
-                pending[id] = nil
-                continuation.resume(returning: .cancelled)
-                return
-            }
             let timer = loop.schedule(after: max(.zero, deadline - .now)) { [self] in
                 // Timers run on the loop, which is this actor's executor.
                 self.assumeIsolated { $0.expire(id) }
             }
-            pending[id] = PendingCall(state: .waiting(continuation, timer), endpoint: endpoint)
+            let outcome: AttemptOutcome
+            switch calls.wait(id, with: ReplyWaiter(continuation: continuation, timer: timer), isCancelled: Task.isCancelled) {
+            case .wait:
+                return
+            case .returnReply(let reply):
+                outcome = .replied(reply)
+            case .returnCancelled:
+                outcome = .cancelled
+            case .returnClosed:
+                outcome = .closed(RequestError(code: .closed))
+            }
+            loop.cancel(timer)
+            continuation.resume(returning: outcome)
         } onCancel: { [self] in
             loop.execute { self.assumeIsolated { $0.cancelCall(id) } }
         }
@@ -597,16 +580,13 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     private func expire(_ id: UInt64) {
-        guard let call = pending[id], case .waiting(let continuation, _) = call.state else { return }
-        pending[id] = nil
-        continuation.resume(returning: .timedOut)
+        calls.timedOut(id)?.continuation.resume(returning: .timedOut)
     }
 
     private func cancelCall(_ id: UInt64) {
-        guard let call = pending[id], case .waiting(let continuation, let timer) = call.state else { return }
-        loop.cancel(timer)
-        pending[id] = nil
-        continuation.resume(returning: .cancelled)
+        guard let waiter = calls.cancelled(id) else { return }
+        loop.cancel(waiter.timer)
+        waiter.continuation.resume(returning: .cancelled)
     }
 
     /// Moves new attempts to the next endpoint after an attempt on `endpoint` failed (once, if
@@ -661,28 +641,23 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             )
             return
         }
-        guard var call = pending[id] else {
+        let reply = ReceivedReply(message: message, parsed: parsed)
+        switch calls.received(reply, for: id) {
+        case .resume(let waiter):
+            loop.cancel(waiter.timer)
+            waiter.continuation.resume(returning: .replied(reply))
+        case .keep:
+            break
+        case .dropLate:
             metrics.lateReplies.increment()
             logger.debug(
                 "dropped a late reply", metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.request_id": "\(id)"]
             )
-            return
-        }
-        switch call.state {
-        case .sending:
-            call.state = .replied(ReceivedReply(message: message, parsed: parsed))
-            pending[id] = call
-        case .waiting(let continuation, let timer):
-            loop.cancel(timer)
-            pending[id] = nil
-            continuation.resume(returning: .replied(ReceivedReply(message: message, parsed: parsed)))
-        case .replied:
-            metrics.lateReplies.increment()
         }
     }
 
-    /// Calls waiting for a reply or sending (for tests).
-    var pendingCount: Int { pending.count }
+    /// Attempts waiting for a reply or sending (for tests).
+    var pendingCount: Int { calls.attemptCount }
 
     /// Attempts waiting for their endpoint to connect (for tests).
     var callsWaitingForConnection: Int { tracker.waiterCount }
@@ -775,7 +750,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     private func drained() async {
-        guard callsInProgress > 0 || !pending.isEmpty else { return }
+        guard !calls.isIdle else { return }
         await withUnsafeContinuation(isolation: self) { drainWaiters.append($0) }
     }
 
@@ -787,14 +762,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Fails every pending call and closes the sockets; `run()`'s readers then end.
     private func closeAll() {
-        closed = true
-        let calls = pending
-        pending.removeAll()
-        for (_, call) in calls {
-            if case .waiting(let continuation, let timer) = call.state {
-                loop.cancel(timer)
-                continuation.resume(returning: .closed(RequestError(code: .closed)))
-            }
+        for waiter in calls.close() {
+            loop.cancel(waiter.timer)
+            waiter.continuation.resume(returning: .closed(RequestError(code: .closed)))
         }
         for waiter in tracker.removeAllWaiters() {
             resumeConnectionWait(waiter.id, connected: false)
