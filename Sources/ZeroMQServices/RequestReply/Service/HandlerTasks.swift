@@ -7,16 +7,10 @@ import ZeroMQSupport
 /// A task group would track them too, but it hands out no handle to one child: cancelling a
 /// request at its deadline would then take a second task per request (measured: 11–21 % of the
 /// calls per second with 64 in flight, Docs/Performance.md).
+///
+/// The bookkeeping is ``HandlerTable``, a pure state machine; this class is its shell: a lock,
+/// the tasks, and the continuation of `run()` waiting for them.
 final class HandlerTasks: Sendable {
-    private struct State: Sendable {
-        var nextID: UInt64 = 0
-        var running: [UInt64: Task<Void, Never>] = [:]
-        /// `run()` was cancelled: tasks started from now on are cancelled at once.
-        var cancelledAll = false
-        /// `run()`, waiting for the last task to finish.
-        var allFinished: UnsafeContinuation<Void, Never>?
-    }
-
     /// One request's task, for its deadline to cancel.
     struct Handle: Sendable {
         fileprivate let id: UInt64
@@ -28,32 +22,27 @@ final class HandlerTasks: Sendable {
         }
     }
 
-    private let state = Lock(State())
+    private let table = Lock(HandlerTable<Task<Void, Never>, UnsafeContinuation<Void, Never>>())
 
     /// Starts `work` in a task of its own that prefers `executor` and inherits the caller's
     /// task-local values (its trace context among them).
     func start(on executor: any TaskExecutor, _ work: @escaping @Sendable (Handle) async -> Void) {
-        let cancelNow = state.withLock { state -> Task<Void, Never>? in
-            let id = state.nextID
-            state.nextID &+= 1
-            // Made under the lock, so the task is in `running` before it can finish or be
+        let (task, cancelAtOnce) = table.withLock { table in
+            // Made under the lock, so the task is in the table before it can finish or be
             // cancelled (its body runs on `executor`, never here).
-            let task = Task(executorPreference: executor) { [self] in
-                await work(Handle(id: id, tasks: self))
-                finish(id)
+            table.add { id in
+                Task(executorPreference: executor) { [self] in
+                    await work(Handle(id: id, tasks: self))
+                    finish(id)
+                }
             }
-            state.running[id] = task
-            return state.cancelledAll ? task : nil
         }
-        cancelNow?.cancel()
+        if cancelAtOnce { task.cancel() }
     }
 
     /// Cancels every running task, and those started later.
     func cancelAll() {
-        let tasks = state.withLock { state in
-            state.cancelledAll = true
-            return Array(state.running.values)
-        }
+        let tasks = table.withLock { $0.cancelAll() }
         // Outside the lock: cancellation handlers run synchronously, in this call.
         for task in tasks { task.cancel() }
     }
@@ -61,32 +50,21 @@ final class HandlerTasks: Sendable {
     /// Returns once no task runs: at once when none does.
     func waitUntilAllFinished() async {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let done = state.withLock { state -> Bool in
-                guard !state.running.isEmpty else { return true }
-                state.allFinished = continuation
-                return false
-            }
-            if done { continuation.resume() }
+            if table.withLock({ $0.waitUntilAllFinished(continuation) }) { continuation.resume() }
         }
     }
 
     /// How many tasks run (for tests).
-    var runningCount: Int { state.withLock { $0.running.count } }
+    var runningCount: Int { table.withLock { $0.runningCount } }
 
     /// Whether `waitUntilAllFinished()` waits (for tests).
-    var isWaitingUntilAllFinished: Bool { state.withLock { $0.allFinished != nil } }
+    var isWaitingUntilAllFinished: Bool { table.withLock { $0.hasWaiter } }
 
     private func cancel(_ id: UInt64) {
-        state.withLock { $0.running[id] }?.cancel()
+        table.withLock { $0.handle(id) }?.cancel()
     }
 
     private func finish(_ id: UInt64) {
-        let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            state.running[id] = nil
-            guard state.running.isEmpty else { return nil }
-            defer { state.allFinished = nil }
-            return state.allFinished
-        }
-        waiter?.resume()
+        table.withLock { $0.finish(id) }?.resume()
     }
 }
