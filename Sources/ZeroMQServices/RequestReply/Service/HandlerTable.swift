@@ -3,7 +3,7 @@
 /// waits for the last task to finish (a draining `run()`).
 ///
 /// ``HandlerTasks`` is its shell (a lock, real tasks and a continuation); the unit tests
-/// (`HandlerTableTests`) use plain values.
+/// (`HandlerSlotsTests`) use plain values.
 struct HandlerTable<Handle, Waiter> {
     private var nextID: UInt64 = 0
     private var running: [UInt64: Handle] = [:]
