@@ -150,20 +150,29 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             throw refusal.error(for: "the request service", endpoints: boundEndpoints)
         }
         let limit = ConcurrencyLimit(configuration.maximumConcurrentRequests)
-        let (requests, continuation) = AsyncStream.makeStream(of: Message.self)
         let socket = self.socket
+        let loop = socket.loop
         let logger = self.logger
         let endpoints = boundEndpoints.joined(separator: ",")
-        // The reader runs on the loop (where each receive is a direct libzmq call) and is its
-        // own task so that shutdown can stop it alone: cancelling it leaves the handlers be.
-        let task = Task(executorPreference: socket.loop.taskExecutor) {
-            defer { continuation.finish() }
+        // Each request gets a task of its own that prefers the loop: a request goes from the
+        // reader to its task, and its reply to libzmq, without a thread hop. Only decoding, the
+        // handler and encoding leave the loop (see `handle`). The tasks are tracked (not a task
+        // group) so that a request's deadline can cancel its task alone.
+        let handlers = HandlerTasks()
+        // The reader runs on the loop (where each receive is a direct libzmq call) and starts
+        // each request's task itself. It is a task of its own so that shutdown can stop it
+        // alone: cancelling it leaves the handlers be. Its tasks inherit the task-local values
+        // of `run()`'s caller, as the reader does.
+        let reader = Task(executorPreference: loop.taskExecutor) {
             do {
                 while true {
                     await limit.acquire()
                     if Task.isCancelled { return }
                     let message = try await socket.receive()
-                    continuation.yield(message)
+                    handlers.start(on: loop.taskExecutor) { task in
+                        await self.handle(message, task: task)
+                        limit.release()
+                    }
                 }
             } catch is CancellationError {
                 return
@@ -175,32 +184,19 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         }
         // A shutdown asked for since the decision above found no reader to stop: stop it here.
         let stopped = state.withLock { state -> Bool in
-            state.reader = task
+            state.reader = reader
             return state.lifecycle.state != .running
         }
-        if stopped { task.cancel() }
+        if stopped { reader.cancel() }
         logger.info("request service serving", metadata: ["zmq.endpoint": "\(endpoints)"])
 
-        // Each request gets a task of its own that prefers the loop: a request goes from the
-        // reader to its task, and its reply to libzmq, without a thread hop. Only decoding, the
-        // handler and encoding leave the loop (see `handle`). The tasks are tracked (not a task
-        // group) so that a request's deadline can cancel its task alone.
-        let handlers = HandlerTasks()
-        let loop = socket.loop
         await withTaskCancellationHandler {
-            await withTaskExecutorPreference(loop.taskExecutor) {
-                await withTaskCancellationOrGracefulShutdownHandler {
-                    for await message in requests {
-                        handlers.start(on: loop.taskExecutor) { task in
-                            await self.handle(message, task: task)
-                            limit.release()
-                        }
-                    }
-                    // The reader has stopped: finish the requests in flight.
-                    await handlers.waitUntilAllFinished()
-                } onCancelOrGracefulShutdown: {
-                    self.beginGracefulShutdown()
-                }
+            await withTaskCancellationOrGracefulShutdownHandler {
+                await reader.value
+                // The reader has stopped: finish the requests in flight.
+                await handlers.waitUntilAllFinished()
+            } onCancelOrGracefulShutdown: {
+                self.beginGracefulShutdown()
             }
         } onCancel: {
             handlers.cancelAll()
