@@ -90,8 +90,12 @@ struct SoakTests {
         #expect(created > 0)
         #expect(freed == created, "zero-copy frames whose free function never ran: \(created - freed)")
         #expect(ProcessFigures.contextThreads().isEmpty, "threads of shut-down contexts remain: \(ProcessFigures.contextThreads())")
-        // The cooperative pool may start one more thread of its own; nothing else may grow.
-        #expect(end.threads <= start.threads + 1, "threads grew")
+        // The library's threads are named and all gone (above). What else may differ is the
+        // runtime's: the cooperative pool (one thread per core) and Dispatch's workers start
+        // threads lazily and keep them a while: CI once saw 5 → 7 in a whole run. A thread
+        // kept per cycle, context or socket would add dozens in such a run.
+        #expect(end.threads <= start.threads + 2, "threads grew: \(ProcessFigures.threadNames())")
+        #expect(totals.cycles - warmUp.cycles >= 3, "too few cycles after the warm-up for a leak per cycle to show")
         // One descriptor more was seen once in a 10 s run on a loaded machine (13 cycles, each
         // opening and closing dozens): the runtime opening one lazily, not a leak. A leak per
         // cycle, socket or connection would pass 2 at once.
