@@ -451,8 +451,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             throw RequestError(
                 code: .remote, endpoint: endpoints[endpoint], requestID: id, attempts: attempts, remoteError: remote
             )
-        case .malformed, .foreign:
-            // `deliver` only hands over replies with our id; a bad envelope still ends the call.
+        case .malformed, .foreign, .streamItem, .streamEnd:
+            // `deliver` only hands over replies with our id; a bad envelope (or a stream's
+            // message, to a call that asked for no stream) still ends the call.
             metrics.duration.recordInterval(since: started)
             metrics.undecodable.increment()
             throw RequestError(
@@ -631,7 +632,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         let id: UInt64
         let parsed = WireFormat.parseReply(message)
         switch parsed {
-        case .success(let replyID, _, _), .failure(let replyID, _), .malformed(let replyID, _):
+        case .success(let replyID, _, _), .failure(let replyID, _), .malformed(let replyID, _), .streamItem(let replyID, _),
+            .streamEnd(let replyID):
             id = replyID
         case .foreign(let reason):
             metrics.lateReplies.increment()

@@ -19,6 +19,8 @@ import ZeroMQ
 /// the frame with the rest of the envelope and ignores it; so does a plain REP server; the
 /// client skips it in the reply. `zmq-reply` (empty value, always the first entry) marks the
 /// frame a service of version 3 puts in a reply in place of that echo: the handler's headers.
+/// `zmq-stream` and `zmq-stream-credit` (version 4) mark the messages of a server stream: see
+/// ``Stream``.
 struct CallMetadata: Hashable, Sendable {
     /// The caller's own headers, or the handler's in a reply (keys never start with `zmq-`).
     var headers: [String: String]
@@ -26,12 +28,60 @@ struct CallMetadata: Hashable, Sendable {
     var timeout: Duration?
     /// Whether this is a reply's metadata (`zmq-reply`), not a request's.
     var isReply: Bool
+    /// What the message is to a server stream (version 4), if it belongs to one.
+    var stream: Stream?
+
+    /// Server streaming (version 4, Docs/WireProtocol.md, *Server streaming*): the role of a
+    /// message in a stream, in the entries `zmq-stream` (the role's name) and
+    /// `zmq-stream-credit` (a count, for the two roles that carry one).
+    enum Stream: Hashable, Sendable {
+        /// A request (client → service) that asks for a stream of responses; the service may
+        /// send `credit` items before the client grants more.
+        case open(credit: Int)
+        /// Client → service, no body: the caller took items; the service may send `credit` more.
+        case credit(Int)
+        /// Client → service, no body: the caller stopped listening; the handler is cancelled and
+        /// nothing more is sent.
+        case cancel
+        /// Service → client: one response of the stream (the body follows the delimiter).
+        case item
+        /// Service → client, no body: the stream ended; every item came before it.
+        case end
+
+        /// The value of `zmq-stream`.
+        var name: String {
+            switch self {
+            case .open: "open"
+            case .credit: "credit"
+            case .cancel: "cancel"
+            case .item: "item"
+            case .end: "end"
+            }
+        }
+
+        /// The value of `zmq-stream-credit`, for the roles that carry one.
+        var credit: Int? {
+            switch self {
+            case .open(let credit), .credit(let credit): credit
+            case .cancel, .item, .end: nil
+            }
+        }
+
+        /// Whether the client sends this one after its request, to steer the stream.
+        var isControl: Bool {
+            switch self {
+            case .credit, .cancel: true
+            case .open, .item, .end: false
+            }
+        }
+    }
 
     /// Metadata to send.
-    init(headers: [String: String] = [:], timeout: Duration? = nil, isReply: Bool = false) {
+    init(headers: [String: String] = [:], timeout: Duration? = nil, isReply: Bool = false, stream: Stream? = nil) {
         self.headers = headers
         self.timeout = timeout
         self.isReply = isReply
+        self.stream = stream
     }
 
     /// The frame's first four bytes: "ZMD" and the format's version, 1.
@@ -43,6 +93,12 @@ struct CallMetadata: Hashable, Sendable {
     /// The first bytes of a reply's metadata frame: the magic, then the entry `zmq-reply` with
     /// an empty value.
     static let replyPrefix: [UInt8] = magic + [UInt8(replyKey.utf8.count)] + Array(replyKey.utf8) + [0, 0, 0, 0]
+    /// The key of ``stream``'s role.
+    static let streamKey = "zmq-stream"
+    /// The key of ``stream``'s credit.
+    static let streamCreditKey = "zmq-stream-credit"
+    /// The most credit one message may grant: 65 536 items.
+    static let maximumStreamCredit = 65_536
     /// The prefix of the keys the protocol reserves.
     static let reservedPrefix = "zmq-"
     /// The largest metadata frame either side makes or reads: 64 KiB.
@@ -93,8 +149,8 @@ struct CallMetadata: Hashable, Sendable {
         }
     }
 
-    /// The frame: the reply marker first (in a reply), then the timeout, then the headers in
-    /// key order (so equal metadata makes equal frames). The headers must have passed
+    /// The frame: the reply marker first (in a reply), then the stream's role and credit, then
+    /// the timeout, then the headers in key order (so equal metadata makes equal frames). The headers must have passed
     /// ``validate(_:)``.
     func frame() -> Frame {
         var bytes = isReply ? Self.replyPrefix : Self.magic
@@ -104,6 +160,10 @@ struct CallMetadata: Hashable, Sendable {
             let length = UInt32(value.utf8.count)
             withUnsafeBytes(of: length.bigEndian) { bytes.append(contentsOf: $0) }
             bytes.append(contentsOf: value.utf8)
+        }
+        if let stream {
+            append(Self.streamKey, stream.name)
+            if let credit = stream.credit { append(Self.streamCreditKey, String(credit)) }
         }
         if let timeout {
             append(Self.timeoutKey, String(Self.microseconds(timeout)))
@@ -143,6 +203,8 @@ struct CallMetadata: Hashable, Sendable {
         var headers: [String: String] = [:]
         var timeout: Duration?
         var isReply = false
+        var streamName: String?
+        var streamCredit: String?
         while index < bytes.count {
             let keyLength = Int(bytes[index])
             index += 1
@@ -171,6 +233,10 @@ struct CallMetadata: Hashable, Sendable {
                 timeout = .microseconds(microseconds)
             } else if key == Self.replyKey {
                 isReply = true
+            } else if key == Self.streamKey {
+                streamName = value
+            } else if key == Self.streamCreditKey {
+                streamCredit = value
             } else if !key.hasPrefix(Self.reservedPrefix) {
                 headers[key] = value
             }
@@ -178,5 +244,28 @@ struct CallMetadata: Hashable, Sendable {
         self.headers = headers
         self.timeout = timeout
         self.isReply = isReply
+        self.stream = try streamName.map { name throws(Malformed) in try Self.stream(named: name, credit: streamCredit) }
+    }
+
+    /// The stream role `name` (the value of `zmq-stream`), with the credit the roles `open`
+    /// and `credit` must carry: a count from 1 to ``maximumStreamCredit``.
+    private static func stream(named name: String, credit: String?) throws(Malformed) -> Stream {
+        func count() throws(Malformed) -> Int {
+            guard let credit, let count = Int(credit), (1...maximumStreamCredit).contains(count) else {
+                throw Malformed(
+                    description: "\(streamCreditKey) is \(credit.map { "\"\($0.prefix(32))\"" } ?? "missing"), "
+                        + "not a count from 1 to \(maximumStreamCredit)"
+                )
+            }
+            return count
+        }
+        switch name {
+        case "open": return .open(credit: try count())
+        case "credit": return .credit(try count())
+        case "cancel": return .cancel
+        case "item": return .item
+        case "end": return .end
+        default: throw Malformed(description: "\(streamKey) is \"\(name.prefix(32))\", not a stream role")
+        }
     }
 }

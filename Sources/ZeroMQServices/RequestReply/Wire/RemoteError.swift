@@ -29,5 +29,10 @@ public struct RemoteError: Error, Codable, Hashable, Sendable, CustomStringConve
     public static let internalErrorCode = "internal-error"
     /// The code the service sends when it cannot encode the handler's response.
     public static let unencodableResponseCode = "unencodable-response"
+    /// The code a streaming service sends to a request that does not ask for a stream
+    /// (``RequestClient/stream(_:headers:timeout:credit:_:)`` asks for one).
+    public static let streamRequiredCode = "stream-required"
+    /// The code that ends a server stream when its service shuts down.
+    public static let shuttingDownCode = "shutting-down"
 
 }

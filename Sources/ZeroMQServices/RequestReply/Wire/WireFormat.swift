@@ -6,6 +6,13 @@ import ZeroMQ
 /// request (client → service):        [request id] [metadata]? [empty] [body …]
 /// success (service → client):        [request id] [metadata]? [empty] [body …]
 /// error   (service → client):        [request id] [metadata]? ["error"] [empty] [{"code": …, "message": …}]
+///
+/// server streaming (version 4), each metadata frame marked by `zmq-stream`:
+/// open    (client → service):        [request id] [metadata: open, credit] [empty] [body …]
+/// credit  (client → service):        [request id] [metadata: credit, count] [empty]
+/// cancel  (client → service):        [request id] [metadata: cancel] [empty]
+/// item    (service → client):        [request id] [metadata: zmq-reply, item] [empty] [body …]
+/// end     (service → client):        [request id] [metadata: zmq-reply, end] [empty]
 /// ```
 ///
 /// The request id is the client's (8 bytes, big-endian). The metadata frame (version 2,
@@ -42,10 +49,20 @@ enum WireFormat {
         return Message(frames: frames)
     }
 
+    /// A message the client sends to steer the server stream `id` (version 4): more credit, or
+    /// cancel.
+    static func streamControl(id: UInt64, _ control: CallMetadata.Stream) -> Message {
+        request(id: id, metadata: CallMetadata(stream: control).frame(), body: [])
+    }
+
     /// What a reply says, as far as the client can tell without decoding the body.
     enum Reply {
         /// A response body, and the headers the handler sent with it (version 3).
         case success(id: UInt64, body: [Frame], headers: [String: String])
+        /// One response of a server stream (version 4).
+        case streamItem(id: UInt64, body: [Frame])
+        /// The end of a server stream (version 4): every item came before it.
+        case streamEnd(id: UInt64)
         /// An error reply; `body` should hold a JSON ``RemoteError``.
         case failure(id: UInt64, body: [Frame])
         /// A reply for request `id` whose envelope is not one of the two forms.
@@ -68,6 +85,7 @@ enum WireFormat {
         // other is the request's, echoed with the envelope, and is skipped.
         var status = 1
         var headers: [String: String] = [:]
+        var stream: CallMetadata.Stream?
         if delimiter > 1, CallMetadata.isMetadata(frames[1]) {
             status = 2
             if CallMetadata.isReplyMetadata(frames[1]) {
@@ -75,12 +93,17 @@ enum WireFormat {
                     return .malformed(id: id, frames: frames)
                 }
                 headers = metadata.headers
+                stream = metadata.stream
             }
         }
-        switch delimiter - status {
-        case 0:
+        switch (delimiter - status, stream) {
+        case (0, nil):
             return .success(id: id, body: body, headers: headers)
-        case 1 where frames[status].bytes == errorStatus:
+        case (0, .item?):
+            return .streamItem(id: id, body: body)
+        case (0, .end?) where body.isEmpty:
+            return .streamEnd(id: id)
+        case (1, nil) where frames[status].bytes == errorStatus:
             return .failure(id: id, body: body)
         default:
             return .malformed(id: id, frames: frames)
@@ -104,6 +127,16 @@ enum WireFormat {
         /// The client's request id, for logs: the last envelope frame before the metadata, when
         /// it is 8 bytes.
         var requestID: UInt64? { idEnd > 1 ? WireFormat.id(in: envelope[idEnd - 1]) : nil }
+
+        /// What the message is to a server stream (version 4), when its metadata says.
+        var stream: CallMetadata.Stream? {
+            if case .success(let metadata) = metadata { metadata.stream } else { nil }
+        }
+
+        /// The frames that name the stream this message opens or steers: the envelope before
+        /// the metadata (the peer's routing ids and its request id), which is unique per
+        /// connection and call.
+        var streamKey: [[UInt8]] { envelope[..<idEnd].map(\.bytes) }
     }
 
     /// Splits a message received on the service's ROUTER, or `nil` when it has no delimiter
@@ -133,6 +166,25 @@ enum WireFormat {
         frames.reserveCapacity(frames.count + 1 + body.count)
         frames.append(Frame([]))
         frames.append(contentsOf: body)
+        return Message(frames: frames)
+    }
+
+    /// One response of the server stream `request` opened (version 4): the request's metadata
+    /// frame replaced by the item marker.
+    static func streamItem(to request: Request, body: [Frame]) -> Message {
+        var frames = request.envelope
+        frames[frames.count - 1] = CallMetadata(isReply: true, stream: .item).frame()
+        frames.reserveCapacity(frames.count + 1 + body.count)
+        frames.append(Frame([]))
+        frames.append(contentsOf: body)
+        return Message(frames: frames)
+    }
+
+    /// The end of the server stream `request` opened (version 4).
+    static func streamEnd(to request: Request) -> Message {
+        var frames = request.envelope
+        frames[frames.count - 1] = CallMetadata(isReply: true, stream: .end).frame()
+        frames.append(Frame([]))
         return Message(frames: frames)
     }
 

@@ -226,6 +226,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 let again = try? RemoteErrorJSON.decode(RemoteErrorJSON.encode(remote))
                 try expect(again == remote, "a remote error survives encoding it again", message)
             }
+        case .streamItem(let id, let body):
+            try expect(frames.count >= 3 && CallMetadata.isReplyMetadata(frames[1]) && frames[2].isEmpty,
+                       "a stream's item has the reply's metadata frame and the delimiter after the id", message)
+            try expect(WireFormat.id(in: frames[0]) == id, "a stream item's id is its first frame", message)
+            try expect(body == Array(frames.dropFirst(3)), "a stream item's body is what follows the delimiter", message)
+            decodeBody(body)
+        case .streamEnd(let id):
+            try expect(frames.count == 3 && CallMetadata.isReplyMetadata(frames[1]) && frames[2].isEmpty,
+                       "a stream's end is the id, the reply's metadata frame and the delimiter", message)
+            try expect(WireFormat.id(in: frames[0]) == id, "a stream end's id is its first frame", message)
         case .malformed(let id, let malformed):
             try expect(WireFormat.id(in: frames[0]) == id, "a malformed reply's id is its first frame", message)
             try expect(malformed == frames, "a malformed reply keeps its frames", message)
@@ -290,6 +300,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 try expect(sentError != nil && received == sentError, "the client reads the service's error", message)
             default:
                 try expect(false, "the client reads its reply as the answer to its request", message)
+            }
+            // A stream this request opens: its items and its end read back as such.
+            if case .open? = request.stream {
+                let item = WireFormat.streamItem(to: request, body: request.body)
+                guard case .streamItem(id, let body) = WireFormat.parseReply(item), body == request.body else {
+                    return try expect(false, "the client reads a stream's item as one", message)
+                }
+                guard case .streamEnd(id) = WireFormat.parseReply(WireFormat.streamEnd(to: request)) else {
+                    return try expect(false, "the client reads a stream's end as one", message)
+                }
             }
         }
     }
