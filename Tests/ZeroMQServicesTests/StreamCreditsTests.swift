@@ -1,0 +1,130 @@
+import Testing
+@testable import ZeroMQServices
+
+/// `StreamCredits`, the service's flow control for server streams, with plain values: keys are
+/// strings, waiters and task handles are ints.
+@Suite("StreamCredits: a service's server streams, as a pure state machine")
+struct StreamCreditsTests {
+    typealias Credits = StreamCredits<String, Int, Int>
+
+    @Test("a stream sends exactly its credit, then waits; a grant resumes the waiter with one credit taken")
+    func creditBoundsSending() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 2) })
+        #expect(step { credits.attach("a", handle: 7) } == false)
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.take("a") } == .wait)
+        #expect(step { credits.wait("a", with: 1) } == .wait)
+        guard case .resume(let waiter) = credits.grant("a", credit: 3) else {
+            Issue.record("the grant resumed nobody")
+            return
+        }
+        #expect(waiter == 1)
+        // One of the three went to the resumed sender.
+        #expect(step { credits.credit(of: "a") } == 2)
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.take("a") } == .wait)
+    }
+
+    @Test("credit that comes before the sender waits is kept, and the wait returns at once")
+    func creditBeforeWait() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.take("a") } == .wait)
+        guard case .none = credits.grant("a", credit: 1) else {
+            Issue.record("nobody waits yet")
+            return
+        }
+        #expect(step { credits.wait("a", with: 1) } == .send)
+        #expect(step { credits.credit(of: "a") } == 0)
+    }
+
+    @Test("a cancel stops the stream: the waiter and the task handle come back, later takes stop")
+    func cancel() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.attach("a", handle: 7) } == false)
+        #expect(step { credits.take("a") } == .send)
+        #expect(step { credits.wait("a", with: 1) } == .wait)
+        let (waiter, handle) = credits.cancel("a")
+        #expect(waiter == 1 && handle == 7)
+        #expect(step { credits.isCancelled("a") })
+        #expect(step { credits.take("a") } == .stop(.cancelled))
+        // Credit after the cancel resumes nobody.
+        guard case .none = credits.grant("a", credit: 5) else {
+            Issue.record("a cancelled stream resumed a waiter")
+            return
+        }
+        #expect(step { credits.take("a") } == .stop(.cancelled))
+    }
+
+    @Test("a cancel before the task starts makes it stop at once")
+    func cancelBeforeAttach() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 4) })
+        let (waiter, handle) = credits.cancel("a")
+        #expect(waiter == nil && handle == nil)
+        #expect(step { credits.attach("a", handle: 7) } == true)
+    }
+
+    @Test("a task cancelled before it waits finds the stream stopped when it does")
+    func abandonBeforeWait() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 0) })
+        #expect(step { credits.abandon("a") } == nil)
+        #expect(step { credits.wait("a", with: 1) } == .stop(.cancelled))
+        // And one that waits is handed back.
+        #expect(step { credits.open("b", credit: 0) })
+        #expect(step { credits.wait("b", with: 2) } == .wait)
+        #expect(step { credits.abandon("b") } == 2)
+        #expect(step { credits.take("b") } == .stop(.cancelled))
+    }
+
+    @Test("a shutdown stops every stream at its next item and hands back every waiter")
+    func shutdown() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 0) })
+        #expect(step { credits.open("b", credit: 5) })
+        #expect(step { credits.wait("a", with: 1) } == .wait)
+        #expect(step { credits.shutDown() } == [1])
+        #expect(credits.isShuttingDown)
+        #expect(step { credits.take("b") } == .stop(.shuttingDown))
+        #expect(step { credits.take("a") } == .stop(.shuttingDown))
+    }
+
+    @Test("one key opens one stream at a time; closing forgets it, credit for unknown keys is ignored")
+    func keys() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 1) })
+        #expect(!step { credits.open("a", credit: 1) })
+        #expect(credits.count == 1)
+        credits.close("a")
+        #expect(credits.count == 0)
+        guard case .none = credits.grant("a", credit: 1) else {
+            Issue.record("credit for a closed stream resumed someone")
+            return
+        }
+        #expect(step { credits.credit(of: "a") } == nil)
+        #expect(step { credits.open("a", credit: 1) })
+        // A task whose stream is gone stops.
+        credits.close("a")
+        #expect(step { credits.take("a") } == .stop(.cancelled))
+        #expect(step { credits.attach("a", handle: 1) } == true)
+    }
+
+    @Test("credit saturates instead of overflowing")
+    func saturation() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 1) })
+        for _ in 0..<4 { _ = credits.grant("a", credit: .max) }
+        #expect(step { credits.credit(of: "a") } == Int.max / 2)
+        #expect(step { credits.take("a") } == .send)
+    }
+}
+
+/// Runs `body` and returns its result: lets `#expect` check what a mutating call returns (the
+/// macro cannot take a mutating call itself).
+func step<T>(_ body: () -> T) -> T { body() }
