@@ -8,6 +8,8 @@ import Tracing
 enum CallTracing {
     /// The span of one call at the client (all its attempts).
     static let clientSpanName = "zmq.request"
+    /// The span of one server stream at the client, from its request to its reader's end.
+    static let streamSpanName = "zmq.stream"
     /// The span of one request at the service (decoding, the handler, encoding).
     static let serviceSpanName = "zmq.serve"
 

@@ -6,13 +6,14 @@ import CoreMetrics
 ///   for a ``RemoteError`` the handler threw, `internal_error` for any other error,
 ///   `bad_request` for an undecodable request or metadata frame, `unencodable_response`,
 ///   `deadline_exceeded` for a request whose caller's time ran out before or while it was
-///   handled).
+///   handled), `cancelled` for a server stream its caller cancelled, `shutting_down` for a
+///   server stream the service's shutdown ended).
 /// - `zmq_service_dropped_messages_total`: messages without an envelope, which cannot be
 ///   answered.
 /// - `zmq_service_in_flight`: requests being handled (a meter).
 /// - `zmq_service_request_duration`: time from receiving a request to queuing its reply.
 struct ServiceMetrics: Sendable {
-    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded: Counter
+    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded, cancelled, shuttingDown: Counter
     let dropped: Counter
     let inFlight: Meter
     let duration: Timer
@@ -27,6 +28,8 @@ struct ServiceMetrics: Sendable {
         badRequest = requests("bad_request")
         unencodable = requests("unencodable_response")
         deadlineExceeded = requests("deadline_exceeded")
+        cancelled = requests("cancelled")
+        shuttingDown = requests("shutting_down")
         dropped = Counter(label: "zmq_service_dropped_messages_total", dimensions: dimensions, factory: factory)
         inFlight = Meter(label: "zmq_service_in_flight", dimensions: dimensions, factory: factory)
         duration = Timer(label: "zmq_service_request_duration", dimensions: dimensions, factory: factory)

@@ -45,10 +45,10 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
-    private nonisolated let encoder: any MessageEncoder<Request>
-    private nonisolated let decoder: any MessageDecoder<Response>
+    nonisolated let encoder: any MessageEncoder<Request>
+    nonisolated let decoder: any MessageDecoder<Response>
     nonisolated let logger: Logger
-    private nonisolated let metrics: ClientMetrics
+    nonisolated let metrics: ClientMetrics
     /// What a peer can repeat at will is logged at most once per 10 s each: messages that are
     /// not replies, and discovered services that cannot be connected to (a forged beacon).
     private nonisolated let foreignMessageLog = RateLimitedLog()
@@ -68,18 +68,21 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private var connectionWaits: [UInt64: ConnectionWaiter] = [:]
     /// The calls in progress and their attempts in flight, by request id: a pure state machine
     /// whose waiters are the continuations and timers of the callers waiting for replies.
-    private var calls = CallTable<ReplyWaiter, ReceivedReply>()
+    var calls = CallTable<ReplyWaiter, ReceivedReply>()
+    /// The server streams in progress, by request id (RequestClient+Streaming.swift). Each is
+    /// a call of `calls` too, so that a drain waits for it.
+    var streams: [UInt64: ClientStream] = [:]
     /// The shared lifecycle (idle, running, draining, finished: Docs/TypedMessaging.md,
     /// *Lifecycle*).
     private var lifecycle = Lifecycle()
     /// Whether the sockets are closed and every call failed (`closeAll`): at the end of
     /// `run()`, on a shutdown before it, or when the context closed the sockets under the client.
-    private var closed: Bool { calls.isClosed }
+    var closed: Bool { calls.isClosed }
     private var shutdownSignal: UnsafeContinuation<Void, Never>?
     private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
 
     /// A caller waiting for its attempt's reply; the timer ends the wait.
-    private struct ReplyWaiter {
+    struct ReplyWaiter {
         var continuation: UnsafeContinuation<AttemptOutcome, Never>
         var timer: PollLoop.ScheduledTimer
     }
@@ -91,7 +94,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     /// How one attempt ended.
-    private enum AttemptOutcome {
+    enum AttemptOutcome {
         case replied(ReceivedReply)
         case timedOut
         case unreachable((any Error)?)
@@ -100,7 +103,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     }
 
     /// A reply for a pending call, parsed once by `deliver`.
-    private struct ReceivedReply {
+    struct ReceivedReply {
         var message: Message
         var parsed: WireFormat.Reply
     }
@@ -521,7 +524,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Waits until `endpoint` is connected (`true`), or until `deadline`, cancellation or
     /// closing (`false`).
-    private func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
+    func waitForConnection(of endpoint: Int, id: UInt64, until deadline: ContinuousClock.Instant) async -> Bool {
         await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<Bool, Never>) in
             if closed || Task.isCancelled || !tracker.wait(id, for: endpoint) {
                 continuation.resume(returning: tracker.isConnected(endpoint) && !closed)
@@ -643,6 +646,10 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             )
             return
         }
+        if streams[id] != nil {
+            deliverStreamMessage(parsed, message, id: id)
+            return
+        }
         let reply = ReceivedReply(message: message, parsed: parsed)
         switch calls.received(reply, for: id) {
         case .resume(let waiter):
@@ -742,7 +749,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Whether new calls are taken: before `run()` (they wait for it) and while it runs, until
     /// a shutdown, and while the sockets are open.
-    private var takesCalls: Bool {
+    var takesCalls: Bool {
         lifecycle.acceptsWork && !closed
     }
 
@@ -756,7 +763,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         await withUnsafeContinuation(isolation: self) { drainWaiters.append($0) }
     }
 
-    private func resumeDrainWaiters() {
+    func resumeDrainWaiters() {
         guard lifecycle.state == .draining || closed else { return }
         for waiter in drainWaiters { waiter.resume() }
         drainWaiters.removeAll()
@@ -764,6 +771,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
 
     /// Fails every pending call and closes the sockets; `run()`'s readers then end.
     private func closeAll() {
+        closeStreams()
         for waiter in calls.close() {
             loop.cancel(waiter.timer)
             waiter.continuation.resume(returning: .closed(RequestError(code: .closed)))

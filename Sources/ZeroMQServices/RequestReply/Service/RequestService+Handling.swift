@@ -26,20 +26,82 @@ extension RequestService {
         }
     }
 
-    /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
-    /// global executor, so that a slow handler delays no socket (unless
-    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    ///
-    /// - Parameter task: the request's own task, for its deadline to cancel.
-    func handle(_ message: Message, task: HandlerTasks.Handle) async {
+    /// What a request is to the server streams: nothing, or the request that opens one.
+    enum StreamAdmission: Sendable {
+        /// A request that opens no stream (or one this service does not stream for).
+        case none
+        /// The request opens the stream of this key, open now.
+        case open(StreamFlows.Key)
+        /// The request would open a stream its caller has open already (the same id).
+        case duplicate
+    }
+
+    /// What the reader does with a message it read: the request to start a task for, with what
+    /// it is to the server streams; or `nil` when it was dealt with here (credit or a cancel for
+    /// a stream, which is never answered) or cannot be answered (no envelope: dropped and
+    /// counted). On the loop.
+    func admit(_ message: Message) -> (WireFormat.Request, StreamAdmission)? {
         guard let request = WireFormat.parseRequest(message) else {
             metrics.dropped.increment()
             malformedLog.log(
                 logger, level: .info, "dropped a message without an envelope",
                 metadata: ["zmq.endpoint": "\(boundEndpoints.joined(separator: ","))", "zmq.frames": "\(message.frameCount)"]
             )
+            return nil
+        }
+        switch request.stream {
+        case .credit(let credit)?:
+            streams.grant(request.streamKey, credit: credit)
+            return nil
+        case .cancel?:
+            streams.cancel(request.streamKey)
+            return nil
+        case .open(let credit)? where streamHandler != nil:
+            let key = request.streamKey
+            return (request, streams.open(key, credit: credit) ? .open(key) : .duplicate)
+        case .open?, .item?, .end?, nil:
+            return (request, .none)
+        }
+    }
+
+    /// Decodes, handles and answers one request. Runs on the loop; the work in between on the
+    /// global executor, so that a slow handler delays no socket (unless
+    /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
+    ///
+    /// - Parameters:
+    ///   - stream: what ``admit(_:)`` said of it.
+    ///   - task: the request's own task, for its deadline (and its stream's cancel) to cancel.
+    ///   - limit: the slot the request holds, given back while a stream waits for credit.
+    func handle(
+        _ request: WireFormat.Request, _ message: Message, stream: StreamAdmission, task: HandlerTasks.Handle,
+        limit: ConcurrencyLimit
+    ) async {
+        var sending: StreamSending?
+        if case .open(let key) = stream {
+            defer { streams.close(key) }
+            if streams.attach(key, handle: task) {
+                // Cancelled by its caller before its task started.
+                metrics.cancelled.increment()
+                return
+            }
+            sending = StreamSending(key: key, limit: limit)
+            await handle(request, message, stream: stream, sending: sending, task: task)
             return
         }
+        await handle(request, message, stream: stream, sending: sending, task: task)
+    }
+
+    /// A stream's key and its request's concurrency slot, for the stream's sender.
+    struct StreamSending: Sendable {
+        var key: StreamFlows.Key
+        var limit: ConcurrencyLimit
+    }
+
+    /// ``handle(_:_:stream:task:limit:)`` once a stream's task is attached.
+    private func handle(
+        _ request: WireFormat.Request, _ message: Message, stream: StreamAdmission, sending: StreamSending?,
+        task: HandlerTasks.Handle
+    ) async {
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
@@ -51,7 +113,7 @@ extension RequestService {
         let span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
         defer { span.end() }
         let answer = await ServiceContext.withValue(span.context) {
-            await self.answer(request, message, started: started, task: task)
+            await self.answer(request, message, started: started, stream: stream, sending: sending, task: task)
         }
         if span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = boundEndpoints.joined(separator: ",")
@@ -73,7 +135,8 @@ extension RequestService {
 
     /// The reply to a request with an envelope: read its metadata, then answer it. On the loop.
     private func answer(
-        _ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant, task: HandlerTasks.Handle
+        _ request: WireFormat.Request, _ message: Message, started: ContinuousClock.Instant, stream: StreamAdmission,
+        sending: StreamSending?, task: HandlerTasks.Handle
     ) async -> Answer {
         let call: CallMetadata?
         switch request.metadata {
@@ -91,20 +154,29 @@ extension RequestService {
         let context = RequestContext(
             connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
         )
+        let work = Work(request: request, context: context, stream: stream, sending: sending)
         if let deadline {
-            return await answer(request, context, before: deadline, task: task)
+            return await answer(work, before: deadline, task: task)
         }
-        return await answer(request, context, expiry: nil)
+        return await answer(work, expiry: nil)
+    }
+
+    /// A request to work on: what it is, its context, and what it is to the server streams.
+    struct Work: Sendable {
+        var request: WireFormat.Request
+        var context: RequestContext
+        var stream: StreamAdmission
+        var sending: StreamSending?
     }
 
     /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
     /// is set when it passes. On the loop; the work itself on the global executor (unless
     /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
-    private func answer(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Answer {
+    private func answer(_ work: Work, expiry: Expiry?) async -> Answer {
         if configuration.runsHandlersOnLoop {
-            return await work(request, context, expiry: expiry)
+            return await self.work(work, expiry: expiry)
         }
-        return await withTaskExecutorPreference(globalConcurrentExecutor) { await self.work(request, context, expiry: expiry) }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) { await self.work(work, expiry: expiry) }
     }
 
     /// The reply to a request whose caller waits until `deadline`. On the loop.
@@ -113,26 +185,23 @@ extension RequestService {
     /// Otherwise a loop timer cancels the request's task at the deadline (the handler sees the
     /// cancellation: `Task.isCancelled`, a `CancellationError` from what it awaits), and a
     /// handler that fails then gets no reply either.
-    private func answer(
-        _ request: WireFormat.Request, _ context: RequestContext, before deadline: ContinuousClock.Instant,
-        task: HandlerTasks.Handle
-    ) async -> Answer {
+    private func answer(_ work: Work, before deadline: ContinuousClock.Instant, task: HandlerTasks.Handle) async -> Answer {
         let loop = socket.loop
         let remaining = deadline - .now
-        guard remaining > .zero else { return deadlineExceeded(request) }
+        guard remaining > .zero else { return deadlineExceeded(work.request) }
         let expiry = Expiry()
         let timer = loop.schedule(after: remaining) {
             expiry.expire()
             task.cancel()
         }
-        let reply = await answer(request, context, expiry: expiry)
+        let reply = await answer(work, expiry: expiry)
         // Back on the loop (the request's task prefers its executor), where timers may be touched.
         loop.cancel(timer)
         return reply
     }
 
     /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
-    private final class Expiry: Sendable {
+    final class Expiry: Sendable {
         private let passed = Atomic(false)
 
         func expire() { passed.store(true, ordering: .releasing) }
@@ -145,7 +214,7 @@ extension RequestService {
     /// never later than the service's (the service counts the same time from when it received
     /// the request). And an error sent now could answer a retry of the same call (it carries the
     /// same request id), failing a call that may still get its answer.
-    private func deadlineExceeded(_ request: WireFormat.Request) -> Answer {
+    func deadlineExceeded(_ request: WireFormat.Request) -> Answer {
         metrics.deadlineExceeded.increment()
         logger.debug(
             "the caller's deadline passed", metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")"]
@@ -156,7 +225,9 @@ extension RequestService {
     /// Decodes, runs the handler, encodes: the reply to `request`, the handler's response or
     /// the error to send back. Where `expiry` says the deadline passed, the handler is not
     /// started, and its failure is reported as the deadline.
-    private func work(_ request: WireFormat.Request, _ context: RequestContext, expiry: Expiry?) async -> Answer {
+    private func work(_ work: Work, expiry: Expiry?) async -> Answer {
+        let request = work.request, context = work.context
+        if streamHandler != nil, let refusal = streamRefusal(work) { return refusal }
         let value: Request
         do {
             value = try decoder.decode(request.body)
@@ -167,6 +238,9 @@ extension RequestService {
             )
         }
         if expiry?.hasPassed == true { return deadlineExceeded(request) }
+        if let streamHandler, let sending = work.sending {
+            return await stream(value, work, handler: streamHandler, sending: sending, expiry: expiry)
+        }
         let response: Reply<Response>
         do {
             response = try await handler(value, context)
@@ -196,7 +270,7 @@ extension RequestService {
 
     /// Counts and logs a failure of the service's own (the error stays here), and makes the
     /// error reply that tells the client.
-    private func failure(
+    func failure(
         to request: WireFormat.Request,
         counter: Counter,
         log: RateLimitedLog,

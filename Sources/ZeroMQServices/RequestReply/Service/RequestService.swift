@@ -43,8 +43,13 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     let socket: RouterSocket
     let decoder: any MessageDecoder<Request>
     let encoder: any MessageEncoder<Response>
-    /// The handler, in its fullest form (the others are wrapped into it).
+    /// The handler, in its fullest form (the others are wrapped into it). A streaming service's
+    /// refuses every request that does not ask for a stream.
     let handler: ReplyHandler
+    /// A streaming service's handler (RequestService+Streaming.swift), `nil` for the others.
+    let streamHandler: StreamHandler?
+    /// The server streams being sent.
+    let streams = StreamFlows()
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
     /// metadata (``/ZeroMQ/Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
     let readsContext: Bool
@@ -91,6 +96,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         configuration: RequestServiceConfiguration,
         logger: Logger?,
         readsContext: Bool,
+        streamHandler: StreamHandler? = nil,
         handler: @escaping ReplyHandler
     ) async throws {
         guard !endpoints.isEmpty else {
@@ -121,6 +127,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         self.encoder = responseEncoder
         self.configuration = configuration
         self.handler = handler
+        self.streamHandler = streamHandler
         self.readsContext = readsContext
         self.logger = logger ?? context.logger
         self.metrics = ServiceMetrics(
@@ -169,8 +176,14 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                     await limit.acquire()
                     if Task.isCancelled { return }
                     let message = try await socket.receive()
+                    // Messages that steer a stream, and those nobody can answer, are dealt with
+                    // here; each request gets a task.
+                    guard let (request, stream) = self.admit(message) else {
+                        limit.release()
+                        continue
+                    }
                     handlers.start(on: loop.taskExecutor) { task in
-                        await self.handle(message, task: task)
+                        await self.handle(request, message, stream: stream, task: task, limit: limit)
                         limit.release()
                     }
                 }
@@ -211,7 +224,11 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
 
     /// Stops reading requests; ``run()`` then finishes those in flight and returns. Safe to
     /// call from anywhere, more than once, before or during `run()`.
+    ///
+    /// Server streams in progress end at their next item with a
+    /// ``RemoteError/shuttingDownCode`` error: their callers' credit could no longer be read.
     public func beginGracefulShutdown() {
+        streams.shutDown()
         let reader = state.withLock { state -> Task<Void, Never>? in
             switch state.lifecycle.beginShutdown() {
             case .drain: state.reader

@@ -1,0 +1,187 @@
+import Logging
+import ZeroMQ
+
+// Server streaming (Docs/WireProtocol.md, *Server streaming*): a handler that answers one
+// request with a sequence of responses, sent as the caller grants credit.
+extension RequestService {
+    /// A streaming handler as the service keeps it: it hands each response to `send`, which
+    /// returns once the response is on its way (after waiting for credit) and throws when the
+    /// stream must stop.
+    typealias StreamHandler = @Sendable (
+        Request, RequestContext, _ send: (Response) async throws -> Void
+    ) async throws -> Void
+
+    /// Makes a service that answers each request with a stream of responses: the
+    /// `AsyncSequence` its handler returns, sent to the caller as it reads
+    /// (``RequestClient/stream(_:headers:timeout:credit:_:)``).
+    ///
+    /// ```swift
+    /// let service = try await RequestService<Query, Row>(
+    ///     context, endpoints: [.bind("tcp://*:5555")], requestDecoder: JSONCodec(), responseEncoder: JSONCodec()
+    /// ) { query, request in
+    ///     database.rows(matching: query)  // any AsyncSequence of Row
+    /// }
+    /// ```
+    ///
+    /// - Flow control: the service takes the next response from the sequence only when the
+    ///   caller has credit left (it grants more as it reads), so a slow caller holds the
+    ///   handler back instead of filling memory on either side. While it waits for credit a
+    ///   stream holds none of the ``RequestServiceConfiguration/maximumConcurrentRequests``.
+    /// - End: when the sequence ends, the caller's stream ends. When it throws, or the handler
+    ///   does, the caller gets the error after the responses sent before it (a ``RemoteError``
+    ///   as it is, any other as ``RemoteError/internalErrorCode``).
+    /// - Cancellation: when the caller stops reading (it leaves the stream's closure, or its
+    ///   task is cancelled), the handler's task is cancelled and nothing more is sent. When the
+    ///   caller's deadline passes, the same, as for any request. A graceful shutdown ends the
+    ///   streams in progress at their next response with ``RemoteError/shuttingDownCode``.
+    /// - Requests that do not ask for a stream (``RequestClient/request(_:headers:timeout:idempotent:)``,
+    ///   REQ sockets) get a ``RemoteError/streamRequiredCode`` error.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init<Responses: AsyncSequence>(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        requestDecoder: some MessageDecoder<Request>,
+        responseEncoder: some MessageEncoder<Response>,
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        streaming handler: @escaping @Sendable (Request, RequestContext) async throws -> Responses
+    ) async throws where Responses.Element == Response, Responses: SendableMetatype {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: requestDecoder, responseEncoder: responseEncoder,
+            configuration: configuration, logger: logger, readsContext: true,
+            streamHandler: { request, context, send in
+                for try await response in try await handler(request, context) {
+                    try await send(response)
+                }
+            },
+            handler: { _, _ in
+                throw RemoteError(
+                    code: RemoteError.streamRequiredCode,
+                    message: "this service answers with a stream: call it with RequestClient.stream"
+                )
+            }
+        )
+    }
+
+    /// The error reply of a streaming service to a request it cannot stream to: one that asks
+    /// for no stream, or for one whose id its caller has open already. `nil` for a request that
+    /// opened its stream.
+    func streamRefusal(_ work: Work) -> Answer? {
+        switch work.stream {
+        case .open:
+            return nil
+        case .duplicate:
+            return failure(
+                to: work.request, counter: metrics.badRequest, log: undecodableLog, "a stream's id reused",
+                error: RemoteError(code: RemoteError.badRequestCode, message: "stream id in use"),
+                RemoteError(
+                    code: RemoteError.badRequestCode,
+                    message: "a stream with this request id is in progress on this connection"
+                )
+            )
+        case .none:
+            metrics.badRequest.increment()
+            return Answer(
+                to: work.request,
+                error: RemoteError(
+                    code: RemoteError.streamRequiredCode,
+                    message: "this service answers with a stream: call it with RequestClient.stream"
+                )
+            )
+        }
+    }
+
+    /// Why a stream's `send` stopped the handler.
+    private struct Stopped: Error {
+        var reason: StreamStop
+    }
+
+    /// A response the encoder refused.
+    private struct Unencodable: Error {
+        var underlying: any Error
+    }
+
+    /// Runs a streaming handler: each response it yields is sent as an item once the caller has
+    /// credit; then the end, or the error. Off the loop (as any handler), the sends on it.
+    ///
+    /// - Returns: the last message: the end of the stream, an error reply, or none (the caller
+    ///   cancelled, or its deadline passed: nobody reads any more).
+    func stream(
+        _ value: Request, _ work: Work, handler: StreamHandler, sending: StreamSending, expiry: Expiry?
+    ) async -> Answer {
+        let request = work.request
+        let socket = self.socket, encoder = self.encoder, streams = self.streams
+        var sent = 0
+        do {
+            try await handler(value, work.context) { response in
+                if case .stop(let reason) = await streams.take(sending.key, limit: sending.limit) {
+                    throw Stopped(reason: reason)
+                }
+                let body: [Frame]
+                do {
+                    body = try encoder.encode(response)
+                } catch {
+                    throw Unencodable(underlying: error)
+                }
+                try await socket.send(WireFormat.streamItem(to: request, body: body))
+                sent += 1
+            }
+        } catch _ where expiry?.hasPassed == true {
+            return deadlineExceeded(request)
+        } catch let stopped as Stopped where stopped.reason == .shuttingDown {
+            metrics.shuttingDown.increment()
+            return Answer(
+                to: request,
+                error: RemoteError(
+                    code: RemoteError.shuttingDownCode,
+                    message: "the service is shutting down; the stream ended after \(sent) responses"
+                )
+            )
+        } catch _ where streams.isCancelled(sending.key) {
+            // The caller left: nobody reads a reply.
+            metrics.cancelled.increment()
+            logger.debug(
+                "the caller cancelled its stream",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.sent": "\(sent)"]
+            )
+            return Answer(message: nil, outcome: "cancelled")
+        } catch let error as Unencodable {
+            return failure(
+                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response",
+                error: error.underlying,
+                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
+            )
+        } catch let error as RemoteError {
+            metrics.remote.increment()
+            return Answer(to: request, error: error)
+        } catch {
+            return failure(
+                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
+                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
+            )
+        }
+        metrics.ok.increment()
+        return Answer(message: WireFormat.streamEnd(to: request), outcome: "ok")
+    }
+}
+
+extension RequestService where Request: Decodable, Response: Encodable {
+    /// Makes a service that speaks JSON (``JSONCodec``) and answers each request with a stream
+    /// of responses: see
+    /// ``init(_:endpoints:requestDecoder:responseEncoder:configuration:logger:streaming:)``.
+    ///
+    /// - Throws: as the initialiser whose handler takes only the request.
+    public convenience init<Responses: AsyncSequence>(
+        _ context: Context,
+        endpoints: [ServiceEndpoint],
+        configuration: RequestServiceConfiguration = RequestServiceConfiguration(),
+        logger: Logger? = nil,
+        streaming handler: @escaping @Sendable (Request, RequestContext) async throws -> Responses
+    ) async throws where Responses.Element == Response, Responses: SendableMetatype {
+        try await self.init(
+            context, endpoints: endpoints, requestDecoder: JSONCodec<Request>(), responseEncoder: JSONCodec<Response>(),
+            configuration: configuration, logger: logger, streaming: handler
+        )
+    }
+}

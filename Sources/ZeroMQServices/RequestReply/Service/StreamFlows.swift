@@ -1,0 +1,85 @@
+import ZeroMQSupport
+
+/// The server streams of a running ``RequestService``: the shell of ``StreamCredits``, which
+/// decides. This class holds it under a lock, suspends a stream's sender until its caller grants
+/// credit, and resumes it or cancels the stream's task as the state machine says.
+///
+/// A sender waiting for credit gives its concurrency slot back (``ConcurrencyLimit``) and takes
+/// one again before it goes on: otherwise streams whose callers read slowly could hold every
+/// slot, the reader would wait for one, and the credit that would free them would never be
+/// read.
+final class StreamFlows: Sendable {
+    /// A stream's key: the caller's routing ids and its request id (``WireFormat/Request/streamKey``).
+    typealias Key = [[UInt8]]
+    typealias Waiter = UnsafeContinuation<StreamTake, Never>
+
+    private let credits = Lock(StreamCredits<Key, Waiter, HandlerTasks.Handle>())
+
+    init() {}
+
+    /// A request opening a stream with `credit` arrived. Returns `false` when the caller has a
+    /// stream of that id open already.
+    func open(_ key: Key, credit: Int) -> Bool {
+        credits.withLock { $0.open(key, credit: credit) }
+    }
+
+    /// The caller granted `credit` more items.
+    func grant(_ key: Key, credit: Int) {
+        if case .resume(let waiter) = credits.withLock({ $0.grant(key, credit: credit) }) {
+            waiter.resume(returning: .send)
+        }
+    }
+
+    /// The caller cancelled: its sender stops and the handler's task is cancelled.
+    func cancel(_ key: Key) {
+        let (waiter, handle) = credits.withLock { $0.cancel(key) }
+        waiter?.resume(returning: .stop(.cancelled))
+        handle?.cancel()
+    }
+
+    /// The service shuts down: every stream stops at its next item.
+    func shutDown() {
+        for waiter in credits.withLock({ $0.shutDown() }) { waiter.resume(returning: .stop(.shuttingDown)) }
+    }
+
+    /// The stream's task started. Returns whether it stops at once (cancelled before).
+    func attach(_ key: Key, handle: HandlerTasks.Handle) -> Bool {
+        credits.withLock { $0.attach(key, handle: handle) }
+    }
+
+    /// Whether the stream's caller cancelled it, or its task was cancelled while it waited.
+    func isCancelled(_ key: Key) -> Bool {
+        credits.withLock { $0.isCancelled(key) }
+    }
+
+    /// Streams open (for tests).
+    var count: Int { credits.withLock { $0.count } }
+
+    /// The stream's task ended.
+    func close(_ key: Key) {
+        credits.withLock { $0.close(key) }
+    }
+
+    /// Returns when the stream may send one item (``StreamTake/send``, one credit
+    /// used) or must stop; while it waits for credit, `limit`'s slot is given back.
+    func take(_ key: Key, limit: ConcurrencyLimit) async -> StreamTake {
+        if Task.isCancelled {
+            _ = credits.withLock { $0.abandon(key) }
+            return .stop(.cancelled)
+        }
+        let now = credits.withLock { $0.take(key) }
+        guard case .wait = now else { return now }
+        limit.release()
+        let taken = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: Waiter) in
+                let now = credits.withLock { $0.wait(key, with: continuation) }
+                if case .wait = now { return }
+                continuation.resume(returning: now)
+            }
+        } onCancel: {
+            credits.withLock { $0.abandon(key) }?.resume(returning: .stop(.cancelled))
+        }
+        await limit.acquire()
+        return taken
+    }
+}
