@@ -194,6 +194,16 @@ let package = Package(
             path: "Examples/TypedCalculator"
         ),
         .executableTarget(
+            name: "PrimeStream",
+            dependencies: [
+                "ZeroMQServices",
+                "ExampleSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/PrimeStream"
+        ),
+        .executableTarget(
             name: "WeatherServer",
             dependencies: ["ZeroMQServices", "ExampleSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/WeatherServer"
