@@ -1,4 +1,5 @@
 import InMemoryTracing
+import MetricsTestKit
 import Testing
 import Tracing
 import ZeroMQ
@@ -79,6 +80,74 @@ struct TracingTests {
                 // headers hold the tracer's keys.
                 #expect(handlerContext.withLock { $0 }?.spanID == failedService.spanID)
                 #expect(handlerHeaders.withLock { $0 }[InMemoryTracer.traceIDKey] == failedClient.traceID)
+            }
+        }
+    }
+
+    @Test("a server stream is traced like a call: caller → the client's zmq.stream span → the service's span, in one trace; a stream left early records cancelled on both sides")
+    func streamSpans() async throws {
+        let tracer = InMemoryTracer()
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                // The span each handler ran in, by the request's text.
+                let handlerSpans = Locked<[String: InMemorySpanContext]>([:])
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { request, _ in
+                    handlerSpans.withLock { $0[request.text] = ServiceContext.current?.inMemorySpanContext }
+                    return StreamingTests.Numbers(
+                        count: request.text == "endless" ? nil : request.index, production: StreamingTests.Production()
+                    )
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                try await withTracer(tracer) {
+                    try await withServices([service, client]) {
+                        try await withSpan("caller") { _ in
+                            let indices = try await client.stream(Echo(caller: 0, index: 3, text: "three")) { responses in
+                                try await responses.reduce(into: [Int]()) { $0.append($1.index) }
+                            }
+                            #expect(indices == [0, 1, 2])
+                        }
+                        // Left after its first response: the service's handler is cancelled.
+                        try await client.stream(Echo.endless) { responses in
+                            for try await _ in responses { break }
+                        }
+                        // Before the shutdown, which would end it with shutting-down instead.
+                        try await waitUntil("the service counted the cancelled stream") {
+                            total(metrics, "zmq_service_requests_total", result: "cancelled") == 1
+                        }
+                    }
+                }
+                let spans = tracer.finishedSpans
+                let caller = try Self.span("caller", in: spans)
+                let streamSpans = spans.filter { $0.operationName == CallTracing.streamSpanName }
+                let serviceSpans = spans.filter { $0.operationName == CallTracing.serviceSpanName }
+                try #require(streamSpans.count == 2 && serviceSpans.count == 2, "spans: \(spans.map(\.operationName))")
+
+                // Read to its end: ok at both ends, one trace from the caller down.
+                let read = try #require(streamSpans.first { $0.parentSpanID == caller.spanID })
+                #expect(read.kind == .client)
+                #expect(read.traceID == caller.traceID)
+                #expect(read.attributes.get(CallTracing.Attribute.outcome) == .string("ok"))
+                #expect(read.attributes.get(CallTracing.Attribute.endpoint) == .string(service.boundEndpoints[0]))
+                #expect(read.status == nil)
+                let served = try #require(serviceSpans.first { $0.parentSpanID == read.spanID })
+                #expect(served.kind == .server)
+                #expect(served.traceID == caller.traceID)
+                #expect(served.attributes.get(CallTracing.Attribute.outcome) == .string("ok"))
+                #expect(served.attributes.get(CallTracing.Attribute.requestID) == read.attributes.get(CallTracing.Attribute.requestID))
+                #expect(handlerSpans.withLock { $0["three"] }?.spanID == served.spanID)
+
+                // Left early: its own trace, cancelled at both ends.
+                let left = try #require(streamSpans.first { $0.parentSpanID == nil })
+                #expect(left.attributes.get(CallTracing.Attribute.outcome) == .string("cancelled"))
+                let cancelled = try #require(serviceSpans.first { $0.parentSpanID == left.spanID })
+                #expect(cancelled.traceID == left.traceID)
+                #expect(cancelled.attributes.get(CallTracing.Attribute.outcome) == .string("cancelled"))
+                #expect(handlerSpans.withLock { $0["endless"] }?.spanID == cancelled.spanID)
             }
         }
     }

@@ -80,15 +80,16 @@ extension RequestClient {
         if span.isRecording {
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: CallTracing.HeaderInjector())
         }
-        let id: UInt64
+        let id: UInt64, endpoint: String
         do {
-            id = try await openStream(encoded, headers: headers, timeout: timeout ?? configuration.timeout, credit: credit)
+            (id, endpoint) = try await openStream(encoded, headers: headers, timeout: timeout ?? configuration.timeout, credit: credit)
         } catch {
             Self.record(error, in: span)
             throw error
         }
         if span.isRecording {
             span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id)
+            span.attributes[CallTracing.Attribute.endpoint] = endpoint
         }
         let decoder = self.decoder
         let responses = ResponseStream<Response> { [self] () async throws(RequestError) -> Response? in
@@ -133,10 +134,11 @@ extension RequestClient {
         span.setStatus(SpanStatus(code: .error))
     }
 
-    /// Sends the request that opens a stream, once its endpoint is connected: the stream's id.
+    /// Sends the request that opens a stream, once its endpoint is connected: the stream's id,
+    /// and the endpoint it went to.
     private func openStream(
         _ body: [Frame], headers: [String: String], timeout: Duration, credit: Int
-    ) async throws(RequestError) -> UInt64 {
+    ) async throws(RequestError) -> (id: UInt64, endpoint: String) {
         guard takesCalls else {
             metrics.closed.increment()
             throw RequestError(code: .closed)
@@ -181,7 +183,7 @@ extension RequestClient {
             if let error = error as? ZeroMQError, error.code == .timedOut { throw fail(.unreachable, attempts: 0, underlying: error) }
             throw fail(.closed, attempts: 0, underlying: error)
         }
-        return id
+        return (id, endpoints[endpoint])
     }
 
     /// The next thing stream `id` has for its reader: waits for it. Grants the service credit
