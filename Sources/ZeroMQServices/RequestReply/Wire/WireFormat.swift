@@ -188,11 +188,20 @@ enum WireFormat {
         return Message(frames: frames)
     }
 
-    /// An error reply to `request`. A metadata frame that could not be read is left out of the
-    /// echoed envelope: the client would fail to read it in turn, and miss the error.
+    /// An error reply to `request`. A metadata frame that could not be read, or that reads as
+    /// a reply's (it starts with `zmq-reply`, which no client sends), is left out of the echoed
+    /// envelope: the client would read it in turn as broken or as a stream's message, and miss
+    /// the error.
     static func failure(to request: Request, error: RemoteError) -> Message {
         var frames = request.envelope
-        if case .failure = request.metadata { frames.removeLast() }
+        switch request.metadata {
+        case .failure?:
+            frames.removeLast()
+        case .success?:
+            if let metadata = frames.last, CallMetadata.isReplyMetadata(metadata) { frames.removeLast() }
+        case nil:
+            break
+        }
         frames.append(Frame(errorStatus))
         frames.append(Frame([]))
         frames.append(Frame(RemoteErrorJSON.encode(error)))
