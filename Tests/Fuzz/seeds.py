@@ -58,6 +58,11 @@ METADATA = (b"ZMD\x01" + metadata_entry(b"zmq-timeout-us", b"1500000") + metadat
 REPLY_MARKER = b"ZMD\x01" + metadata_entry(b"zmq-reply", b"")
 REPLY_METADATA = REPLY_MARKER + metadata_entry(b"served-by", b"s1")
 
+# Server streaming (wire protocol version 4): the role, and the credit where there is one.
+def stream(role, credit=None, reply=False):
+    frame = (REPLY_MARKER if reply else b"ZMD\x01") + metadata_entry(b"zmq-stream", role)
+    return frame + (metadata_entry(b"zmq-stream-credit", credit) if credit is not None else b"")
+
 
 def beacon(name, port, key=None, goodbye=False):
     """A beacon datagram (BeaconFrame, version 1) with instance 10 11 ... 1F."""
@@ -92,6 +97,17 @@ SEEDS = {
         m(ROUTING_ID, REQUEST_ID, b"ZMD\x01\x05ab", b"", PROBE),     # metadata cut short
         m(REQUEST_ID, REPLY_METADATA, b"", PROBE),                  # version 3: a reply's headers
         m(REQUEST_ID, REPLY_MARKER + b"\x03ab", b"", PROBE),         # a reply's headers cut short
+        m(ROUTING_ID, REQUEST_ID, stream(b"open", b"32") + metadata_entry(b"zmq-timeout-us", b"500000"), b"", PROBE),
+        m(ROUTING_ID, REQUEST_ID, stream(b"credit", b"16"), b""),   # version 4: credit
+        m(ROUTING_ID, REQUEST_ID, stream(b"cancel"), b""),          # a cancel
+        m(ROUTING_ID, REQUEST_ID, stream(b"open", b"0"), b"", PROBE),  # credit out of range
+        m(ROUTING_ID, REQUEST_ID, stream(b"open", b"65537"), b"", PROBE),
+        m(ROUTING_ID, REQUEST_ID, stream(b"open"), b"", PROBE),     # open without credit
+        m(ROUTING_ID, REQUEST_ID, stream(b"pause"), b""),           # unknown role
+        m(REQUEST_ID, stream(b"item", reply=True), b"", PROBE),     # an item
+        m(REQUEST_ID, stream(b"end", reply=True), b""),             # the end
+        m(REQUEST_ID, stream(b"end", reply=True), b"", PROBE),      # an end with a body
+        m(REQUEST_ID, stream(b"credit", b"1", reply=True), b""),    # a client's role in a reply
         m(b""),                                                     # one empty frame
         m(count=0),                                                 # no frame at all
         m(count=255),                                               # 255 empty frames

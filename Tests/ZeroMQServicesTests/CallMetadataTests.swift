@@ -227,4 +227,23 @@ struct CallMetadataTests {
             return
         }
     }
+
+    @Test("an error reply leaves out request metadata that reads as a reply's (zmq-reply first), which its client would take for a stream's end or a broken reply", arguments: [
+        CallMetadata(isReply: true, stream: .end), CallMetadata(isReply: true, stream: .credit(1)), CallMetadata(isReply: true),
+    ])
+    func errorReplyToReplyMetadata(metadata: CallMetadata) throws {
+        // The fuzzer's request-reply target found this with version 4's roles: a request whose
+        // metadata reads, but as a reply's, and whose body does not decode.
+        let frame = metadata.frame()
+        let request = try #require(WireFormat.parseRequest(Message(frames: [Frame("peer"), WireFormat.idFrame(9), frame, Frame([])])))
+        #expect(request.envelope.last == frame)
+        let error = WireFormat.failure(to: request, error: RemoteError(code: "bad-request", message: "no"))
+        #expect(error.frames.dropFirst().first == WireFormat.idFrame(9))
+        let read = WireFormat.parseReply(Message(frames: Array(error.frames.dropFirst())))
+        guard case .failure(9, let body) = read else {
+            Issue.record("expected the error reply, got \(read)")
+            return
+        }
+        #expect(try RemoteErrorJSON.decode(#require(body.first).bytes).code == "bad-request")
+    }
 }
