@@ -78,7 +78,11 @@ struct StreamingTests {
                         blockAfter: blockAfter, production: production
                     )
                 }
-                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                // A stream's timeout bounds all of it: the default 5 s is short for a loaded
+                // machine under ThreadSanitizer.
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(60))
+                )
                 guard serviceInGroup else {
                     // The body shuts the service down itself, which a ServiceGroup would take
                     // for a failure.
@@ -225,14 +229,15 @@ struct StreamingTests {
     @Test("a stream's deadline ends it at both ends: timed out at the client, the handler cancelled at the service")
     func deadline() async throws {
         try await Self.withStreamingService(blockAfter: 2) { _, client, _, metrics in
-            // Connected first, so that the whole 500 ms are the stream's. Read to its end: a
+            // Connected first, so that the whole timeout is the stream's. Read to its end: a
             // stream left unread is cancelled, and counted so if the cancel overtakes its end.
             try await client.stream(Echo(caller: 0, index: 0)) { responses in
                 for try await _ in responses {}
             }
             let seen = Locked(0)
             let error = await requestError {
-                try await client.stream(Echo.endless, timeout: .milliseconds(500)) { responses in
+                // Long enough for the two responses to arrive on a loaded machine.
+                try await client.stream(Echo.endless, timeout: .seconds(Watchdog.deadlineScale)) { responses in
                     for try await _ in responses { seen.withLock { $0 += 1 } }
                 }
             }
@@ -278,7 +283,11 @@ struct StreamingTests {
         try await withDeadline {
             try await withContext { context in
                 let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { $0 }
-                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                // A stream's timeout bounds all of it: the default 5 s is short for a loaded
+                // machine under ThreadSanitizer.
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(60))
+                )
                 try await withServices([service, client]) {
                     let responses = try await client.stream(Echo(caller: 4, index: 2)) { responses in
                         try await responses.reduce(into: [Echo]()) { $0.append($1) }

@@ -102,7 +102,9 @@ struct TracingTests {
                         count: request.text == "endless" ? nil : request.index, production: StreamingTests.Production()
                     )
                 }
-                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(60))
+                )
                 try await withTracer(tracer) {
                     try await withServices([service, client]) {
                         try await withSpan("caller") { _ in
