@@ -123,6 +123,35 @@ struct StreamCreditsTests {
         #expect(step { credits.credit(of: "a") } == Int.max / 2)
         #expect(step { credits.take("a") } == .send)
     }
+
+    @Test("a stall ends the wait it was set for and the stream; a stall timer of an earlier wait does nothing")
+    func stall() {
+        var credits = Credits()
+        #expect(step { credits.open("a", credit: 0) })
+        #expect(step { credits.currentWait(of: "a") } == nil)
+        #expect(step { credits.wait("a", with: 1) } == .wait)
+        #expect(step { credits.currentWait(of: "a") } == 1)
+        // Credit came in time: the first wait is over, and its timer finds nothing to end.
+        guard case .resume(1) = credits.grant("a", credit: 1) else {
+            Issue.record("the grant resumed nobody")
+            return
+        }
+        #expect(step { credits.stall("a", wait: 1) } == nil)
+        #expect(step { credits.wait("a", with: 2) } == .wait)
+        #expect(step { credits.currentWait(of: "a") } == 2)
+        // A late timer of the first wait leaves the second one be.
+        #expect(step { credits.stall("a", wait: 1) } == nil)
+        #expect(step { credits.currentWait(of: "a") } == 2)
+        // The second wait's own timer ends it; the stream takes nothing more, credit or not.
+        #expect(step { credits.stall("a", wait: 2) } == 2)
+        #expect(step { credits.currentWait(of: "a") } == nil)
+        guard case .none = credits.grant("a", credit: 5) else {
+            Issue.record("a stalled stream resumed a waiter")
+            return
+        }
+        #expect(step { credits.take("a") } == .stop(.stalled))
+        #expect(step { credits.stall("b", wait: 1) } == nil)
+    }
 }
 
 /// Runs `body` and returns its result: lets `#expect` check what a mutating call returns (the

@@ -253,6 +253,50 @@ struct StreamingTests {
         }
     }
 
+    @Test("a caller that sends no deadline and stops granting credit (gone, say) has its stream ended after streamCreditTimeout: stream-stalled after what its credit allowed, the handler stopped, counted")
+    func stalledCaller() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                configuration.streamCreditTimeout = .milliseconds(200)
+                let production = Production()
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { _, _ in
+                    Numbers(production: production)  // without end
+                }
+                try await withServices([service]) {
+                    // A stream with credit 2 and no deadline, as a client in another language
+                    // may open it, which then grants nothing more.
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let body = Frame(try JSONEncoder().encode(Echo.endless))
+                    let open = CallMetadata(stream: .open(credit: 2)).frame()
+                    try await dealer.send(WireFormat.request(id: 5, metadata: open, body: [body]))
+                    var received: [String] = []
+                    for _ in 0..<3 {
+                        switch WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) {
+                        case .streamItem(5, _):
+                            received.append("item")
+                        case .failure(5, let body):
+                            received.append(try RemoteErrorJSON.decode(#require(body.first).bytes).code)
+                        case let other:
+                            received.append("\(other)")
+                        }
+                    }
+                    #expect(received == ["item", "item", RemoteError.streamStalledCode])
+                    try await waitUntil("the stream was forgotten") { service.streams.count == 0 }
+                    #expect(total(metrics, "zmq_service_requests_total", result: "stalled") == 1)
+                    // Two sent, a third taken from the sequence and held for credit; no more.
+                    #expect(production.produced.load(ordering: .relaxed) == 3)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+
     @Test("streams beyond the concurrency limit with slow readers all finish: a stream waiting for credit holds no slot")
     func moreStreamsThanSlots() async throws {
         try await Self.withStreamingService(count: 20, maximumConcurrentRequests: 2) { _, client, _, _ in

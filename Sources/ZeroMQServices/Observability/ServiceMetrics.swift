@@ -7,13 +7,14 @@ import CoreMetrics
 ///   `bad_request` for an undecodable request or metadata frame, `unencodable_response`,
 ///   `deadline_exceeded` for a request whose caller's time ran out before or while it was
 ///   handled), `cancelled` for a server stream its caller cancelled, `shutting_down` for a
-///   server stream the service's shutdown ended).
+///   server stream the service's shutdown ended, `stalled` for one whose caller granted no
+///   credit in time).
 /// - `zmq_service_dropped_messages_total`: messages without an envelope, which cannot be
 ///   answered.
 /// - `zmq_service_in_flight`: requests being handled (a meter).
 /// - `zmq_service_request_duration`: time from receiving a request to queuing its reply.
 struct ServiceMetrics: Sendable {
-    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded, cancelled, shuttingDown: Counter
+    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded, cancelled, shuttingDown, stalled: Counter
     let dropped: Counter
     let inFlight: Meter
     let duration: Timer
@@ -30,6 +31,7 @@ struct ServiceMetrics: Sendable {
         deadlineExceeded = requests("deadline_exceeded")
         cancelled = requests("cancelled")
         shuttingDown = requests("shutting_down")
+        stalled = requests("stalled")
         dropped = Counter(label: "zmq_service_dropped_messages_total", dimensions: dimensions, factory: factory)
         inFlight = Meter(label: "zmq_service_in_flight", dimensions: dimensions, factory: factory)
         duration = Timer(label: "zmq_service_request_duration", dimensions: dimensions, factory: factory)

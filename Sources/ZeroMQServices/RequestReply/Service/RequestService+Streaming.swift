@@ -33,7 +33,9 @@ extension RequestService {
     /// - Cancellation: when the caller stops reading (it leaves the stream's closure, or its
     ///   task is cancelled), the handler's task is cancelled and nothing more is sent. When the
     ///   caller's deadline passes, the same, as for any request. A graceful shutdown ends the
-    ///   streams in progress at their next response with ``RemoteError/shuttingDownCode``.
+    ///   streams in progress at their next response with ``RemoteError/shuttingDownCode``; a
+    ///   stream whose caller grants no credit for ``RequestServiceConfiguration/streamCreditTimeout``
+    ///   ends with ``RemoteError/streamStalledCode`` (its caller may be gone without a word).
     /// - Requests that do not ask for a stream (``RequestClient/request(_:headers:timeout:idempotent:)``,
     ///   REQ sockets) get a ``RemoteError/streamRequiredCode`` error.
     ///
@@ -112,10 +114,11 @@ extension RequestService {
     ) async -> Answer {
         let request = work.request
         let socket = self.socket, encoder = self.encoder, streams = self.streams
+        let stallTimeout = configuration.streamCreditTimeout
         var sent = 0
         do {
             try await handler(value, work.context) { response in
-                if case .stop(let reason) = await streams.take(sending.key, limit: sending.limit) {
+                if case .stop(let reason) = await streams.take(sending.key, limit: sending.limit, stallTimeout: stallTimeout) {
                     throw Stopped(reason: reason)
                 }
                 let body: [Frame]
@@ -136,6 +139,20 @@ extension RequestService {
                 error: RemoteError(
                     code: RemoteError.shuttingDownCode,
                     message: "the service is shutting down; the stream ended after \(sent) responses"
+                )
+            )
+        } catch let stopped as Stopped where stopped.reason == .stalled {
+            // Its caller is gone, most likely; if it only reads slowly, it learns why.
+            metrics.stalled.increment()
+            logger.debug(
+                "a stream's caller granted no credit in time",
+                metadata: ["zmq.request_id": "\(request.requestID.map(String.init) ?? "none")", "zmq.sent": "\(sent)"]
+            )
+            return Answer(
+                to: request,
+                error: RemoteError(
+                    code: RemoteError.streamStalledCode,
+                    message: "no credit came for \(stallTimeout.map { "\($0)" } ?? "ever"); the stream ended after \(sent) responses"
                 )
             )
         } catch _ where streams.isCancelled(sending.key) {

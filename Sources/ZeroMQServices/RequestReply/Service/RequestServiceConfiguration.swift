@@ -18,6 +18,16 @@ public struct RequestServiceConfiguration: Sendable {
     /// handler that computes for a millisecond delays every socket of the loop by as much.
     public var runsHandlersOnLoop = false
 
+    /// How long a server stream waits for its caller's credit before the service ends it
+    /// with a ``RemoteError/streamStalledCode`` error and cancels its handler (default 60 s;
+    /// `nil`: as long as the stream's deadline, or for ever without one).
+    ///
+    /// A caller that crashed or lost its connection sends neither credit nor a cancel. A
+    /// ``RequestClient`` sends its deadline with every stream, so its streams end then anyway;
+    /// this bounds the streams of callers that send none. A waiting stream holds no
+    /// ``maximumConcurrentRequests`` slot, but its handler's task and sequence stay in memory.
+    public var streamCreditTimeout: Duration? = .seconds(60)
+
     /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
     /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.
     /// When set, it wins over ``connectionHardening``'s limit.

@@ -1,7 +1,8 @@
 /// The server streams a ``RequestService`` is sending, as a pure state machine: for each stream
 /// (by its key: the caller's routing ids and request id), the credit its caller granted and the
-/// service has not used yet, the sender waiting for more, the handler's task, and whether the
-/// caller cancelled; and whether the service is shutting down.
+/// service has not used yet, the sender waiting for more (and which of its waits it is), the
+/// handler's task, whether the caller cancelled and whether the stream stalled for want of
+/// credit; and whether the service is shutting down.
 ///
 /// The flow control of Docs/WireProtocol.md, *Server streaming*: the service sends an item only
 /// against credit, so the items in flight and in the caller's buffer never exceed what the
@@ -14,6 +15,11 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
         var waiter: Waiter?
         var handle: Handle?
         var isCancelled = false
+        /// Counts the sender's waits for credit, so that a stall timer of an earlier wait is
+        /// told from the current one's (``stall(_:wait:)``).
+        var waits = 0
+        /// Whether it ended for want of credit: it takes no more.
+        var isStalled = false
     }
 
     private var streams: [Key: Stream] = [:]
@@ -105,6 +111,7 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
     mutating func take(_ key: Key) -> StreamTake {
         guard var stream = streams[key] else { return .stop(.cancelled) }
         if stream.isCancelled { return .stop(.cancelled) }
+        if stream.isStalled { return .stop(.stalled) }
         if isShuttingDown { return .stop(.shuttingDown) }
         guard stream.credit > 0 else { return .wait }
         stream.credit -= 1
@@ -121,7 +128,29 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
         let now = take(key)
         guard case .wait = now else { return now }
         streams[key]?.waiter = waiter
+        streams[key]?.waits += 1
         return .wait
+    }
+
+    /// Which wait for credit the stream's sender is in (1 for its first), or `nil` when it does
+    /// not wait: for a timer that ends the wait if no credit comes (``stall(_:wait:)``).
+    func currentWait(of key: Key) -> Int? {
+        guard let stream = streams[key], stream.waiter != nil else { return nil }
+        return stream.waits
+    }
+
+    /// No credit came for a while: the sender's wait `wait` (from ``currentWait(of:)``) ends, and
+    /// so does the stream. A caller that crashed or lost its connection sends neither credit nor
+    /// a cancel, and without a deadline its stream would wait for ever.
+    ///
+    /// - Returns: the waiter to resume with ``StreamStop/stalled``; `nil` when that wait is over
+    ///   (credit, a cancel or a shutdown came first, and perhaps a later wait began).
+    mutating func stall(_ key: Key, wait: Int) -> Waiter? {
+        guard var stream = streams[key], let waiter = stream.waiter, stream.waits == wait else { return nil }
+        stream.waiter = nil
+        stream.isStalled = true
+        streams[key] = stream
+        return waiter
     }
 
     /// The sender's task was cancelled (its deadline, or `run()`'s cancellation) while it
@@ -159,6 +188,9 @@ enum StreamStop: Hashable, Sendable {
     case cancelled
     /// The service is shutting down.
     case shuttingDown
+    /// Its caller granted no credit for longer than
+    /// ``RequestServiceConfiguration/streamCreditTimeout``.
+    case stalled
 }
 
 /// What the sender of one item of a server stream does (``StreamCredits``).

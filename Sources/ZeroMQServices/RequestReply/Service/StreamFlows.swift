@@ -61,8 +61,9 @@ final class StreamFlows: Sendable {
     }
 
     /// Returns when the stream may send one item (``StreamTake/send``, one credit
-    /// used) or must stop; while it waits for credit, `limit`'s slot is given back.
-    func take(_ key: Key, limit: ConcurrencyLimit) async -> StreamTake {
+    /// used) or must stop; while it waits for credit, `limit`'s slot is given back. A wait
+    /// longer than `stallTimeout` (`nil`: no bound) ends the stream: ``StreamStop/stalled``.
+    func take(_ key: Key, limit: ConcurrencyLimit, stallTimeout: Duration?) async -> StreamTake {
         if Task.isCancelled {
             _ = credits.withLock { $0.abandon(key) }
             return .stop(.cancelled)
@@ -70,15 +71,26 @@ final class StreamFlows: Sendable {
         let now = credits.withLock { $0.take(key) }
         guard case .wait = now else { return now }
         limit.release()
+        var stallTimer: Task<Void, Never>?
         let taken = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiter) in
-                let now = credits.withLock { $0.wait(key, with: continuation) }
-                if case .wait = now { return }
-                continuation.resume(returning: now)
+                let (now, wait) = credits.withLock { ($0.wait(key, with: continuation), $0.currentWait(of: key)) }
+                guard case .wait = now else {
+                    continuation.resume(returning: now)
+                    return
+                }
+                if let stallTimeout, let wait {
+                    // Ends this wait (not a later one) if no credit comes in time.
+                    stallTimer = Task { [credits] in
+                        do { try await Task.sleep(for: stallTimeout) } catch { return }
+                        credits.withLock { $0.stall(key, wait: wait) }?.resume(returning: .stop(.stalled))
+                    }
+                }
             }
         } onCancel: {
             credits.withLock { $0.abandon(key) }?.resume(returning: .stop(.cancelled))
         }
+        stallTimer?.cancel()
         await limit.acquire()
         return taken
     }

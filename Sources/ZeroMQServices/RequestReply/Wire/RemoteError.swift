@@ -34,5 +34,8 @@ public struct RemoteError: Error, Codable, Hashable, Sendable, CustomStringConve
     public static let streamRequiredCode = "stream-required"
     /// The code that ends a server stream when its service shuts down.
     public static let shuttingDownCode = "shutting-down"
+    /// The code that ends a server stream whose caller granted no credit for
+    /// ``RequestServiceConfiguration/streamCreditTimeout``.
+    public static let streamStalledCode = "stream-stalled"
 
 }
