@@ -646,7 +646,8 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             )
             return
         }
-        if streams[id] != nil {
+        // Most clients run no stream: no lookup per reply for them.
+        if !streams.isEmpty, streams[id] != nil {
             deliverStreamMessage(parsed, message, id: id)
             return
         }

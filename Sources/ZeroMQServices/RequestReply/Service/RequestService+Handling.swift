@@ -246,14 +246,8 @@ extension RequestService {
             response = try await handler(value, context)
         } catch _ where expiry?.hasPassed == true {
             return deadlineExceeded(request)
-        } catch let error as RemoteError {
-            metrics.remote.increment()
-            return Answer(to: request, error: error)
         } catch {
-            return failure(
-                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
-                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
-            )
+            return handlerFailed(request, error)
         }
         do {
             if !response.headers.isEmpty { try CallMetadata.validate(response.headers) }
@@ -261,11 +255,29 @@ extension RequestService {
             metrics.ok.increment()
             return Answer(message: WireFormat.success(to: request, body: body, headers: response.headers), outcome: "ok")
         } catch {
-            return failure(
-                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
-                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
-            )
+            return unencodable(request, error)
         }
+    }
+
+    /// The reply when the handler (or a streaming handler's sequence) threw: a ``RemoteError``
+    /// is sent as it is; any other error is logged here and sent as `internal-error`.
+    func handlerFailed(_ request: WireFormat.Request, _ error: any Error) -> Answer {
+        if let error = error as? RemoteError {
+            metrics.remote.increment()
+            return Answer(to: request, error: error)
+        }
+        return failure(
+            to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
+            RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
+        )
+    }
+
+    /// The reply when a response (or its headers) could not be encoded.
+    func unencodable(_ request: WireFormat.Request, _ error: any Error) -> Answer {
+        failure(
+            to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response", error: error,
+            RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
+        )
     }
 
     /// Counts and logs a failure of the service's own (the error stays here), and makes the

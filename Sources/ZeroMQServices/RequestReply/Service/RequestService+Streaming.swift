@@ -164,19 +164,9 @@ extension RequestService {
             )
             return Answer(message: nil, outcome: "cancelled")
         } catch let error as Unencodable {
-            return failure(
-                to: request, counter: metrics.unencodable, log: handlerFailureLog, "unencodable response",
-                error: error.underlying,
-                RemoteError(code: RemoteError.unencodableResponseCode, message: "the service could not encode its response")
-            )
-        } catch let error as RemoteError {
-            metrics.remote.increment()
-            return Answer(to: request, error: error)
+            return unencodable(request, error.underlying)
         } catch {
-            return failure(
-                to: request, counter: metrics.internalError, log: handlerFailureLog, "the handler failed", error: error,
-                RemoteError(code: RemoteError.internalErrorCode, message: "the service failed to handle the request")
-            )
+            return handlerFailed(request, error)
         }
         metrics.ok.increment()
         return Answer(message: WireFormat.streamEnd(to: request), outcome: "ok")
