@@ -39,7 +39,6 @@ struct StreamReceiver<Item, Waiter> {
         self.credit = self.window
     }
 
-
     /// Items received and not yet taken.
     var bufferedCount: Int { buffer.count }
 

@@ -57,12 +57,8 @@ extension RequestService {
                     try await send(response)
                 }
             },
-            handler: { _, _ in
-                throw RemoteError(
-                    code: RemoteError.streamRequiredCode,
-                    message: "this service answers with a stream: call it with RequestClient.stream"
-                )
-            }
+            // Never called: streamRefusal answers every request that opens no stream.
+            handler: { _, _ in throw Self.streamRequired }
         )
     }
 
@@ -84,14 +80,15 @@ extension RequestService {
             )
         case .none:
             metrics.badRequest.increment()
-            return Answer(
-                to: work.request,
-                error: RemoteError(
-                    code: RemoteError.streamRequiredCode,
-                    message: "this service answers with a stream: call it with RequestClient.stream"
-                )
-            )
+            return Answer(to: work.request, error: Self.streamRequired)
         }
+    }
+
+    /// The error a streaming service sends to a request that opens no stream.
+    static var streamRequired: RemoteError {
+        RemoteError(
+            code: RemoteError.streamRequiredCode, message: "this service answers with a stream: call it with RequestClient.stream"
+        )
     }
 
     /// Why a stream's `send` stopped the handler.
