@@ -3,15 +3,15 @@ import CoreMetrics
 /// The typed client's swift-metrics instruments, made once per client.
 ///
 /// - `zmq_client_requests_total{result}`: finished calls by result (`ok`, `timed_out`,
-///   `unreachable`, `cancelled`, `closed`, `remote_error`, `undecodable_reply`,
-///   `unencodable_request`).
+///   `unreachable`, `connection_lost`, `cancelled`, `closed`, `remote_error`,
+///   `undecodable_reply`, `unencodable_request`).
 /// - `zmq_client_retries_total`: attempts after the first.
 /// - `zmq_client_failovers_total`: switches to the next endpoint.
 /// - `zmq_client_late_replies_total`: replies dropped because no call waited for them.
 /// - `zmq_client_in_flight`: calls started and not finished (a meter).
 /// - `zmq_client_request_duration`: time from call to result, all attempts included (a timer).
 struct ClientMetrics: Sendable {
-    let ok, timedOut, unreachable, cancelled, closed, remote, undecodable, unencodable: Counter
+    let ok, timedOut, unreachable, connectionLost, cancelled, closed, remote, undecodable, unencodable: Counter
     let retries: Counter
     let failovers: Counter
     let lateReplies: Counter
@@ -25,6 +25,7 @@ struct ClientMetrics: Sendable {
         ok = requests("ok")
         timedOut = requests("timed_out")
         unreachable = requests("unreachable")
+        connectionLost = requests("connection_lost")
         cancelled = requests("cancelled")
         closed = requests("closed")
         remote = requests("remote_error")
@@ -43,6 +44,7 @@ struct ClientMetrics: Sendable {
         switch code.kind {
         case .timedOut: timedOut
         case .unreachable: unreachable
+        case .connectionLost: connectionLost
         case .cancelled: cancelled
         case .closed: closed
         case .remote: remote
@@ -58,6 +60,7 @@ extension RequestError.Code {
         switch kind {
         case .timedOut: "timed_out"
         case .unreachable: "unreachable"
+        case .connectionLost: "connection_lost"
         case .cancelled: "cancelled"
         case .closed: "closed"
         case .remote: "remote_error"

@@ -31,7 +31,9 @@ extension RequestClient {
     /// - End: the stream ends when the service's sequence ends; it throws the service's error
     ///   (after the responses sent before it), ``RequestError/Code-swift.struct/timedOut`` when
     ///   `timeout` passes, ``RequestError/Code-swift.struct/cancelled`` when the task is
-    ///   cancelled, ``RequestError/Code-swift.struct/closed`` when the client closes.
+    ///   cancelled, ``RequestError/Code-swift.struct/closed`` when the client closes,
+    ///   ``RequestError/Code-swift.struct/connectionLost`` about a second after the connection to
+    ///   the service dropped (a service that died or restarted: it cannot send the rest).
     /// - Leaving `body` before the end (a `break`, an error, a `return`) cancels the stream: the
     ///   service's handler is cancelled and sends nothing more. The stream cannot be used after
     ///   `body` returns.
@@ -312,6 +314,40 @@ extension RequestClient {
                 "could not send a stream's \(control.name)",
                 metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.request_id": "\(id)", "zmq.error": "\(error)"]
             )
+        }
+    }
+
+    /// How long after its connection dropped a server stream fails with
+    /// ``RequestError/Code-swift.struct/connectionLost``. What the service sent before the drop
+    /// is still queued in the socket (libzmq keeps a connecting socket's pipe across
+    /// reconnects), and the monitor may report the drop before the reader has read it: the wait
+    /// lets the reader deliver it first, so that a stream the service ended just before it hung
+    /// up ends as the service ended it.
+    static var connectionLossGrace: Duration { .seconds(1) }
+
+    /// The connection of `endpoint` dropped: the streams running on it cannot go on (the
+    /// service sends a stream's responses to the connection that opened it, and a new
+    /// connection is a new peer to it). Those still running after ``connectionLossGrace``
+    /// fail with `connectionLost`; their readers then send a cancel, which reaches the service
+    /// if the connection comes back to the same one.
+    func streamsLostConnection(of endpoint: Int) {
+        let lost = streams.compactMap { id, stream in stream.endpoint == endpoint && !stream.endedByService ? id : nil }
+        guard !lost.isEmpty else { return }
+        logger.debug(
+            "server streams lost their connection",
+            metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.streams": "\(lost.count)"]
+        )
+        // Ids are never reused: a stream that ended meanwhile is simply not found.
+        _ = loop.schedule(after: Self.connectionLossGrace) { [self] in
+            // Timers run on the loop, which is this actor's executor.
+            self.assumeIsolated { client in
+                for id in lost {
+                    client.endStream(
+                        id,
+                        .failed(RequestError(code: .connectionLost, endpoint: client.endpoints[endpoint], requestID: id, attempts: 1))
+                    )
+                }
+            }
         }
     }
 

@@ -565,6 +565,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
                     }
                 case .disconnected:
                     tracker.peerGone(endpoint, peer: event.endpoint)
+                    if !streams.isEmpty { streamsLostConnection(of: endpoint) }
                     logger.debug("disconnected", metadata: ["zmq.endpoint": "\(endpoints[endpoint])"])
                 case let kind where SocketEvent.Kinds.failedHandshakes.contains(kind):
                     tracker.handshakeFailed(endpoint, event)

@@ -8,6 +8,7 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         enum Kind: String {
             case timedOut = "timed out"
             case unreachable
+            case connectionLost = "connection lost"
             case cancelled
             case closed
             case remote = "remote error"
@@ -26,6 +27,13 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
         /// that is not there), or libzmq stayed at its high-water mark. The request never left
         /// this process.
         public static let unreachable = Code(.unreachable)
+        /// The connection that carried a server stream dropped while the stream ran
+        /// (``RequestClient/stream(_:headers:timeout:credit:_:)``): the responses that came
+        /// before the drop were delivered, the rest cannot come (the service sends a stream's
+        /// responses to the connection that opened it). The service may have sent more, and
+        /// its handler may still run until the cancel the client sends reaches it, or until
+        /// its deadline or ``RequestServiceConfiguration/streamCreditTimeout``.
+        public static let connectionLost = Code(.connectionLost)
         /// The calling task was cancelled. The pending entry is gone; a late reply is dropped.
         public static let cancelled = Code(.cancelled)
         /// The client is shutting down or closed (``RequestClient/run()`` ended or never ran).
