@@ -5,11 +5,12 @@ import ZeroMQ
 // responses, with credit-based flow control. The stream's state is a `StreamReceiver` (pure);
 // this file is its shell on the client's loop.
 extension RequestClient {
-    /// A server stream in progress: what it received, the endpoint it runs on, its deadline's
-    /// timer, and whether the service ended it (then no cancel is sent).
+    /// A server stream in progress: what it received, the endpoint it runs on, its deadline
+    /// and the deadline's timer, and whether the service ended it (then no cancel is sent).
     struct ClientStream {
         var receiver: StreamReceiver<[Frame], UnsafeContinuation<StreamNext<[Frame]>, Never>>
         var endpoint: Int
+        var deadline: ContinuousClock.Instant
         var timer: PollLoop.ScheduledTimer
         var endedByService = false
     }
@@ -172,7 +173,9 @@ extension RequestClient {
             self.assumeIsolated { $0.endStream(id, .failed(RequestError(code: .timedOut, endpoint: $0.endpoints[endpoint], requestID: id, attempts: 1))) }
         }
         // Kept before the request goes: the first items may come before `send` returns.
-        streams[id] = ClientStream(receiver: StreamReceiver(window: credit), endpoint: endpoint, timer: timer)
+        streams[id] = ClientStream(
+            receiver: StreamReceiver(window: credit), endpoint: endpoint, deadline: deadline, timer: timer
+        )
         let remaining = deadline - .now
         let metadata = CallMetadata(
             headers: headers, timeout: configuration.propagatesDeadline ? remaining : nil, stream: .open(credit: credit)
@@ -207,7 +210,7 @@ extension RequestClient {
             }
         }
         if case .item(_, let grant) = next, grant > 0, let stream = streams[id], !stream.endedByService {
-            await sendStreamControl(.credit(grant), id: id, on: stream.endpoint)
+            await sendStreamControl(.credit(grant), id: id, on: stream.endpoint, until: stream.deadline)
         }
         return next
     }
@@ -297,24 +300,52 @@ extension RequestClient {
             outcome = error.code.resultLabel
         }
         if !stream.endedByService, !closed {
-            await sendStreamControl(.cancel, id: id, on: stream.endpoint)
+            await sendStreamControl(.cancel, id: id, on: stream.endpoint, until: stream.deadline)
         }
         metrics.inFlight.decrement()
         if calls.finishCall() { resumeDrainWaiters() }
         return outcome
     }
 
-    /// Sends credit or a cancel for stream `id`, at once or not at all (a full queue drops it:
-    /// the stream then ends at its deadline).
-    private func sendStreamControl(_ control: CallMetadata.Stream, id: UInt64, on endpoint: Int) async {
+    /// Sends credit or a cancel for stream `id`: at once when libzmq takes it, or else (the
+    /// queue to the service is full, or no connection is up) from a task of its own as soon as
+    /// there is room, until the stream's `deadline`. Either way the reader goes on at once.
+    ///
+    /// Nothing is dropped for a full queue: lost credit would stall the stream (the service
+    /// waits for it, the reader for responses), a lost cancel would leave the service's
+    /// handler running. Credit is a count to add, so credit sent late may overtake credit
+    /// sent later; the service adds them in any order.
+    private func sendStreamControl(
+        _ control: CallMetadata.Stream, id: UInt64, on endpoint: Int, until deadline: ContinuousClock.Instant
+    ) async {
+        let message = WireFormat.streamControl(id: id, control)
+        let socket = sockets[endpoint]
         do {
-            try await sockets[endpoint].send(WireFormat.streamControl(id: id, control), timeout: .zero)
+            try await socket.send(message, timeout: .zero)
+            return
+        } catch let error as ZeroMQError where error.code == .timedOut {
+            // No room now: wait for it below.
         } catch {
-            logger.debug(
-                "could not send a stream's \(control.name)",
-                metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.request_id": "\(id)", "zmq.error": "\(error)"]
-            )
+            logStreamControlFailure(control, id: id, on: endpoint, error)
+            return
         }
+        // Bounded by the deadline, and by the socket's close (which fails the send). Few wait
+        // per stream: until its credit arrives the service sends nothing more for the reader
+        // to take and grant again.
+        Task(executorPreference: loop.taskExecutor) { [self] in
+            do {
+                try await socket.send(message, timeout: max(.zero, deadline - .now))
+            } catch {
+                logStreamControlFailure(control, id: id, on: endpoint, error)
+            }
+        }
+    }
+
+    nonisolated private func logStreamControlFailure(_ control: CallMetadata.Stream, id: UInt64, on endpoint: Int, _ error: any Error) {
+        logger.debug(
+            "could not send a stream's \(control.name)",
+            metadata: ["zmq.endpoint": "\(endpoints[endpoint])", "zmq.request_id": "\(id)", "zmq.error": "\(error)"]
+        )
     }
 
     /// How long after its connection dropped a server stream fails with
