@@ -10,7 +10,7 @@ struct StreamCreditsTests {
     @Test("a stream sends exactly its credit, then waits; a grant resumes the waiter with one credit taken")
     func creditBoundsSending() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 2) })
+        #expect(step { credits.open("a", credit: 2) } == .opened)
         #expect(step { credits.attach("a", handle: 7) } == false)
         #expect(step { credits.take("a") } == .send)
         #expect(step { credits.take("a") } == .send)
@@ -31,7 +31,7 @@ struct StreamCreditsTests {
     @Test("credit that comes before the sender waits is kept, and the wait returns at once")
     func creditBeforeWait() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.open("a", credit: 1) } == .opened)
         #expect(step { credits.take("a") } == .send)
         #expect(step { credits.take("a") } == .wait)
         guard case .none = credits.grant("a", credit: 1) else {
@@ -45,7 +45,7 @@ struct StreamCreditsTests {
     @Test("a cancel stops the stream: the waiter and the task handle come back, later takes stop")
     func cancel() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.open("a", credit: 1) } == .opened)
         #expect(step { credits.attach("a", handle: 7) } == false)
         #expect(step { credits.take("a") } == .send)
         #expect(step { credits.wait("a", with: 1) } == .wait)
@@ -64,7 +64,7 @@ struct StreamCreditsTests {
     @Test("a cancel before the task starts makes it stop at once")
     func cancelBeforeAttach() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 4) })
+        #expect(step { credits.open("a", credit: 4) } == .opened)
         let (waiter, handle) = credits.cancel("a")
         #expect(waiter == nil && handle == nil)
         #expect(step { credits.attach("a", handle: 7) } == true)
@@ -73,11 +73,11 @@ struct StreamCreditsTests {
     @Test("a task cancelled before it waits finds the stream stopped when it does")
     func abandonBeforeWait() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 0) })
+        #expect(step { credits.open("a", credit: 0) } == .opened)
         #expect(step { credits.abandon("a") } == nil)
         #expect(step { credits.wait("a", with: 1) } == .stop(.cancelled))
         // And one that waits is handed back.
-        #expect(step { credits.open("b", credit: 0) })
+        #expect(step { credits.open("b", credit: 0) } == .opened)
         #expect(step { credits.wait("b", with: 2) } == .wait)
         #expect(step { credits.abandon("b") } == 2)
         #expect(step { credits.take("b") } == .stop(.cancelled))
@@ -86,8 +86,8 @@ struct StreamCreditsTests {
     @Test("a shutdown stops every stream at its next item and hands back every waiter")
     func shutdown() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 0) })
-        #expect(step { credits.open("b", credit: 5) })
+        #expect(step { credits.open("a", credit: 0) } == .opened)
+        #expect(step { credits.open("b", credit: 5) } == .opened)
         #expect(step { credits.wait("a", with: 1) } == .wait)
         #expect(step { credits.shutDown() } == [1])
         #expect(credits.isShuttingDown)
@@ -95,11 +95,26 @@ struct StreamCreditsTests {
         #expect(step { credits.take("a") } == .stop(.shuttingDown))
     }
 
+    @Test("at the limit an open is refused as full, and the stream is not kept; closing one makes room; a duplicate is told from full")
+    func limit() {
+        var credits = Credits(limit: 2)
+        #expect(step { credits.open("a", credit: 1) } == .opened)
+        #expect(step { credits.open("b", credit: 1) } == .opened)
+        #expect(step { credits.open("c", credit: 1) } == .full)
+        #expect(step { credits.open("a", credit: 1) } == .duplicate)
+        #expect(credits.count == 2)
+        #expect(step { credits.credit(of: "c") } == nil)
+        credits.close("a")
+        #expect(step { credits.open("c", credit: 1) } == .opened)
+        #expect(step { credits.open("d", credit: 1) } == .full)
+        #expect(Credits(limit: 0).limit == 1)
+    }
+
     @Test("one key opens one stream at a time; closing forgets it, credit for unknown keys is ignored")
     func keys() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 1) })
-        #expect(!step { credits.open("a", credit: 1) })
+        #expect(step { credits.open("a", credit: 1) } == .opened)
+        #expect(step { credits.open("a", credit: 1) } == .duplicate)
         #expect(credits.count == 1)
         credits.close("a")
         #expect(credits.count == 0)
@@ -108,7 +123,7 @@ struct StreamCreditsTests {
             return
         }
         #expect(step { credits.credit(of: "a") } == nil)
-        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.open("a", credit: 1) } == .opened)
         // A task whose stream is gone stops.
         credits.close("a")
         #expect(step { credits.take("a") } == .stop(.cancelled))
@@ -118,7 +133,7 @@ struct StreamCreditsTests {
     @Test("credit saturates instead of overflowing")
     func saturation() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 1) })
+        #expect(step { credits.open("a", credit: 1) } == .opened)
         for _ in 0..<4 { _ = credits.grant("a", credit: .max) }
         #expect(step { credits.credit(of: "a") } == Int.max / 2)
         #expect(step { credits.take("a") } == .send)
@@ -127,7 +142,7 @@ struct StreamCreditsTests {
     @Test("a stall ends the wait it was set for and the stream; a stall timer of an earlier wait does nothing")
     func stall() {
         var credits = Credits()
-        #expect(step { credits.open("a", credit: 0) })
+        #expect(step { credits.open("a", credit: 0) } == .opened)
         #expect(step { credits.currentWait(of: "a") } == nil)
         #expect(step { credits.wait("a", with: 1) } == .wait)
         #expect(step { credits.currentWait(of: "a") } == 1)

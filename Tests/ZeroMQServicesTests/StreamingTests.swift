@@ -297,6 +297,72 @@ struct StreamingTests {
         }
     }
 
+    @Test("a flood of opens that grant nothing more keeps at most maximumStreams open: the rest are refused with too-many-streams at once, counted; a stream that ends makes room")
+    func streamLimit() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let metrics = TestMetrics()
+                var configuration = RequestServiceConfiguration()
+                configuration.metricsFactory = metrics
+                configuration.maximumStreams = 4
+                let production = Production()
+                let service = try await RequestService<Echo, Echo>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { request, _ in
+                    Numbers(count: request.text == "endless" ? nil : request.index, production: production)
+                }
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints, configuration: RequestClientConfiguration(timeout: .seconds(60))
+                )
+                try await withServices([service, client]) {
+                    // 40 endless streams with credit 1, as a caller that reads nothing more opens them.
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let body = Frame(try JSONEncoder().encode(Echo.endless))
+                    let open = CallMetadata(stream: .open(credit: 1)).frame()
+                    for id in UInt64(1)...40 {
+                        try await dealer.send(WireFormat.request(id: id, metadata: open, body: [body]))
+                    }
+                    var items = Set<UInt64>(), refused = Set<UInt64>(), other: [String] = []
+                    for _ in 0..<40 {
+                        switch WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10))) {
+                        case .streamItem(let id, _):
+                            items.insert(id)
+                        case .failure(let id, let body):
+                            let code = try RemoteErrorJSON.decode(#require(body.first).bytes).code
+                            if code == RemoteError.tooManyStreamsCode { refused.insert(id) } else { other.append(code) }
+                        case let reply:
+                            other.append("\(reply)")
+                        }
+                    }
+                    #expect(items.count == 4 && refused.count == 36 && other.isEmpty, "\(other)")
+                    #expect(items.isDisjoint(with: refused))
+                    #expect(service.streams.count == 4)
+                    #expect(total(metrics, "zmq_service_requests_total", result: "too_many_streams") == 36)
+                    // A fifth caller is refused too, with the service's reason.
+                    let error = await requestError {
+                        try await client.stream(Echo(caller: 0, index: 3)) { responses in
+                            for try await _ in responses {}
+                        }
+                    }
+                    #expect(error?.code == .remote)
+                    #expect(error?.remoteError?.code == RemoteError.tooManyStreamsCode)
+                    // One of the four is cancelled: its place is free for the next stream.
+                    let cancelled = try #require(items.first)
+                    try await dealer.send(WireFormat.streamControl(id: cancelled, .cancel))
+                    try await waitUntil("the cancelled stream was forgotten") { service.streams.count == 3 }
+                    let indices = try await client.stream(Echo(caller: 0, index: 3)) { responses in
+                        var indices: [Int] = []
+                        for try await response in responses { indices.append(response.index) }
+                        return indices
+                    }
+                    #expect(indices == [0, 1, 2])
+                    await dealer.close()
+                }
+            }
+        }
+    }
+
     @Test("streams beyond the concurrency limit with slow readers all finish: a stream waiting for credit holds no slot")
     func moreStreamsThanSlots() async throws {
         try await Self.withStreamingService(count: 20, maximumConcurrentRequests: 2) { _, client, _, _ in

@@ -8,13 +8,14 @@ import CoreMetrics
 ///   `deadline_exceeded` for a request whose caller's time ran out before or while it was
 ///   handled), `cancelled` for a server stream its caller cancelled, `shutting_down` for a
 ///   server stream the service's shutdown ended, `stalled` for one whose caller granted no
-///   credit in time).
+///   credit in time, `too_many_streams` for one refused at
+///   ``RequestServiceConfiguration/maximumStreams``).
 /// - `zmq_service_dropped_messages_total`: messages without an envelope, which cannot be
 ///   answered.
 /// - `zmq_service_in_flight`: requests being handled (a meter).
 /// - `zmq_service_request_duration`: time from receiving a request to queuing its reply.
 struct ServiceMetrics: Sendable {
-    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded, cancelled, shuttingDown, stalled: Counter
+    let ok, remote, internalError, badRequest, unencodable, deadlineExceeded, cancelled, shuttingDown, stalled, tooManyStreams: Counter
     let dropped: Counter
     let inFlight: Meter
     let duration: Timer
@@ -32,6 +33,7 @@ struct ServiceMetrics: Sendable {
         cancelled = requests("cancelled")
         shuttingDown = requests("shutting_down")
         stalled = requests("stalled")
+        tooManyStreams = requests("too_many_streams")
         dropped = Counter(label: "zmq_service_dropped_messages_total", dimensions: dimensions, factory: factory)
         inFlight = Meter(label: "zmq_service_in_flight", dimensions: dimensions, factory: factory)
         duration = Timer(label: "zmq_service_request_duration", dimensions: dimensions, factory: factory)

@@ -34,6 +34,8 @@ extension RequestService {
         case open(StreamFlows.Key)
         /// The request would open a stream its caller has open already (the same id).
         case duplicate
+        /// The request would open a stream beyond ``RequestServiceConfiguration/maximumStreams``.
+        case full
     }
 
     /// What the reader does with a message it read: the request to start a task for, with what
@@ -58,7 +60,11 @@ extension RequestService {
             return nil
         case .open(let credit)? where streamHandler != nil:
             let key = request.streamKey
-            return (request, streams.open(key, credit: credit) ? .open(key) : .duplicate)
+            switch streams.open(key, credit: credit) {
+            case .opened: return (request, .open(key))
+            case .duplicate: return (request, .duplicate)
+            case .full: return (request, .full)
+            }
         case .open?, .item?, .end?, nil:
             return (request, .none)
         }

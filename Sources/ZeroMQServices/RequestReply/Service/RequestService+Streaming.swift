@@ -78,6 +78,15 @@ extension RequestService {
                     message: "a stream with this request id is in progress on this connection"
                 )
             )
+        case .full:
+            return failure(
+                to: work.request, counter: metrics.tooManyStreams, log: tooManyStreamsLog, "a stream refused: too many open",
+                error: RemoteError(code: RemoteError.tooManyStreamsCode, message: "\(configuration.maximumStreams) open"),
+                RemoteError(
+                    code: RemoteError.tooManyStreamsCode,
+                    message: "the service has \(configuration.maximumStreams) streams open, its most; try again later"
+                )
+            )
         case .none:
             metrics.badRequest.increment()
             return Answer(to: work.request, error: Self.streamRequired)

@@ -49,7 +49,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     /// A streaming service's handler (RequestService+Streaming.swift), `nil` for the others.
     let streamHandler: StreamHandler?
     /// The server streams being sent.
-    let streams = StreamFlows()
+    let streams: StreamFlows
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
     /// metadata (``/ZeroMQ/Socket/keepsMessageMetadata``), which costs a libzmq message per frame.
     let readsContext: Bool
@@ -60,6 +60,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     /// line, not 3 000. The metrics count every one.
     let malformedLog = RateLimitedLog(), undecodableLog = RateLimitedLog()
     let replyFailureLog = RateLimitedLog(), handlerFailureLog = RateLimitedLog()
+    let tooManyStreamsLog = RateLimitedLog()
     /// The shared lifecycle, and the task reading requests while `run()` runs (cancelled to
     /// stop reading).
     private let state = Lock(State())
@@ -128,6 +129,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         self.configuration = configuration
         self.handler = handler
         self.streamHandler = streamHandler
+        self.streams = StreamFlows(limit: configuration.maximumStreams)
         self.readsContext = readsContext
         self.logger = logger ?? context.logger
         self.metrics = ServiceMetrics(

@@ -25,8 +25,19 @@ public struct RequestServiceConfiguration: Sendable {
     /// A caller that crashed or lost its connection sends neither credit nor a cancel. A
     /// ``RequestClient`` sends its deadline with every stream, so its streams end then anyway;
     /// this bounds the streams of callers that send none. A waiting stream holds no
-    /// ``maximumConcurrentRequests`` slot, but its handler's task and sequence stay in memory.
+    /// ``maximumConcurrentRequests`` slot, but its handler's task and sequence stay in memory
+    /// (at most ``maximumStreams`` of them).
     public var streamCreditTimeout: Duration? = .seconds(60)
+
+    /// How many server streams may be open at once (default 1 024; at least 1). A request that
+    /// would open one more gets a ``RemoteError/tooManyStreamsCode`` error at once, without
+    /// running the handler (counted as `too_many_streams`).
+    ///
+    /// A stream waiting for its caller's credit holds no ``maximumConcurrentRequests`` slot,
+    /// so without this bound callers that open streams and read nothing (a flood of opens, say)
+    /// would keep as many handlers in memory as they liked, each until
+    /// ``streamCreditTimeout``. Each open stream costs its handler's task and sequence.
+    public var maximumStreams: Int = 1_024
 
     /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
     /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.

@@ -25,22 +25,36 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
     private var streams: [Key: Stream] = [:]
     /// Whether the service is shutting down: every stream stops at its next item.
     private(set) var isShuttingDown = false
+    /// The most streams open at once (``RequestServiceConfiguration/maximumStreams``).
+    let limit: Int
 
-    init() {}
+    /// No stream open; at most `limit` (at least one) at once.
+    init(limit: Int = .max) {
+        self.limit = max(1, limit)
+    }
 
     /// Streams open.
     var count: Int { streams.count }
 
     // MARK: The reader
 
+    /// What became of a request that opens a stream (``open(_:credit:)``).
+    enum Opening: Equatable {
+        /// The stream is open.
+        case opened
+        /// A stream of that key is open already (the same caller reusing the id of a stream in
+        /// progress): the request is refused and the open stream is left be.
+        case duplicate
+        /// `limit` streams are open: the request is refused.
+        case full
+    }
+
     /// A request that opens a stream arrived, granting `credit` items.
-    ///
-    /// - Returns: `false` when a stream of that key is open already (the same caller reusing
-    ///   the id of a stream in progress): the request is refused and the open stream is left be.
-    mutating func open(_ key: Key, credit: Int) -> Bool {
-        guard streams[key] == nil else { return false }
+    mutating func open(_ key: Key, credit: Int) -> Opening {
+        guard streams[key] == nil else { return .duplicate }
+        guard streams.count < limit else { return .full }
         streams[key] = Stream(credit: max(0, credit))
-        return true
+        return .opened
     }
 
     /// What to do when credit comes.

@@ -13,13 +13,16 @@ final class StreamFlows: Sendable {
     typealias Key = [[UInt8]]
     typealias Waiter = UnsafeContinuation<StreamTake, Never>
 
-    private let credits = Lock(StreamCredits<Key, Waiter, HandlerTasks.Handle>())
+    private let credits: Lock<StreamCredits<Key, Waiter, HandlerTasks.Handle>>
 
-    init() {}
+    /// At most `limit` streams open at once.
+    init(limit: Int) {
+        credits = Lock(StreamCredits(limit: limit))
+    }
 
-    /// A request opening a stream with `credit` arrived. Returns `false` when the caller has a
-    /// stream of that id open already.
-    func open(_ key: Key, credit: Int) -> Bool {
+    /// A request opening a stream with `credit` arrived: opened, or refused (the caller has a
+    /// stream of that id open already, or the limit is reached).
+    func open(_ key: Key, credit: Int) -> StreamCredits<Key, Waiter, HandlerTasks.Handle>.Opening {
         credits.withLock { $0.open(key, credit: credit) }
     }
 

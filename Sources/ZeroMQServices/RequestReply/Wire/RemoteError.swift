@@ -37,5 +37,9 @@ public struct RemoteError: Error, Codable, Hashable, Sendable, CustomStringConve
     /// The code that ends a server stream whose caller granted no credit for
     /// ``RequestServiceConfiguration/streamCreditTimeout``.
     public static let streamStalledCode = "stream-stalled"
+    /// The code a streaming service sends to a request that would open a stream beyond its
+    /// ``RequestServiceConfiguration/maximumStreams``; the handler did not run, so the caller
+    /// may try again later.
+    public static let tooManyStreamsCode = "too-many-streams"
 
 }
