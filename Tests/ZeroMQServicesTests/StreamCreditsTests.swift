@@ -110,6 +110,29 @@ struct StreamCreditsTests {
         #expect(Credits(limit: 0).limit == 1)
     }
 
+    @Test("the windows of one connection's streams add up to at most the connection limit; other connections have their own; closing gives the window back")
+    func connectionLimit() {
+        var credits = Credits(connectionLimit: 10)
+        let one: [[UInt8]] = [[1]], two: [[UInt8]] = [[2]]
+        #expect(step { credits.open("a", connection: one, credit: 6) } == .opened)
+        #expect(step { credits.open("b", connection: one, credit: 5) } == .overConnectionLimit)
+        #expect(step { credits.open("b", connection: one, credit: 4) } == .opened)
+        #expect(credits.window(of: one) == 10)
+        #expect(step { credits.open("c", connection: two, credit: 10) } == .opened)
+        #expect(step { credits.open("d", connection: two, credit: 11) } == .overConnectionLimit)
+        // Later credit replaces what the caller took: it does not count against the limit.
+        _ = credits.grant("a", credit: 100)
+        #expect(credits.window(of: one) == 10)
+        credits.close("a")
+        #expect(credits.window(of: one) == 4)
+        #expect(step { credits.open("e", connection: one, credit: 6) } == .opened)
+        credits.close("b")
+        credits.close("e")
+        #expect(credits.window(of: one) == 0)
+        #expect(step { credits.open("f", connection: one, credit: 11) } == .overConnectionLimit)
+        #expect(credits.count == 1)
+    }
+
     @Test("one key opens one stream at a time; closing forgets it, credit for unknown keys is ignored")
     func keys() {
         var credits = Credits()

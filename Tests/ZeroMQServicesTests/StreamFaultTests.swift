@@ -156,4 +156,67 @@ struct StreamFaultTests {
             }
         }
     }
+
+    @Test("a caller that reads nothing until its stream's whole credit was sent loses nothing, though the credit (4 000 × 16 KiB) is beyond libzmq's default high-water mark of 1 000")
+    func creditBeyondDefaultHighWaterMark() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let frame = Frame([UInt8](repeating: 0x2A, count: 16_384))
+                let count = 4_000
+                let service = try await RequestService<[Frame], [Frame]>(
+                    context, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: PassthroughCodec(),
+                    responseEncoder: PassthroughCodec()
+                ) { (_: [Frame], _: RequestContext) in
+                    Copies(element: [frame], count: count)
+                }
+                try await withServices([service]) {
+                    let dealer = try DealerSocket(context)
+                    try await dealer.connect(service.boundEndpoints[0])
+                    let open = CallMetadata(stream: .open(credit: count)).frame()
+                    try await dealer.send(WireFormat.request(id: 7, metadata: open, body: [Frame([0])]))
+                    // Everything sent (the stream is forgotten once its end is handed to libzmq)
+                    // before anything is read: the kernel's buffers and the two sockets' queues
+                    // hold it all.
+                    try await waitUntil("the service opened the stream") { service.streams.count == 1 }
+                    try await waitUntil("the service sent the whole stream") { service.streams.count == 0 }
+                    var items = 0, ended = false
+                    while !ended {
+                        let message: Message
+                        do {
+                            message = try await dealer.receive(timeout: .seconds(10))
+                        } catch let error as ZeroMQError where error.code == .timedOut {
+                            Issue.record("nothing more after \(items) items and no end: the rest was dropped")
+                            break
+                        }
+                        switch WireFormat.parseReply(message) {
+                        case .streamItem(7, let body) where body.first?.count == 16_384: items += 1
+                        case .streamEnd(7): ended = true
+                        case let other: Issue.record("unexpected: \(other)"); ended = true
+                        }
+                    }
+                    #expect(items == count)
+                    await dealer.close()
+                }
+            }
+        }
+    }
+}
+
+/// `count` copies of `element`, as a streaming handler's responses.
+private struct Copies<Element: Sendable>: AsyncSequence, Sendable {
+    var element: Element
+    var count: Int
+
+    func makeAsyncIterator() -> Iterator { Iterator(element: element, left: count) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let element: Element
+        var left: Int
+
+        mutating func next() async -> Element? {
+            guard left > 0 else { return nil }
+            left -= 1
+            return element
+        }
+    }
 }

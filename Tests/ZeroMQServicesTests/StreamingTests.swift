@@ -357,6 +357,14 @@ struct StreamingTests {
                         return indices
                     }
                     #expect(indices == [0, 1, 2])
+                    // Credit beyond the connection's bound (default 4 096) is refused the same way.
+                    let greedy = await requestError {
+                        try await client.stream(Echo(caller: 0, index: 3), credit: 5_000) { responses in
+                            for try await _ in responses {}
+                        }
+                    }
+                    #expect(greedy?.remoteError?.code == RemoteError.tooManyStreamsCode)
+                    #expect(greedy?.remoteError?.message.contains("4096") == true, "\(String(describing: greedy))")
                     await dealer.close()
                 }
             }

@@ -36,6 +36,9 @@ extension RequestService {
         case duplicate
         /// The request would open a stream beyond ``RequestServiceConfiguration/maximumStreams``.
         case full
+        /// The request's credit would take its connection's streams beyond
+        /// ``RequestServiceConfiguration/maximumStreamCreditPerConnection``.
+        case overConnectionLimit(credit: Int)
     }
 
     /// What the reader does with a message it read: the request to start a task for, with what
@@ -60,10 +63,11 @@ extension RequestService {
             return nil
         case .open(let credit)? where streamHandler != nil:
             let key = request.streamKey
-            switch streams.open(key, credit: credit) {
+            switch streams.open(key, connection: request.connectionKey, credit: credit) {
             case .opened: return (request, .open(key))
             case .duplicate: return (request, .duplicate)
             case .full: return (request, .full)
+            case .overConnectionLimit: return (request, .overConnectionLimit(credit: credit))
             }
         case .open?, .item?, .end?, nil:
             return (request, .none)

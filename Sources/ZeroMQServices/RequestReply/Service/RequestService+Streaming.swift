@@ -87,6 +87,17 @@ extension RequestService {
                     message: "the service has \(configuration.maximumStreams) streams open, its most; try again later"
                 )
             )
+        case .overConnectionLimit(let credit):
+            let limit = configuration.maximumStreamCreditPerConnection
+            return failure(
+                to: work.request, counter: metrics.tooManyStreams, log: tooManyStreamsLog,
+                "a stream refused: its connection's credit at the limit",
+                error: RemoteError(code: RemoteError.tooManyStreamsCode, message: "credit \(credit) over \(limit)"),
+                RemoteError(
+                    code: RemoteError.tooManyStreamsCode,
+                    message: "the credit of this connection's streams would pass the service's \(limit) (this one asks for \(credit)); try again later or with less"
+                )
+            )
         case .none:
             metrics.badRequest.increment()
             return Answer(to: work.request, error: Self.streamRequired)

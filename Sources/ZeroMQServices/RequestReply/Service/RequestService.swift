@@ -117,6 +117,13 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             }
             if configuration.security != .null { try await socket.setSecurity(configuration.security) }
             if readsContext { await socket.setKeepsMessageMetadata(true) }
+            if streamHandler != nil {
+                // Room for every item the streams of a connection may have on their way, and
+                // for libzmq's usual 1 000 more (replies): a ROUTER drops what goes beyond.
+                try await socket.setOption(
+                    .sendHighWaterMark, to: Self.sendHighWaterMark(streamCredit: configuration.maximumStreamCreditPerConnection)
+                )
+            }
             resolved = try await socket.use(endpoints)
         } catch {
             await socket.close()
@@ -129,7 +136,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         self.configuration = configuration
         self.handler = handler
         self.streamHandler = streamHandler
-        self.streams = StreamFlows(limit: configuration.maximumStreams)
+        self.streams = StreamFlows(
+            limit: configuration.maximumStreams, connectionLimit: configuration.maximumStreamCreditPerConnection
+        )
         self.readsContext = readsContext
         self.logger = logger ?? context.logger
         self.metrics = ServiceMetrics(
@@ -222,6 +231,13 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
             $0.reader = nil
         }
         logger.info("request service stopped", metadata: ["zmq.endpoint": "\(endpoints)"])
+    }
+
+    /// The send high-water mark of a streaming service's socket: room for a connection's
+    /// `streamCredit` items besides libzmq's default 1 000 messages (saturating).
+    static func sendHighWaterMark(streamCredit: Int) -> Int {
+        let (sum, overflow) = max(1, streamCredit).addingReportingOverflow(1_000)
+        return overflow || sum > Int(Int32.max) ? Int(Int32.max) : sum
     }
 
     /// Stops reading requests; ``run()`` then finishes those in flight and returns. Safe to

@@ -39,6 +39,19 @@ public struct RequestServiceConfiguration: Sendable {
     /// ``streamCreditTimeout``. Each open stream costs its handler's task and sequence.
     public var maximumStreams: Int = 1_024
 
+    /// How many responses the server streams of one client connection may have granted at once
+    /// (default 4 096; at least 1): the credits their callers opened them with, added up. A
+    /// request whose credit would pass it gets a ``RemoteError/tooManyStreamsCode`` error at
+    /// once, without running the handler (counted as `too_many_streams`).
+    ///
+    /// A stream never has more responses on their way to its caller than the credit it was
+    /// opened with, so this bounds what the service queues for one connection. The service
+    /// sets its socket's send high-water mark (``/ZeroMQ/SocketOption/sendHighWaterMark``) to
+    /// this plus libzmq's default 1 000, so that no response is dropped: beyond its high-water
+    /// mark a ROUTER socket drops messages for a peer that reads more slowly than the service
+    /// sends, and a stream missing a response stalls. Each queued response costs its bytes.
+    public var maximumStreamCreditPerConnection: Int = 4_096
+
     /// The largest request message, in bytes, that the service accepts (`ZMQ_MAXMSGSIZE`);
     /// libzmq disconnects a peer that sends a bigger one. `nil` (the default) sets no limit.
     /// When set, it wins over ``connectionHardening``'s limit.

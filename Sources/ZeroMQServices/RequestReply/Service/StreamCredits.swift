@@ -12,6 +12,10 @@
 struct StreamCredits<Key: Hashable, Waiter, Handle> {
     fileprivate struct Stream {
         var credit: Int
+        /// The caller's connection, and the credit the stream was opened with: the most items
+        /// it can have on their way to the caller at any time.
+        var connection: [[UInt8]]
+        var window: Int
         var waiter: Waiter?
         var handle: Handle?
         var isCancelled = false
@@ -27,11 +31,21 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
     private(set) var isShuttingDown = false
     /// The most streams open at once (``RequestServiceConfiguration/maximumStreams``).
     let limit: Int
+    /// The most the windows of one connection's open streams may add up to
+    /// (``RequestServiceConfiguration/maximumStreamCreditPerConnection``).
+    let connectionLimit: Int
+    /// The windows of each connection's open streams, added up.
+    private var windows: [[[UInt8]]: Int] = [:]
 
-    /// No stream open; at most `limit` (at least one) at once.
-    init(limit: Int = .max) {
+    /// No stream open; at most `limit` at once (at least one), and at most `connectionLimit`
+    /// items of window for the streams of one connection (at least one).
+    init(limit: Int = .max, connectionLimit: Int = .max) {
         self.limit = max(1, limit)
+        self.connectionLimit = max(1, connectionLimit)
     }
+
+    /// The windows of `connection`'s open streams, added up (for tests).
+    func window(of connection: [[UInt8]]) -> Int { windows[connection] ?? 0 }
 
     /// Streams open.
     var count: Int { streams.count }
@@ -47,13 +61,24 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
         case duplicate
         /// `limit` streams are open: the request is refused.
         case full
+        /// The credit would take the windows of the connection's streams past
+        /// `connectionLimit`: the request is refused.
+        case overConnectionLimit
     }
 
-    /// A request that opens a stream arrived, granting `credit` items.
-    mutating func open(_ key: Key, credit: Int) -> Opening {
+    /// A request that opens a stream on `connection` arrived, granting `credit` items.
+    ///
+    /// The items a stream has on their way to its caller never exceed its window (the credit
+    /// it was opened with: later credit only replaces items the caller has taken), so the
+    /// windows of a connection's streams bound what the service queues for that connection.
+    mutating func open(_ key: Key, connection: [[UInt8]] = [], credit: Int) -> Opening {
         guard streams[key] == nil else { return .duplicate }
         guard streams.count < limit else { return .full }
-        streams[key] = Stream(credit: max(0, credit))
+        let window = max(0, credit)
+        let connectionWindow = windows[connection] ?? 0
+        guard window <= connectionLimit - connectionWindow else { return .overConnectionLimit }
+        windows[connection] = connectionWindow + window
+        streams[key] = Stream(credit: window, connection: connection, window: window)
         return .opened
     }
 
@@ -186,7 +211,9 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
 
     /// The stream's task ended: the stream is forgotten (its key may open a stream again).
     mutating func close(_ key: Key) {
-        streams[key] = nil
+        guard let stream = streams.removeValue(forKey: key) else { return }
+        let left = (windows[stream.connection] ?? 0) - stream.window
+        windows[stream.connection] = left > 0 ? left : nil
     }
 
     /// The credit a stream has left (for tests).

@@ -15,15 +15,17 @@ final class StreamFlows: Sendable {
 
     private let credits: Lock<StreamCredits<Key, Waiter, HandlerTasks.Handle>>
 
-    /// At most `limit` streams open at once.
-    init(limit: Int) {
-        credits = Lock(StreamCredits(limit: limit))
+    /// At most `limit` streams open at once, their windows adding up to at most
+    /// `connectionLimit` per connection.
+    init(limit: Int, connectionLimit: Int) {
+        credits = Lock(StreamCredits(limit: limit, connectionLimit: connectionLimit))
     }
 
-    /// A request opening a stream with `credit` arrived: opened, or refused (the caller has a
-    /// stream of that id open already, or the limit is reached).
-    func open(_ key: Key, credit: Int) -> StreamCredits<Key, Waiter, HandlerTasks.Handle>.Opening {
-        credits.withLock { $0.open(key, credit: credit) }
+    /// A request opening a stream on `connection` (its routing ids) with `credit` arrived:
+    /// opened, or refused (the caller has a stream of that id open already, or a limit is
+    /// reached).
+    func open(_ key: Key, connection: [[UInt8]], credit: Int) -> StreamCredits<Key, Waiter, HandlerTasks.Handle>.Opening {
+        credits.withLock { $0.open(key, connection: connection, credit: credit) }
     }
 
     /// The caller granted `credit` more items.

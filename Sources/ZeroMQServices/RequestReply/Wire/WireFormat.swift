@@ -137,6 +137,9 @@ enum WireFormat {
         /// the metadata (the peer's routing ids and its request id), which is unique per
         /// connection and call.
         var streamKey: [[UInt8]] { envelope[..<idEnd].map(\.bytes) }
+
+        /// The frames that name the caller's connection: the routing ids before its request id.
+        var connectionKey: [[UInt8]] { envelope[..<max(0, idEnd - 1)].map(\.bytes) }
     }
 
     /// Splits a message received on the service's ROUTER, or `nil` when it has no delimiter
