@@ -27,8 +27,11 @@ extension RequestClient {
     /// ```
     ///
     /// - Flow control: the service sends at most `credit` responses ahead of what `body` has
-    ///   read; the client grants more each time `body` has read half as many. A slow reader
-    ///   slows the service down; neither side buffers more than `credit` responses.
+    ///   read; the client grants more each time `body` has read half as many (counted when it
+    ///   asks for the next response after them). A slow reader slows the service down; neither
+    ///   side buffers more than `credit` responses. The stream hands `body` the responses that
+    ///   have arrived in batches of up to half the credit, so that reading many costs one hop
+    ///   into the client.
     /// - End: the stream ends when the service's sequence ends; it throws the service's error
     ///   (after the responses sent before it), ``RequestError/Code-swift.struct/timedOut`` when
     ///   `timeout` passes, ``RequestError/Code-swift.struct/cancelled`` when the task is
@@ -95,9 +98,15 @@ extension RequestClient {
             span.attributes[CallTracing.Attribute.endpoint] = endpoint
         }
         let decoder = self.decoder
-        let responses = ResponseStream<Response> { [self] () async throws(RequestError) -> Response? in
-            switch await nextStreamItem(id) {
-            case .item(let frames, _):
+        let responses = ResponseStream<Response>(
+            fetch: { [self] (used: Int) async throws(RequestError) -> [[Frame]]? in
+                switch await nextStreamItems(id, used: used) {
+                case .items(let batch): return batch
+                case .finished: return nil
+                case .failed(let error): throw error
+                }
+            },
+            decode: { [metrics] (frames: [Frame]) throws(RequestError) -> Response in
                 do {
                     return try decoder.decode(frames)
                 } catch {
@@ -106,12 +115,8 @@ extension RequestClient {
                         code: .undecodableReply, requestID: id, attempts: 1, replyFrames: frames.map(\.bytes), underlying: error
                     )
                 }
-            case .finished:
-                return nil
-            case .failed(let error):
-                throw error
             }
-        }
+        )
         do {
             let result = try await body(responses)
             let outcome = await finishStream(id)
@@ -191,11 +196,14 @@ extension RequestClient {
         return (id, endpoints[endpoint])
     }
 
-    /// The next thing stream `id` has for its reader: waits for it. Grants the service credit
-    /// when the receiver says so.
-    private func nextStreamItem(_ id: UInt64) async -> StreamNext<[Frame]> {
-        guard streams[id] != nil else { return .finished }
-        let next = await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<StreamNext<[Frame]>, Never>) in
+    /// The next batch stream `id` has for its reader, who has used `used` more items of what
+    /// it took: waits for one. Grants the service credit first when the receiver says so.
+    private func nextStreamItems(_ id: UInt64, used: Int) async -> StreamNext<[Frame]> {
+        guard let stream = streams[id] else { return .finished }
+        if used > 0, let grant = streams[id]?.receiver.use(used), grant > 0, !stream.endedByService {
+            await sendStreamControl(.credit(grant), id: id, on: stream.endpoint, until: stream.deadline)
+        }
+        return await loop.withContinuation(isolation: self) { (continuation: UnsafeContinuation<StreamNext<[Frame]>, Never>) in
             guard streams[id] != nil else {
                 continuation.resume(returning: .finished)
                 return
@@ -209,10 +217,6 @@ extension RequestClient {
                 self.assumeIsolated { $0.endStream(id, .failed(RequestError(code: .cancelled, requestID: id, attempts: 1))) }
             }
         }
-        if case .item(_, let grant) = next, grant > 0, let stream = streams[id], !stream.endedByService {
-            await sendStreamControl(.credit(grant), id: id, on: stream.endpoint, until: stream.deadline)
-        }
-        return next
     }
 
     /// Ends stream `id` here (its deadline, a cancellation, the client's close), resuming its
@@ -410,28 +414,65 @@ public struct ResponseStream<Response: Sendable>: AsyncSequence, Sendable {
     public typealias Element = Response
     public typealias Failure = RequestError
 
-    private let nextResponse: @Sendable () async throws(RequestError) -> Response?
+    /// The next batch of responses' frames from the client, told how many of the last batch
+    /// were used; `nil` at the end.
+    private let fetch: @Sendable (_ used: Int) async throws(RequestError) -> [[Frame]]?
+    private let decode: @Sendable ([Frame]) throws(RequestError) -> Response
 
-    init(next: @escaping @Sendable () async throws(RequestError) -> Response?) {
-        self.nextResponse = next
+    init(
+        fetch: @escaping @Sendable (_ used: Int) async throws(RequestError) -> [[Frame]]?,
+        decode: @escaping @Sendable ([Frame]) throws(RequestError) -> Response
+    ) {
+        self.fetch = fetch
+        self.decode = decode
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(nextResponse: nextResponse)
+        AsyncIterator(fetch: fetch, decode: decode)
     }
 
     /// Reads the responses of a ``ResponseStream``.
+    ///
+    /// It takes the responses that have arrived in batches (one call into the client for many
+    /// responses) and decodes each as you read it. The client grants the service credit for
+    /// the responses you have read.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        fileprivate let nextResponse: @Sendable () async throws(RequestError) -> Response?
+        fileprivate let fetch: @Sendable (_ used: Int) async throws(RequestError) -> [[Frame]]?
+        fileprivate let decode: @Sendable ([Frame]) throws(RequestError) -> Response
+        private var batch: [[Frame]] = []
+        private var index = 0
+
+        fileprivate init(
+            fetch: @escaping @Sendable (_ used: Int) async throws(RequestError) -> [[Frame]]?,
+            decode: @escaping @Sendable ([Frame]) throws(RequestError) -> Response
+        ) {
+            self.fetch = fetch
+            self.decode = decode
+        }
 
         /// The next response, or `nil` at the end.
         public mutating func next() async throws(RequestError) -> Response? {
-            try await nextResponse()
+            try await advance()
         }
 
         /// The next response, or `nil` at the end.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(RequestError) -> Response? {
-            try await nextResponse()
+            try await advance()
+        }
+
+        /// ``next()``, on the caller's executor.
+        private nonisolated(nonsending) mutating func advance() async throws(RequestError) -> Response? {
+            if index == batch.count {
+                // Every response of the last batch was read: the client may grant them.
+                let used = batch.count
+                batch = []
+                index = 0
+                guard let more = try await fetch(used) else { return nil }
+                batch = more
+            }
+            let frames = batch[index]
+            index += 1
+            return try decode(frames)
         }
     }
 }

@@ -1,14 +1,16 @@
 import DequeModule
 
 /// One server stream a ``RequestClient`` receives, as a pure state machine: the items that came
-/// and the caller has not taken yet, the caller waiting for the next one, how the stream ended,
-/// and when to grant the service more credit.
+/// and the caller has not taken yet, the caller waiting for more, how the stream ended, and when
+/// to grant the service more credit.
 ///
-/// Flow control (Docs/WireProtocol.md, *Server streaming*): the request grants `window` items;
-/// each time the caller has taken half a window since the last grant, the receiver says to
-/// grant that many again. So the service never has more than `window` items sent and not yet
-/// taken, and the buffer here never holds more: a service that sends beyond its credit fails
-/// the stream. The shell (the client actor) keeps the waiters' continuations and sends the
+/// Flow control (Docs/WireProtocol.md, *Server streaming*): the request grants `window` items.
+/// The caller takes items in batches of up to half a window (one hop to the client's loop for
+/// many items) and says, when it comes back for more, how many it has used; each time it has
+/// used half a window since the last grant, the receiver says to grant that many again. So the
+/// service never has more than `window` items sent and not yet used, and this process never
+/// holds more (buffered here or in the caller's batch): a service that sends beyond its credit
+/// fails the stream. The shell (the client actor) keeps the waiters' continuations and sends the
 /// grants; the unit tests (`StreamReceiverTests`) use plain values.
 struct StreamReceiver<Item, Waiter> {
     /// How many items the caller lets the service send ahead of it.
@@ -21,8 +23,8 @@ struct StreamReceiver<Item, Waiter> {
     private var endTaken = false
     /// Items the service may still send: granted and not yet received.
     private(set) var credit: Int
-    /// Items taken since the last grant.
-    private var takenSinceGrant = 0
+    /// Items the caller has used since the last grant.
+    private var usedSinceGrant = 0
 
     /// How a stream ends.
     enum End {
@@ -42,10 +44,28 @@ struct StreamReceiver<Item, Waiter> {
     /// Items received and not yet taken.
     var bufferedCount: Int { buffer.count }
 
-    /// The caller asks for the next item.
+    /// The most items one batch holds: half a window, so that the caller's use of one batch
+    /// is worth a grant while the other half is on its way.
+    var batchLimit: Int { max(1, window / 2) }
+
+    /// The caller has used `count` more of the items it took.
     ///
-    /// - Returns: what to give it now, or `nil` when it waits (then `waiter` is kept until an
-    ///   item or the end comes).
+    /// - Returns: the credit to grant the service now (0: none yet).
+    mutating func use(_ count: Int) -> Int {
+        usedSinceGrant += max(0, count)
+        guard end == nil, usedSinceGrant >= batchLimit else { return 0 }
+        let grant = usedSinceGrant
+        usedSinceGrant = 0
+        // Saturating: a stream may run long.
+        let (sum, overflow) = credit.addingReportingOverflow(grant)
+        credit = overflow ? Int.max / 2 : min(sum, Int.max / 2)
+        return grant
+    }
+
+    /// The caller asks for more.
+    ///
+    /// - Returns: what to give it at once (a batch of items, or the end), or `nil` when it
+    ///   waits (then `waiter` is kept until an item or the end comes).
     mutating func next(_ waiter: Waiter) -> StreamNext<Item>? {
         if let now = nextNow() { return now }
         precondition(self.waiter == nil, "a server stream is read by one caller at a time")
@@ -53,9 +73,14 @@ struct StreamReceiver<Item, Waiter> {
         return nil
     }
 
-    /// What the caller gets at once, if anything.
+    /// What the caller gets at once, if anything: the next batch, or the end.
     private mutating func nextNow() -> StreamNext<Item>? {
-        if let item = buffer.popFirst() { return .item(item, grant: taken()) }
+        if !buffer.isEmpty {
+            let count = min(buffer.count, batchLimit)
+            let batch = Array(buffer.prefix(count))
+            buffer.removeFirst(count)
+            return .items(batch)
+        }
         guard let end else { return nil }
         if endTaken { return .finished }
         endTaken = true
@@ -63,16 +88,6 @@ struct StreamReceiver<Item, Waiter> {
         case .finished: return .finished
         case .failed(let error): return .failed(error)
         }
-    }
-
-    /// One item is taken: the credit to grant now.
-    private mutating func taken() -> Int {
-        takenSinceGrant += 1
-        guard end == nil, takenSinceGrant >= max(1, window / 2) else { return 0 }
-        let grant = takenSinceGrant
-        takenSinceGrant = 0
-        credit += grant
-        return grant
     }
 
     /// What to do when something arrives.
@@ -94,7 +109,7 @@ struct StreamReceiver<Item, Waiter> {
         credit -= 1
         if let waiter {
             self.waiter = nil
-            return .resume(waiter, .item(item, grant: taken()))
+            return .resume(waiter, .items([item]))
         }
         buffer.append(item)
         return .none
@@ -110,10 +125,10 @@ struct StreamReceiver<Item, Waiter> {
     }
 }
 
-/// What the caller of a server stream gets for its next item (``StreamReceiver``).
+/// What the caller of a server stream gets when it asks for more (``StreamReceiver``).
 enum StreamNext<Item> {
-    /// This item, and credit to grant the service (0: none yet).
-    case item(Item, grant: Int)
+    /// These items, in order (at least one).
+    case items([Item])
     /// The stream ended (returned once; afterwards `finished` again).
     case finished
     /// The stream failed with this error (thrown once; afterwards `finished`).

@@ -50,6 +50,9 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
     /// Streams open.
     var count: Int { streams.count }
 
+    /// Streams whose sender waits for credit (for tests).
+    var waitingCount: Int { streams.values.count { $0.waiter != nil } }
+
     // MARK: The reader
 
     /// What became of a request that opens a stream (``open(_:credit:)``).

@@ -60,6 +60,9 @@ final class StreamFlows: Sendable {
     /// Streams open (for tests).
     var count: Int { credits.withLock { $0.count } }
 
+    /// Streams whose sender waits for its caller's credit (for tests).
+    var waitingCount: Int { credits.withLock { $0.waitingCount } }
+
     /// The stream's task ended.
     func close(_ key: Key) {
         credits.withLock { $0.close(key) }
