@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import ZeroMQ
 
@@ -71,10 +72,10 @@ struct WriteBehindTests {
         }
     }
 
-    @Test("REQ, REP, ROUTER and STREAM never queue sends; an empty message is refused, not queued")
+    @Test("REQ, REP and STREAM never queue sends, ROUTER only without routerMandatory; an empty message is refused, not queued")
     func eligibility() async throws {
         #expect(!SocketType.req.allowsWriteBehind && !SocketType.rep.allowsWriteBehind)
-        #expect(!SocketType.router.allowsWriteBehind && !SocketType.stream.allowsWriteBehind)
+        #expect(SocketType.router.allowsWriteBehind && !SocketType.stream.allowsWriteBehind)
         #expect(SocketType.push.allowsWriteBehind && SocketType.pub.allowsWriteBehind && SocketType.dealer.allowsWriteBehind)
         try await withDeadline {
             let context = try makeContext()
@@ -82,6 +83,90 @@ struct WriteBehindTests {
             try await push.bind("inproc://write-behind-empty")
             let error = await #expect(throws: ZeroMQError.self) { try await push.send(Message(frames: [])) }
             #expect(error?.code == .invalidArgument)
+            await context.shutdown()
+        }
+    }
+
+    @Test("a ROUTER's sends from an ordinary task are queued while routerMandatory is off: they return while the loop is busy, and arrive in order")
+    func routerQueues() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let router = try RouterSocket(context)
+            let endpoint = try await router.bind("tcp://127.0.0.1:*")
+            let dealer = try DealerSocket(context)
+            try await dealer.setOption(.routingID, to: Array("d".utf8))
+            try await dealer.connect(endpoint)
+            // The ROUTER learns the dealer's routing id from its first message.
+            try await dealer.send("hello")
+            #expect(try await router.receive(timeout: .seconds(5)).frames.first?.bytes == Array("d".utf8))
+            // With the loop held by a job, a send that needed the loop could not return.
+            let holding = Gate(), release = DispatchSemaphore(value: 0)
+            context.loops[0].execute {
+                holding.open()
+                release.wait()
+            }
+            await holding.wait()
+            // A bound, not a synchronisation: a send that needs the loop would wait for ever.
+            let releasedByTimer = Locked(false)
+            let timer = Task.detached {
+                try await Task.sleep(for: .seconds(5))
+                releasedByTimer.withLock { $0 = true }
+                release.signal()
+            }
+            for index in 0..<20 {
+                try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
+            }
+            #expect(releasedByTimer.withLock { !$0 }, "the sends waited for the loop")
+            timer.cancel()
+            if releasedByTimer.withLock({ !$0 }) { release.signal() }
+            for index in 0..<20 {
+                #expect(number(try await dealer.receive(timeout: .seconds(5)).first) == index)
+            }
+            await context.shutdown()
+        }
+    }
+
+    @Test("with routerMandatory on, a ROUTER's send to an unknown peer fails with EHOSTUNREACH (not queued); sends queued before it was set go first")
+    func routerMandatoryIsNotQueued() async throws {
+        try await withDeadline {
+            let context = try makeContext()
+            let router = try RouterSocket(context)
+            let endpoint = try await router.bind("tcp://127.0.0.1:*")
+            let dealer = try DealerSocket(context)
+            try await dealer.setOption(.routingID, to: Array("d".utf8))
+            try await dealer.connect(endpoint)
+            try await dealer.send("hello")
+            _ = try await router.receive(timeout: .seconds(5))
+            let holding = Gate(), release = DispatchSemaphore(value: 0)
+            context.loops[0].execute {
+                holding.open()
+                release.wait()
+            }
+            await holding.wait()
+            // A bound, not a synchronisation (as in routerQueues).
+            let timer = Task.detached {
+                try await Task.sleep(for: .seconds(5))
+                release.signal()
+            }
+            for index in 0..<5 {
+                try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
+            }
+            // Queued, not yet sent: setting the option (on the loop) sends them first.
+            timer.cancel()
+            release.signal()
+            try await router.setOption(.routerMandatory, to: true)
+            let error = await #expect(throws: ZeroMQError.self) {
+                try await router.send(Message(frames: [Frame(Array("nobody".utf8)), frame(99)]))
+            }
+            #expect(error?.errnoName == "EHOSTUNREACH", "\(String(describing: error))")
+            for index in 0..<5 {
+                #expect(number(try await dealer.receive(timeout: .seconds(5)).first) == index)
+            }
+            // Off again: sends to an unknown peer are dropped without a word, as libzmq does.
+            try await router.setOption(.routerMandatory, to: false)
+            try await router.send(Message(frames: [Frame(Array("nobody".utf8)), frame(100)]))
+            try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(5)]))
+            #expect(number(try await dealer.receive(timeout: .seconds(5)).first) == 5)
             await context.shutdown()
         }
     }

@@ -6,7 +6,9 @@ extension Socket where Role: SendingRole {
     /// Sends from several tasks go out in the order they were called.
     ///
     /// From outside the socket's loop (an ordinary task), a PUSH, PUB, XPUB, DEALER, PAIR or XSUB
-    /// send returns once the message is queued in the socket for its loop, without a thread hop
+    /// send, and a ROUTER send while ``SocketOption/routerMandatory`` is off (libzmq then drops a
+    /// message for an unknown peer silently anyway), returns once the message is queued in the
+    /// socket for its loop, without a thread hop
     /// (write-behind, at most ``ContextConfiguration/sendBatchSize`` messages; beyond that the
     /// send waits for room). A queued message counts as sent: it goes to libzmq in order, before
     /// any later send, and at ``close()`` unless libzmq is at its high-water mark then.

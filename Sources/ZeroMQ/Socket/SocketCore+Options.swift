@@ -6,6 +6,10 @@ extension SocketCore {
     func setRawOption(_ code: Int32, name: String, _ value: RawOptionValue) throws(ZeroMQError) {
         let operation = "setOption(\(name))"
         let handle = try liveHandle(for: operation)
+        if code == ZMQ_ROUTER_MANDATORY, writeBehind > 0, case .int32(let flag) = value {
+            try setRouterMandatory(flag != 0, handle: handle, operation: operation)
+            return
+        }
         switch value {
         case .int32(var number):
             try LibZMQCall.checked(operation, socket: label) { zmq_setsockopt(handle, code, &number, MemoryLayout<Int32>.size) }
@@ -22,6 +26,25 @@ extension SocketCore {
                     : bytes.withUnsafeBytes { zmq_setsockopt(handle, code, $0.baseAddress, $0.count) }
             }
         }
+    }
+
+    /// A ROUTER's `ZMQ_ROUTER_MANDATORY`, which decides whether its sends may be queued from
+    /// outside the loop (``SocketType/allowsWriteBehind``). Turned on, queuing stops first and
+    /// what was queued goes to libzmq before the option applies (those sends were reported
+    /// sent); turned off, queuing resumes after. Loop thread only.
+    private func setRouterMandatory(_ on: Bool, handle: UnsafeMutableRawPointer, operation: String) throws(ZeroMQError) {
+        var number: Int32 = on ? 1 : 0
+        if on {
+            outbox.withLock { $0.routerMandatory = true }
+            flushOutbox()
+        }
+        do {
+            try LibZMQCall.checked(operation, socket: label) { zmq_setsockopt(handle, ZMQ_ROUTER_MANDATORY, &number, MemoryLayout<Int32>.size) }
+        } catch {
+            if on { outbox.withLock { $0.routerMandatory = false } }
+            throw error
+        }
+        if !on { outbox.withLock { $0.routerMandatory = false } }
     }
 
     /// `zmq_getsockopt`. Loop thread only.

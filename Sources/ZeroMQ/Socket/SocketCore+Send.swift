@@ -41,7 +41,9 @@ extension SocketCore {
     func queueForSending(_ message: Message) -> Bool {
         guard writeBehind > 0, message.frameCount > 0 else { return false }
         let (queued, flush) = outbox.withLock { outbox -> (Bool, Bool) in
-            guard !outbox.closed, !outbox.sendersWaiting, outbox.queued < writeBehind else { return (false, false) }
+            guard !outbox.closed, !outbox.sendersWaiting, !outbox.routerMandatory, outbox.queued < writeBehind else {
+                return (false, false)
+            }
             outbox.messages.append(message)
             outbox.queued += 1
             outboxCount.wrappingAdd(1, ordering: .relaxed)

@@ -62,6 +62,9 @@ final class SocketCore: @unchecked Sendable {
         /// Sends wait on the loop for room: later sends queue behind them, not here (keeps the
         /// order of sends across tasks). Mirrors `Confined.senders`, set by ``refreshInterest()``.
         var sendersWaiting = false
+        /// A ROUTER's `ZMQ_ROUTER_MANDATORY` is on: its sends report errors and wait, so none is
+        /// queued (see ``SocketType/allowsWriteBehind``).
+        var routerMandatory = false
     }
 
     /// Sends from outside the loop waiting for the loop to hand them to libzmq (write-behind).

@@ -48,9 +48,13 @@ public struct SocketType: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether sends from outside the socket's loop may be queued for the loop (write-behind):
     /// the types whose sends libzmq fails only when the socket or context goes away. Not REQ and
-    /// REP (`EFSM`), ROUTER (`EHOSTUNREACH` with `routerMandatory`) or STREAM (unknown peers).
+    /// REP (`EFSM`) or STREAM (unknown peers). ROUTER only while ``SocketOption/routerMandatory``
+    /// is off (without it libzmq drops a message for an unknown or full peer and reports no
+    /// error; with it a send reports `EHOSTUNREACH` and waits at the high-water mark, which the
+    /// caller must see): ``SocketCore`` stops queuing when the option is set.
     var allowsWriteBehind: Bool {
         self == .push || self == .pub || self == .xpub || self == .dealer || self == .pair || self == .xsub
+            || self == .router
     }
 
     public var description: String { name }
