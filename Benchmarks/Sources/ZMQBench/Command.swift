@@ -75,6 +75,11 @@ struct ZMQBench: AsyncParsableCommand {
                 "typed: calls per second with \(TypedThroughput.callers) in flight", notes: TypedThroughput.notes(settings),
                 TypedThroughput.table(throughput)
             )
+            if settings.runsTypedStreams {
+                let streams = try await TypedStreaming.run(settings)
+                results.typedStreams = streams
+                printSection("typed: server streams, responses per second", notes: TypedStreaming.notes(settings), TypedStreaming.table(streams))
+            }
         }
         if settings.runs(.security) {
             let rows = try await SecurityBenchmark.run(settings)

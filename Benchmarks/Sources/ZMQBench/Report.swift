@@ -16,6 +16,9 @@ struct Results: Codable, Sendable {
     /// Typed calls per second with 64 in flight, against a raw DEALER/ROUTER pipeline and
     /// grpc-swift 2 (section "typed").
     var typedThroughput: [TypedThroughputRow]?
+    /// Responses per second through one server stream, against a raw PUSH → PULL pair
+    /// (section "typed").
+    var typedStreams: [TypedStreamRow]?
     /// CURVE against NULL: handshakes, throughput and round trips (section "security").
     var security: [SecurityRow]?
     var peers: PeerResults?
