@@ -55,7 +55,7 @@ struct StreamCredits<Key: Hashable, Waiter, Handle> {
 
     // MARK: The reader
 
-    /// What became of a request that opens a stream (``open(_:credit:)``).
+    /// What became of a request that opens a stream (``open(_:connection:credit:)``).
     enum Opening: Equatable {
         /// The stream is open.
         case opened
