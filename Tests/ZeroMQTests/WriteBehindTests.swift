@@ -91,34 +91,13 @@ struct WriteBehindTests {
     func routerQueues() async throws {
         try await withDeadline {
             let context = try makeContext()
-            let router = try RouterSocket(context)
-            let endpoint = try await router.bind("tcp://127.0.0.1:*")
-            let dealer = try DealerSocket(context)
-            try await dealer.setOption(.routingID, to: Array("d".utf8))
-            try await dealer.connect(endpoint)
-            // The ROUTER learns the dealer's routing id from its first message.
-            try await dealer.send("hello")
-            #expect(try await router.receive(timeout: .seconds(5)).frames.first?.bytes == Array("d".utf8))
-            // With the loop held by a job, a send that needed the loop could not return.
-            let holding = Gate(), release = DispatchSemaphore(value: 0)
-            context.loops[0].execute {
-                holding.open()
-                release.wait()
+            let (router, dealer) = try await Self.routerWithPeer(context)
+            let returned = try await Self.returnsWhileLoopIsHeld(context.loops[0]) {
+                for index in 0..<20 {
+                    try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
+                }
             }
-            await holding.wait()
-            // A bound, not a synchronisation: a send that needs the loop would wait for ever.
-            let releasedByTimer = Locked(false)
-            let timer = Task.detached {
-                try await Task.sleep(for: .seconds(5))
-                releasedByTimer.withLock { $0 = true }
-                release.signal()
-            }
-            for index in 0..<20 {
-                try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
-            }
-            #expect(releasedByTimer.withLock { !$0 }, "the sends waited for the loop")
-            timer.cancel()
-            if releasedByTimer.withLock({ !$0 }) { release.signal() }
+            #expect(returned, "the sends waited for the loop")
             for index in 0..<20 {
                 #expect(number(try await dealer.receive(timeout: .seconds(5)).first) == index)
             }
@@ -130,30 +109,14 @@ struct WriteBehindTests {
     func routerMandatoryIsNotQueued() async throws {
         try await withDeadline {
             let context = try makeContext()
-            let router = try RouterSocket(context)
-            let endpoint = try await router.bind("tcp://127.0.0.1:*")
-            let dealer = try DealerSocket(context)
-            try await dealer.setOption(.routingID, to: Array("d".utf8))
-            try await dealer.connect(endpoint)
-            try await dealer.send("hello")
-            _ = try await router.receive(timeout: .seconds(5))
-            let holding = Gate(), release = DispatchSemaphore(value: 0)
-            context.loops[0].execute {
-                holding.open()
-                release.wait()
-            }
-            await holding.wait()
-            // A bound, not a synchronisation (as in routerQueues).
-            let timer = Task.detached {
-                try await Task.sleep(for: .seconds(5))
-                release.signal()
-            }
-            for index in 0..<5 {
-                try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
-            }
+            let (router, dealer) = try await Self.routerWithPeer(context)
             // Queued, not yet sent: setting the option (on the loop) sends them first.
-            timer.cancel()
-            release.signal()
+            let returned = try await Self.returnsWhileLoopIsHeld(context.loops[0]) {
+                for index in 0..<5 {
+                    try await router.send(Message(frames: [Frame(Array("d".utf8)), frame(index)]))
+                }
+            }
+            #expect(returned, "the sends waited for the loop")
             try await router.setOption(.routerMandatory, to: true)
             let error = await #expect(throws: ZeroMQError.self) {
                 try await router.send(Message(frames: [Frame(Array("nobody".utf8)), frame(99)]))
@@ -169,6 +132,47 @@ struct WriteBehindTests {
             #expect(number(try await dealer.receive(timeout: .seconds(5)).first) == 5)
             await context.shutdown()
         }
+    }
+
+    /// A ROUTER bound on tcp and a DEALER with routing id `d` connected to it, whose first
+    /// message the ROUTER has read (so it knows the peer).
+    private static func routerWithPeer(_ context: Context) async throws -> (RouterSocket, DealerSocket) {
+        let router = try RouterSocket(context)
+        let endpoint = try await router.bind("tcp://127.0.0.1:*")
+        let dealer = try DealerSocket(context)
+        try await dealer.setOption(.routingID, to: Array("d".utf8))
+        try await dealer.connect(endpoint)
+        try await dealer.send("hello")
+        #expect(try await router.receive(timeout: .seconds(5)).frames.first?.bytes == Array("d".utf8))
+        return (router, dealer)
+    }
+
+    /// Runs `sends` in a task of its own while a job holds `loop` (a send that needs the loop
+    /// cannot return meanwhile): whether they returned within 5 s. The loop is let go either
+    /// way, and the sends are waited for.
+    private static func returnsWhileLoopIsHeld(
+        _ loop: PollLoop, _ sends: @escaping @Sendable () async throws -> Void
+    ) async throws -> Bool {
+        let holding = Gate(), release = DispatchSemaphore(value: 0)
+        loop.execute {
+            holding.open()
+            release.wait()
+        }
+        await holding.wait()
+        let finished = Locked(false)
+        let sender = Task {
+            try await sends()
+            finished.withLock { $0 = true }
+        }
+        var returned = true
+        do {
+            try await waitUntil("the sends returned", timeout: .seconds(5)) { finished.withLock { $0 } }
+        } catch is ConditionTimedOut {
+            returned = false
+        }
+        release.signal()
+        try await sender.value
+        return returned
     }
 
     private static func sendIsolated(_ push: isolated PushSocket, _ message: Message) async throws {
