@@ -79,29 +79,27 @@ extension RequestService {
                 )
             )
         case .full:
-            return failure(
-                to: work.request, counter: metrics.tooManyStreams, log: tooManyStreamsLog, "a stream refused: too many open",
-                error: RemoteError(code: RemoteError.tooManyStreamsCode, message: "\(configuration.maximumStreams) open"),
-                RemoteError(
-                    code: RemoteError.tooManyStreamsCode,
-                    message: "the service has \(configuration.maximumStreams) streams open, its most; try again later"
-                )
+            return tooManyStreams(
+                work, "the service has \(configuration.maximumStreams) streams open, its most; try again later"
             )
         case .overConnectionLimit(let credit):
-            let limit = configuration.maximumStreamCreditPerConnection
-            return failure(
-                to: work.request, counter: metrics.tooManyStreams, log: tooManyStreamsLog,
-                "a stream refused: its connection's credit at the limit",
-                error: RemoteError(code: RemoteError.tooManyStreamsCode, message: "credit \(credit) over \(limit)"),
-                RemoteError(
-                    code: RemoteError.tooManyStreamsCode,
-                    message: "the credit of this connection's streams would pass the service's \(limit) (this one asks for \(credit)); try again later or with less"
-                )
+            return tooManyStreams(
+                work,
+                "the credit of this connection's streams would pass the service's \(configuration.maximumStreamCreditPerConnection) (this one asks for \(credit)); try again later or with less"
             )
         case .none:
             metrics.badRequest.increment()
             return Answer(to: work.request, error: Self.streamRequired)
         }
+    }
+
+    /// The `too-many-streams` reply to a stream a limit refused, saying why: counted, and
+    /// logged at most once per 10 s (a client can repeat it at will).
+    private func tooManyStreams(_ work: Work, _ reason: String) -> Answer {
+        let error = RemoteError(code: RemoteError.tooManyStreamsCode, message: reason)
+        return failure(
+            to: work.request, counter: metrics.tooManyStreams, log: tooManyStreamsLog, "a stream refused", error: error, error
+        )
     }
 
     /// The error a streaming service sends to a request that opens no stream.
