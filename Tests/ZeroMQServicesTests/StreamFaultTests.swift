@@ -159,7 +159,7 @@ struct StreamFaultTests {
 
     @Test("a caller that reads nothing until its stream's whole credit was sent loses nothing, though the credit (4 000 × 16 KiB) is beyond libzmq's default high-water mark of 1 000")
     func creditBeyondDefaultHighWaterMark() async throws {
-        try await withDeadline {
+        try await withDeadline(120) {
             try await withContext { context in
                 let frame = Frame([UInt8](repeating: 0x2A, count: 16_384))
                 let count = 4_000
@@ -178,7 +178,8 @@ struct StreamFaultTests {
                     // before anything is read: the kernel's buffers and the two sockets' queues
                     // hold it all.
                     try await waitUntil("the service opened the stream") { service.streams.count == 1 }
-                    try await waitUntil("the service sent the whole stream") { service.streams.count == 0 }
+                    // 64 MiB through libzmq: seconds under ThreadSanitizer on a loaded machine.
+                    try await waitUntil("the service sent the whole stream", timeout: .seconds(60)) { service.streams.count == 0 }
                     var items = 0, ended = false
                     while !ended {
                         let message: Message
