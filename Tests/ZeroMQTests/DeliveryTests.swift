@@ -102,6 +102,44 @@ struct DeliveryTests {
         }
     }
 
+    @Test("a receive on the loop thread reads nothing ahead: not after waiting, not after yielding to the poll")
+    func loopReceiveReadsNothingAhead() async throws {
+        try await withDeadline {
+            let context = try makeContext { $0.receiveBatchSize = 100 }  // one loop: both sockets share it
+            let pull = try PullSocket(context), push = try PushSocket(context)
+            #expect(pull.loop === push.loop)
+            try await push.connect(try await pull.bind("inproc://loop-receive"))
+            // More than the loop's hand-out budget, so that the receives also yield to a poll once.
+            let count = PollLoop.handOutBudget + 200
+            let receiver = Task { try await Self.receiveNumbered(pull, count: count) }
+            try await pull.receivesWaiting()
+            // One job on the shared loop hands all of them to libzmq before the loop polls and
+            // serves the waiting receive: a batch could have been read ahead for it.
+            try await Self.sendNumbered(push, count: count)
+            let (numbers, largestInbox) = try await receiver.value
+            #expect(numbers == Array(0..<count))
+            // Read ahead, the messages would pass through the inbox (and refill jobs) first.
+            #expect(largestInbox == 0)
+            await context.shutdown()
+        }
+    }
+
+    /// Receives `count` numbered messages isolated to `pull` (on its loop thread); returns their
+    /// numbers and the most messages its read-ahead inbox held after any of the receives.
+    private static func receiveNumbered(_ pull: isolated PullSocket, count: Int) async throws -> (numbers: [Int], largestInbox: Int) {
+        var numbers: [Int] = [], largestInbox = 0
+        for _ in 0..<count {
+            numbers.append(numberOfFrame(try await pull.receive(timeout: .seconds(10)).first) ?? -1)
+            largestInbox = max(largestInbox, pull.core.inboxCount.load(ordering: .relaxed))
+        }
+        return (numbers, largestInbox)
+    }
+
+    /// Sends `count` numbered messages isolated to `push`: in one loop job, straight to libzmq.
+    private static func sendNumbered(_ push: isolated PushSocket, count: Int) async throws {
+        for index in 0..<count { try await push.send(Message(numberedFrame(index, size: 8))) }
+    }
+
     @Test("100 000 messages through PUB/SUB over tcp after the subscription settles")
     func pubSub() async throws {
         try await withDeadline(120) {
