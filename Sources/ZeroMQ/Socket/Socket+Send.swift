@@ -19,18 +19,26 @@ extension Socket where Role: SendingRole {
     /// - Throws: ``ZeroMQError`` (``ZeroMQError/Code-swift.struct/timedOut``: nothing was sent;
     ///   `EFSM` for a REQ that has not received its reply; `EHOSTUNREACH` for an unknown ROUTER
     ///   peer with `routerMandatory`), or `CancellationError`, after which nothing was sent.
+    @inlinable
     nonisolated(nonsending) public func send(_ message: Message, timeout: Duration? = nil) async throws {
-        // On the loop thread the core is ours to touch (see `receiveWithoutWaiting()`): send
-        // directly, and only call into the actor when the message must wait.
-        if core.loop.isCurrentThread {
-            if try core.sendImmediately(message) { return }
-        } else if core.queueForSending(message) {
-            return
-        }
+        if try sendWithoutWaiting(message) { return }
         try await sendOnLoop(message, timeout: timeout)
     }
 
+    /// The fast path, run on the caller's executor: no suspension and no actor call (inlined
+    /// into the caller, so a send that finds room costs no async call either).
+    ///
+    /// On the loop thread the core is ours to touch (see `receiveWithoutWaiting()`): libzmq is
+    /// given the message directly. Elsewhere the message is queued for the loop when the socket
+    /// writes behind. False when the caller must wait on the loop.
+    @usableFromInline
+    nonisolated func sendWithoutWaiting(_ message: Message) throws -> Bool {
+        if core.loop.isCurrentThread { return try core.sendImmediately(message) }
+        return core.queueForSending(message)
+    }
+
     /// The slow path, on the loop: send now, or wait for room.
+    @usableFromInline
     func sendOnLoop(_ message: Message, timeout: Duration?) async throws {
         let core = self.core
         if try core.sendImmediately(message) { return }
@@ -44,6 +52,7 @@ extension Socket where Role: SendingRole {
     /// Sends one frame holding the UTF-8 bytes of `text`.
     ///
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
+    @inlinable
     nonisolated(nonsending) public func send(_ text: String, timeout: Duration? = nil) async throws {
         try await send(Message(text), timeout: timeout)
     }
@@ -51,6 +60,7 @@ extension Socket where Role: SendingRole {
     /// Sends one frame holding `bytes`.
     ///
     /// - Throws: as ``send(_:timeout:)-(Message,_)``.
+    @inlinable
     nonisolated(nonsending) public func send(_ bytes: [UInt8], timeout: Duration? = nil) async throws {
         try await send(Message(bytes), timeout: timeout)
     }
