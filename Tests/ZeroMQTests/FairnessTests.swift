@@ -1,3 +1,4 @@
+import Foundation  // Thread
 import Synchronization
 import Testing
 @testable import ZeroMQ
@@ -43,16 +44,11 @@ struct FairnessTests {
             let neighbourTask = Task { try await Self.receiveOne(neighbour, taken: taken) }
             try await waitUntil("the neighbour's receive waits") { await neighbour.waitingCalls.receives == 1 }
 
-            // The neighbour's message is sent as soon as the drain has begun, by a thread that
-            // watches for it without sleeping (a test task polling every millisecond could see it
-            // after the drain is over).
-            let sender = Task.detached {
-                let deadline = ContinuousClock.now + .seconds(30)
-                while taken.value.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {}
-                try await neighbourPusher.send("hello")
-            }
+            // The neighbour's message is sent as soon as the drain has begun (a test task polling
+            // every millisecond could see it after the drain is over).
             let drain = Task { try await Self.drain(flooded, with: reader, taken: taken) }
-            try await sender.value
+            await Self.drainBegun(taken)
+            try await neighbourPusher.send("hello")
             let takenWhenServed = try await neighbourTask.value
             let total = try await drain.value
             print("fairness (\(reader)): the neighbour was served after \(takenWhenServed) of \(total) flooded messages")
@@ -63,6 +59,20 @@ struct FairnessTests {
             #expect(takenWhenServed < Self.flood, "the neighbour waited for the flood to be drained")
             await otherContext.shutdown()
             await context.shutdown()
+        }
+    }
+
+    /// Returns once the drain has taken a message (or after 30 s), seen by a thread of its own
+    /// that watches without sleeping. A task that busy-waited would hold one of the cooperative
+    /// pool's threads (two on a 2-core machine); with both readers' cases running at once, two
+    /// such tasks could hold the whole pool while the drains they wait for still need it to start.
+    private static func drainBegun(_ taken: Count) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while taken.value.load(ordering: .relaxed) == 0, ContinuousClock.now < deadline {}
+                continuation.resume()
+            }
         }
     }
 
