@@ -15,11 +15,14 @@ import Darwin
 ///
 /// `package`: ZeroMQ, ZeroMQServices and the CLI use it; it is not public API (this target is
 /// not a product).
+@usableFromInline
 package final class Lock<State> {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline
+    let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Kept behind a pointer rather than in a stored `var`, so that reaching it costs no dynamic
     /// exclusivity check (the mutex already guarantees exclusive access).
-    private let state: UnsafeMutablePointer<State>
+    @usableFromInline
+    let state: UnsafeMutablePointer<State>
 
     package init(_ state: State) {
         self.state = .allocate(capacity: 1)
@@ -38,7 +41,12 @@ package final class Lock<State> {
     }
 
     /// Runs `body` with exclusive access to the state.
-    @inline(__always)
+    ///
+    /// Inlinable (with the class and its two pointers `@usableFromInline`: a `package` class
+    /// alone is not enough for Swift 6.3 to specialise across modules), so that callers in other
+    /// modules get it specialised to their state and result instead of a generic call that
+    /// moves the result through value-witness calls.
+    @inlinable
     package func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
