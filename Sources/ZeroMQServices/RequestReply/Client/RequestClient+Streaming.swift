@@ -5,15 +5,8 @@ import ZeroMQ
 // responses, with credit-based flow control. The stream's state is a `StreamReceiver` (pure);
 // this file is its shell on the client's loop.
 extension RequestClient {
-    /// A server stream in progress: what it received, the endpoint it runs on, its deadline
-    /// and the deadline's timer, and whether the service ended it (then no cancel is sent).
-    struct ClientStream {
-        var receiver: StreamReceiver<[Frame], UnsafeContinuation<StreamNext<[Frame]>, Never>>
-        var endpoint: Int
-        var deadline: ContinuousClock.Instant
-        var timer: PollLoop.ScheduledTimer
-        var endedByService = false
-    }
+    /// A server stream in progress (ClientCall.swift: concrete, not nested in the generic client).
+    typealias ClientStream = ClientCall.Stream
 
     /// Sends `request` to a streaming service (a ``RequestService`` made with a `streaming:`
     /// handler) and hands `body` the responses as they come, as a ``ResponseStream``.

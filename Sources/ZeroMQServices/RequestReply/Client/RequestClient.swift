@@ -81,41 +81,14 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     private var shutdownSignal: UnsafeContinuation<Void, Never>?
     private var drainWaiters: [UnsafeContinuation<Void, Never>] = []
 
-    /// A caller waiting for its attempt's reply; the timer ends the wait.
-    struct ReplyWaiter {
-        var continuation: UnsafeContinuation<AttemptOutcome, Never>
-        var timer: PollLoop.ScheduledTimer
-    }
-
-    /// An attempt waiting for its endpoint's connection; resumed with `true` when it is up.
-    private struct ConnectionWaiter {
-        var continuation: UnsafeContinuation<Bool, Never>
-        var timer: PollLoop.ScheduledTimer
-    }
-
-    /// How one attempt ended.
-    enum AttemptOutcome {
-        case replied(ReceivedReply)
-        case timedOut
-        case unreachable((any Error)?)
-        case cancelled
-        case closed(any Error)
-    }
-
-    /// A reply for a pending call, parsed once by `deliver`.
-    struct ReceivedReply {
-        var message: Message
-        var parsed: WireFormat.Reply
-    }
-
-    /// A reply to return to the caller, to decode on its executor.
-    private struct Answer: Sendable {
-        var body: [Frame]
-        var headers: [String: String]
-        var id: UInt64
-        var endpoint: String
-        var attempts: Int
-    }
+    // The call machinery's types live outside this generic class (ClientCall.swift), so that
+    // they are concrete: nested here they would be generic too, and every use of the call
+    // table, the waiters and their dictionaries would look up type metadata at run time.
+    typealias ReplyWaiter = ClientCall.ReplyWaiter
+    typealias AttemptOutcome = ClientCall.AttemptOutcome
+    typealias ReceivedReply = ClientCall.ReceivedReply
+    private typealias ConnectionWaiter = ClientCall.ConnectionWaiter
+    private typealias Answer = ClientCall.Answer
 
     // MARK: Making a client
 
