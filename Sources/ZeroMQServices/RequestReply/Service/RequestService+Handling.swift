@@ -1,6 +1,5 @@
 import CoreMetrics
 import Logging
-import Synchronization
 import Tracing
 import ZeroMQ
 import ZeroMQSupport
@@ -8,38 +7,14 @@ import ZeroMQSupport
 // How a `RequestService` answers one request: its metadata, its deadline, its span, the
 // handler, the reply. The service's lifecycle and reader are in RequestService.swift.
 extension RequestService {
-    /// A reply to send (none for a request whose caller's deadline passed), and how the
-    /// request ended (`ok`, the code of the error sent back, or `deadline-exceeded`), for the
-    /// request's span.
-    struct Answer {
-        var message: Message?
-        var outcome: String
-
-        init(message: Message?, outcome: String) {
-            self.message = message
-            self.outcome = outcome
-        }
-
-        /// The error reply to `request`.
-        init(to request: WireFormat.Request, error: RemoteError) {
-            self.init(message: WireFormat.failure(to: request, error: error), outcome: error.code)
-        }
-    }
-
-    /// What a request is to the server streams: nothing, or the request that opens one.
-    enum StreamAdmission: Sendable {
-        /// A request that opens no stream (or one this service does not stream for).
-        case none
-        /// The request opens the stream of this key, open now.
-        case open(StreamFlows.Key)
-        /// The request would open a stream its caller has open already (the same id).
-        case duplicate
-        /// The request would open a stream beyond ``RequestServiceConfiguration/maximumStreams``.
-        case full
-        /// The request's credit would take its connection's streams beyond
-        /// ``RequestServiceConfiguration/maximumStreamCreditPerConnection``.
-        case overConnectionLimit(credit: Int)
-    }
+    // The types of one request's handling live outside this generic class (ServiceCall.swift),
+    // so that they are concrete: nested here they would be generic too, looked up at run time
+    // on every request.
+    typealias Answer = ServiceCall.Answer
+    typealias StreamAdmission = ServiceCall.StreamAdmission
+    typealias StreamSending = ServiceCall.StreamSending
+    typealias Work = ServiceCall.Work
+    typealias Expiry = ServiceCall.Expiry
 
     /// What the reader does with a message it read: the request to start a task for, with what
     /// it is to the server streams; or `nil` when it was dealt with here (credit or a cancel for
@@ -99,12 +74,6 @@ extension RequestService {
             return
         }
         await handle(request, message, stream: stream, sending: sending, task: task)
-    }
-
-    /// A stream's key and its request's concurrency slot, for the stream's sender.
-    struct StreamSending: Sendable {
-        var key: StreamFlows.Key
-        var limit: ConcurrencyLimit
     }
 
     /// ``handle(_:_:stream:task:limit:)`` once a stream's task is attached.
@@ -171,14 +140,6 @@ extension RequestService {
         return await answer(work, expiry: nil)
     }
 
-    /// A request to work on: what it is, its context, and what it is to the server streams.
-    struct Work: Sendable {
-        var request: WireFormat.Request
-        var context: RequestContext
-        var stream: StreamAdmission
-        var sending: StreamSending?
-    }
-
     /// The reply to a request without a deadline, or with one not yet passed whose `expiry`
     /// is set when it passes. On the loop; the work itself on the global executor (unless
     /// ``RequestServiceConfiguration/runsHandlersOnLoop``).
@@ -208,14 +169,6 @@ extension RequestService {
         // Back on the loop (the request's task prefers its executor), where timers may be touched.
         loop.cancel(timer)
         return reply
-    }
-
-    /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
-    final class Expiry: Sendable {
-        private let passed = Atomic(false)
-
-        func expire() { passed.store(true, ordering: .releasing) }
-        var hasPassed: Bool { passed.load(ordering: .acquiring) }
     }
 
     /// No reply to `request`, whose caller's deadline passed: counted and logged.

@@ -1,0 +1,65 @@
+import Synchronization
+import ZeroMQ
+
+/// The value types of how a ``RequestService`` handles one request: the reply and outcome, what
+/// the request is to the server streams, the work handed to the handler, the deadline's flag.
+///
+/// None depends on the service's `Request` or `Response`, and they are declared here rather than
+/// nested in the generic service on purpose: nested, they would be generic too, so that every
+/// request would look up their type metadata at run time (and allocate an `Expiry` through it).
+enum ServiceCall {
+    /// A reply to send (none for a request whose caller's deadline passed), and how the
+    /// request ended (`ok`, the code of the error sent back, or `deadline-exceeded`), for the
+    /// request's span.
+    struct Answer {
+        var message: Message?
+        var outcome: String
+
+        init(message: Message?, outcome: String) {
+            self.message = message
+            self.outcome = outcome
+        }
+
+        /// The error reply to `request`.
+        init(to request: WireFormat.Request, error: RemoteError) {
+            self.init(message: WireFormat.failure(to: request, error: error), outcome: error.code)
+        }
+    }
+
+    /// What a request is to the server streams: nothing, or the request that opens one.
+    enum StreamAdmission: Sendable {
+        /// A request that opens no stream (or one this service does not stream for).
+        case none
+        /// The request opens the stream of this key, open now.
+        case open(StreamFlows.Key)
+        /// The request would open a stream its caller has open already (the same id).
+        case duplicate
+        /// The request would open a stream beyond ``RequestServiceConfiguration/maximumStreams``.
+        case full
+        /// The request's credit would take its connection's streams beyond
+        /// ``RequestServiceConfiguration/maximumStreamCreditPerConnection``.
+        case overConnectionLimit(credit: Int)
+    }
+
+    /// A stream's key and its request's concurrency slot, for the stream's sender.
+    struct StreamSending: Sendable {
+        var key: StreamFlows.Key
+        var limit: ConcurrencyLimit
+    }
+
+    /// A request to work on: what it is, its context, and what it is to the server streams.
+    struct Work: Sendable {
+        var request: WireFormat.Request
+        var context: RequestContext
+        var stream: StreamAdmission
+        var sending: StreamSending?
+    }
+
+    /// Whether a request's deadline has passed: set by the loop's timer, read by the work.
+    final class Expiry: Sendable {
+        private let passed = Atomic(false)
+
+        func expire() { passed.store(true, ordering: .releasing) }
+        var hasPassed: Bool { passed.load(ordering: .acquiring) }
+    }
+}
