@@ -6,8 +6,8 @@ import ZeroMQ
 /// None depends on the client's `Request` or `Response`, and they are declared here rather than
 /// nested in the generic client on purpose: nested, they would be generic too, so that the call
 /// table, the continuations and the dictionaries keyed by request id would run as unspecialised
-/// generic code, looking up type metadata at run time on every call (about 4 % of a loop
-/// thread's samples with 64 calls in flight).
+/// generic code, looking up type metadata at run time on every call (with `ServiceCall`'s
+/// types, 3.8 % of all samples of a typed throughput run with 64 calls in flight; 0.6 % after).
 enum ClientCall {
     /// A caller waiting for its attempt's reply; the timer ends the wait.
     struct ReplyWaiter {
