@@ -5,6 +5,14 @@ import Testing
 import Glibc
 #endif
 
+/// `duration` multiplied by `ZMQ_TEST_DEADLINE_SCALE`, as ``withDeadline(_:_:sourceLocation:)``
+/// scales its deadline: for a timeout that only bounds a wait for something that should happen
+/// (a reply, a condition), so that a run slowed down by ThreadSanitizer and the whole suite on
+/// 2 cores does not fail it. Not for a timeout whose expiry is what the test checks.
+public func testTimeout(_ duration: Duration) -> Duration {
+    duration * Watchdog.deadlineScale
+}
+
 /// Fails the test when `body` takes longer than `seconds`, and ends the whole test process, with a
 /// report of what was still running, when `body` does not end after that either.
 ///

@@ -30,14 +30,16 @@ public struct ConditionTimedOut: Error, CustomStringConvertible {
 }
 
 /// Waits until `condition` holds, checking every millisecond, or throws ``ConditionTimedOut``
-/// after `timeout`. For conditions with no event to wait on (a counter another thread updates,
-/// a process's output); prefer awaiting the event itself where there is one.
+/// after `timeout` (times ``testTimeout(_:)``'s scale). For conditions with no event to wait on
+/// (a counter another thread updates, a process's output); prefer awaiting the event itself where
+/// there is one.
 public func waitUntil(
     _ what: @autoclosure () -> String,
     timeout: Duration = .seconds(10),
     isolation: isolated (any Actor)? = #isolation,
     _ condition: () async throws -> Bool
 ) async throws {
+    let timeout = testTimeout(timeout)
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while try await !condition() {
         if ContinuousClock.now >= deadline {

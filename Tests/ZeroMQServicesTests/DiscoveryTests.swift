@@ -30,7 +30,9 @@ struct DiscoveryTests {
                 let beaconA = try Beacon(context, configuration: Self.beaconConfiguration(port: 0))
                 let udpPort = beaconA.port
                 let beaconB = try Beacon(context, configuration: Self.beaconConfiguration(port: udpPort))
-                var configuration = RequestClientConfiguration(timeout: .milliseconds(500))
+                // The default timeout is for requests that must be answered: scaled, unlike the
+                // 200 ms of those meant to find no service.
+                var configuration = RequestClientConfiguration(timeout: testTimeout(.milliseconds(500)))
                 configuration.discovery = RequestClientDiscovery(serviceName: "echo", beacon: Self.beaconConfiguration(port: udpPort))
                 let client = try await RequestClient<String, String>(context, connectingTo: [], configuration: configuration)
                 #expect(client.endpoints == ["beacon://echo"])

@@ -93,7 +93,10 @@ struct DrainTests {
                     try await Task.sleep(for: .milliseconds(300))
                     return request
                 }
-                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: service.boundEndpoints,
+                    configuration: RequestClientConfiguration(timeout: testTimeout(.seconds(5)))
+                )
                 let group = ServiceGroup(
                     configuration: ServiceGroupConfiguration(
                         services: [.init(service: service), .init(service: client)], logger: Logger(label: "test")

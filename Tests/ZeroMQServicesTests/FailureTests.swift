@@ -14,11 +14,13 @@ struct FailureTests {
             try await withContext { context in
                 let endpoint = try await unusedTCPEndpoint(context)
                 let metrics = TestMetrics()
+                // Attempts and deadline scale like the test's deadline: under ThreadSanitizer, with the
+                // suite on 2 cores, 30 attempts in 20 s ran out before the restarted service was up.
                 var configuration = RequestClientConfiguration(
                     timeout: .milliseconds(300),
                     retryPolicy: .exponentialBackoff(
-                        maximumAttempts: 30, initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(200),
-                        deadline: .seconds(20)
+                        maximumAttempts: Int(30 * Watchdog.deadlineScale), initialBackoff: .milliseconds(20),
+                        maximumBackoff: .milliseconds(200), deadline: testTimeout(.seconds(20))
                     )
                 )
                 configuration.metricsFactory = metrics
@@ -41,7 +43,7 @@ struct FailureTests {
                         try await Task.sleep(for: .milliseconds(700))
                         let second = try await startService(2)
                         try await withServices([second]) {
-                            try await Task.sleep(for: .seconds(3))
+                            try await Task.sleep(for: testTimeout(.seconds(3)))
                         }
                     }()
                     let reply = try await client.request(Echo(caller: 1, index: 2), idempotent: true)

@@ -25,7 +25,7 @@ struct RequestReplyTests {
                     try await Task.sleep(for: .microseconds(Int.random(in: 0...2_000)))
                     return Echo(caller: request.caller, index: request.index, text: "re: \(request.text)")
                 }
-                var clientConfiguration = RequestClientConfiguration(timeout: .seconds(20))
+                var clientConfiguration = RequestClientConfiguration(timeout: testTimeout(.seconds(20)))
                 clientConfiguration.metricsFactory = clientMetrics
                 let client = try await RequestClient<Echo, Echo>(
                     context, connectingTo: service.boundEndpoints, configuration: clientConfiguration

@@ -68,7 +68,7 @@ struct PatternTests {
             let firstServing = Task { try await first.serve { Message("first: " + ($0.string ?? "?")) } }
             let client = try ReqSocket(context)
             try await client.connect(endpoint)
-            #expect(try await client.request("a", timeout: .seconds(5)).string == "first: a")
+            #expect(try await client.request("a", timeout: testTimeout(.seconds(5))).string == "first: a")
 
             await first.close()
             try await firstServing.value
@@ -84,8 +84,8 @@ struct PatternTests {
             let secondServing = Task { try await second.serve { Message("second: " + ($0.string ?? "?")) } }
             // Requests queued for the dead server may reach the new one; their late replies are
             // dropped, and the next request gets its own reply.
-            #expect(try await client.request("b", timeout: .seconds(5)).string == "second: b")
-            #expect(try await client.request("c", timeout: .seconds(5)).string == "second: c")
+            #expect(try await client.request("b", timeout: testTimeout(.seconds(5))).string == "second: b")
+            #expect(try await client.request("c", timeout: testTimeout(.seconds(5))).string == "second: c")
             await second.close()
             try await secondServing.value
             await context.shutdown()
