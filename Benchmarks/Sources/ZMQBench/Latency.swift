@@ -52,13 +52,15 @@ enum Latency {
                     }
                     var samples: [ClientVariant: [UInt64]] = [:]
                     var cpuSeconds: [ClientVariant: Double] = [:]
+                    var switches: [ClientVariant: Int] = [:]
                     for run in 1...settings.repeats {
                         for variant in variants {
                             let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                             Watchdog.shared.arm(step)
-                            let cpuBefore = SystemMetrics.cpuSeconds()
+                            let cpuBefore = SystemMetrics.cpuSeconds(), switchesBefore = SystemMetrics.contextSwitches()
                             let run = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
                             cpuSeconds[variant, default: 0] += SystemMetrics.cpuSeconds() - cpuBefore
+                            switches[variant, default: 0] += SystemMetrics.contextSwitches() - switchesBefore
                             let summary = LatencySummary(nanoseconds: run)
                             progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
                             samples[variant, default: []].append(contentsOf: run)
@@ -68,13 +70,14 @@ enum Latency {
                     for variant in variants {
                         let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                         // Warm-up rounds, set-up and the echo server included: the same for every variant.
-                        let cpu = cpuSeconds[variant, default: 0] * 1e6 / Double((settings.latencyWarmup + rounds) * settings.repeats)
+                        let allRounds = Double((settings.latencyWarmup + rounds) * settings.repeats)
+                        let cpu = cpuSeconds[variant, default: 0] * 1e6 / allRounds
                         rows.append(LatencyRow(
                             pattern: pattern.rawValue, transport: transport.rawValue, size: size, variant: variant.rawValue,
                             label: variant.label(pattern), rounds: rounds * settings.repeats, mean: rounded(summary.mean, 2),
                             p50: rounded(summary.p50, 2), p99: rounded(summary.p99, 2),
                             ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3),
-                            cpu: rounded(cpu, 2)
+                            cpu: rounded(cpu, 2), switches: rounded(Double(switches[variant, default: 0]) / allRounds, 2)
                         ))
                     }
                 }
@@ -156,6 +159,7 @@ enum Latency {
         var table = TextTable([
             ("pattern", .left), ("transport", .left), ("size", .right), ("client ↔ server", .left),
             ("mean µs", .right), ("p50", .right), ("p99", .right), ("× raw", .right), ("CPU µs", .right),
+            ("switches", .right),
         ])
         var previous: (String, String, Int)?
         for row in rows {
@@ -164,7 +168,7 @@ enum Latency {
             table.add([
                 row.pattern, row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1),
                 Format.decimal(row.p50, 1), Format.decimal(row.p99, 1), Format.ratio(row.ratio),
-                row.cpu.map { Format.decimal($0, 1) } ?? "–",
+                row.cpu.map { Format.decimal($0, 1) } ?? "–", row.switches.map { Format.decimal($0, 1) } ?? "–",
             ])
         }
         return table
@@ -176,6 +180,7 @@ enum Latency {
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "mean, p50, p99 over all timed rounds of a variant; × raw = mean / raw client's mean",
             "CPU µs: the process's CPU time (all threads, the echo server's too) per round trip, warm-up and set-up included",
+            "switches: the process's context switches (all threads: a thread that sleeps until woken, or is preempted) per round trip, counted the same way",
             "busy polling: ContextConfiguration.busyPolling = \(Int(busyPolling / .microseconds(1))) µs (the loop polls on for that long after its last activity instead of sleeping)",
         ]
     }

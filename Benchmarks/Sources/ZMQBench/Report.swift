@@ -85,6 +85,9 @@ struct LatencyRow: Codable, Sendable {
     var ratio: Double?
     /// Process CPU time per round trip, µs (all threads; warm-up and set-up included).
     var cpu: Double?
+    /// Context switches of the process per round trip (all threads; warm-up and set-up
+    /// included): how many times a thread went to sleep or was preempted.
+    var switches: Double?
 }
 
 /// One figure of the security section: a rate (handshake: connections/s; throughput: msg/s) or

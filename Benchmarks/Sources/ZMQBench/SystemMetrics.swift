@@ -1,5 +1,5 @@
-// What the process costs and what machine it runs on: CPU time of all threads (getrusage
-// RUSAGE_SELF, user + system), resident and peak memory (/proc/self/status VmRSS and VmHWM),
+// What the process costs and what machine it runs on: CPU time and context switches of all
+// threads (getrusage RUSAGE_SELF), resident and peak memory (/proc/self/status VmRSS and VmHWM),
 // the file-descriptor limit (raised for the 1000-socket runs), and the machine's description.
 import AllocationCounter
 import CZeroMQ
@@ -13,6 +13,14 @@ enum SystemMetrics {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Context switches of every thread of this process so far (getrusage RUSAGE_SELF: voluntary,
+    /// a thread that waits, plus involuntary, a thread the kernel preempts).
+    static func contextSwitches() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_nvcsw + usage.ru_nivcsw
     }
 
     /// Resident memory now (VmRSS), in megabytes (10^6 bytes).
