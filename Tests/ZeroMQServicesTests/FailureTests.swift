@@ -38,15 +38,21 @@ struct FailureTests {
                         #expect(reply.text == "generation 1")
                     }
                     // The service is gone: an idempotent request keeps trying, and the service
-                    // comes back while it does.
+                    // comes back while it does (after 700 ms down), staying until the call ended.
+                    let callEnded = Gate()
                     async let restarted: Void = {
                         try await Task.sleep(for: .milliseconds(700))
                         let second = try await startService(2)
-                        try await withServices([second]) {
-                            try await Task.sleep(for: testTimeout(.seconds(3)))
-                        }
+                        try await withServices([second]) { await callEnded.wait() }
                     }()
-                    let reply = try await client.request(Echo(caller: 1, index: 2), idempotent: true)
+                    let reply: Echo
+                    do {
+                        reply = try await client.request(Echo(caller: 1, index: 2), idempotent: true)
+                        callEnded.open()
+                    } catch {
+                        callEnded.open()
+                        throw error
+                    }
                     #expect(reply.text == "generation 2")
                     #expect(total(metrics, "zmq_client_retries_total") >= 1)
                     try await restarted
