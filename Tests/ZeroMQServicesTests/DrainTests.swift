@@ -126,12 +126,16 @@ struct DrainTests {
     func cancellingTheClient() async throws {
         try await withDeadline {
             try await withContext { context in
+                // The handler answers only after the client is gone (a gate, not a 2 s sleep
+                // that a slow run could outlast).
+                let release = Gate()
                 let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
-                    try await Task.sleep(for: .seconds(2))
+                    await release.wait()
                     return request
                 }
                 let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
                 try await withServices([service]) {
+                    defer { release.open() }
                     let running = Task { try await client.run() }
                     let call = Task { try await client.request(Echo(caller: 0, index: 0)) }
                     while await client.pendingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }

@@ -66,9 +66,19 @@ struct FailureTests {
         try await withDeadline {
             try await withContext { context in
                 let handled = Atomic<Int>(0)
+                // Requests with index `held` are answered only once the calls that sent them
+                // have timed out (a gate, not a long sleep: under ThreadSanitizer with the suite
+                // on 2 cores the client's three 200 ms attempts once outlasted a 2 s handler,
+                // and the first attempt's reply answered the call).
+                let held = -1
+                let release = Gate()
                 let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
                     handled.add(1, ordering: .relaxed)
-                    try await Task.sleep(for: .milliseconds(request.index))
+                    if request.index == held {
+                        await release.wait()
+                    } else {
+                        try await Task.sleep(for: .milliseconds(request.index))
+                    }
                     return request
                 }
                 let metrics = TestMetrics()
@@ -85,21 +95,26 @@ struct FailureTests {
                     context, connectingTo: service.boundEndpoints, configuration: configuration
                 )
                 try await withServices([service, client]) {
+                    // The held handlers must end for the service to stop, whatever fails here.
+                    defer { release.open() }
                     // First a call that waits for the connection, so that the short timeouts
                     // below time out replies, not the connection (which would be retried).
                     _ = try await client.request(Echo(caller: 0, index: 1), timeout: .seconds(10))
-                    let slow = await requestError { try await client.request(Echo(caller: 0, index: 600)) }
+                    let slow = await requestError { try await client.request(Echo(caller: 0, index: held)) }
                     #expect(slow?.code == .timedOut)
                     #expect(slow?.attempts == 1)
                     // The same slow request, idempotent: three attempts, then it times out.
-                    let retried = await requestError { try await client.request(Echo(caller: 0, index: 2_000), idempotent: true) }
+                    let retried = await requestError { try await client.request(Echo(caller: 0, index: held), idempotent: true) }
                     #expect(retried?.code == .timedOut)
                     #expect(retried?.attempts == 3)
                     #expect(total(metrics, "zmq_client_retries_total") == 2)
+                    release.open()
                     // A per-call timeout overrides the configured one.
                     let quick = try await client.request(Echo(caller: 0, index: 300), timeout: .seconds(10))
                     #expect(quick.index == 300)
-                    try await Task.sleep(for: .milliseconds(200))
+                    // Every attempt was read before this call's request (one connection, in
+                    // order); their handlers' tasks may still be starting.
+                    try await waitUntil("every attempt reached the handler") { handled.load(ordering: .relaxed) >= 6 }
                     #expect(handled.load(ordering: .relaxed) == 6)
                 }
             }
@@ -143,7 +158,7 @@ struct FailureTests {
                 )
                 try await withServices([service, client]) {
                     // Not idempotent, but never sent to the first endpoint: it is safe to send it on.
-                    let first = try await client.request(Echo(caller: 0, index: 1), timeout: .seconds(3))
+                    let first = try await client.request(Echo(caller: 0, index: 1), timeout: testTimeout(.seconds(3)))
                     #expect(first.index == 1)
                     #expect(total(metrics, "zmq_client_failovers_total") == 1)
                     #expect(total(metrics, "zmq_client_retries_total") == 1)
@@ -161,8 +176,10 @@ struct FailureTests {
     func cancellationRemovesThePendingEntry() async throws {
         try await withDeadline {
             try await withContext { context in
+                // The first request is answered once its call has been cancelled.
+                let release = Gate()
                 let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) { request in
-                    try await Task.sleep(for: .milliseconds(request.index))
+                    if request.index == 0 { await release.wait() }
                     return request
                 }
                 let metrics = TestMetrics()
@@ -172,14 +189,16 @@ struct FailureTests {
                     context, connectingTo: service.boundEndpoints, configuration: configuration
                 )
                 try await withServices([service, client]) {
-                    let call = Task { try await client.request(Echo(caller: 0, index: 500)) }
+                    defer { release.open() }
+                    let call = Task { try await client.request(Echo(caller: 0, index: 0)) }
                     while await client.pendingCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
                     call.cancel()
                     let error = await requestError { try await call.value }
                     #expect(error?.code == .cancelled)
                     #expect(await client.pendingCount == 0)
-                    // The reply comes after 500 ms, finds no caller, and is dropped; the next
-                    // call gets its own reply.
+                    // The reply comes now, finds no caller, and is dropped; the next call gets
+                    // its own reply.
+                    release.open()
                     while total(metrics, "zmq_client_late_replies_total") == 0 { try await Task.sleep(for: .milliseconds(10)) }
                     #expect(total(metrics, "zmq_client_late_replies_total") == 1)
                     #expect(try await client.request(Echo(caller: 0, index: 1)).index == 1)
