@@ -61,7 +61,7 @@ struct ConnectionHardeningTests {
                 let clients = try await (0..<3).asyncMap { _ in
                     try await RequestClient(
                         context, connectingTo: [endpoint], requestEncoder: StringCodec(), responseDecoder: StringCodec(),
-                        configuration: RequestClientConfiguration(timeout: .seconds(5))
+                        configuration: RequestClientConfiguration(timeout: testTimeout(.seconds(5)))
                     )
                 }
                 // The offender speaks the wire format (Docs/WireProtocol.md) with a body too big.

@@ -81,7 +81,7 @@ struct DiscoveryTests {
                     // A new beacon for A: discovered, connected, answered.
                     let again = try Beacon(context, configuration: Self.beaconConfiguration(port: udpPort))
                     try await again.publish(BeaconAnnouncement(serviceName: "echo", endpoint: serviceA.boundEndpoints[0]))
-                    #expect(try await client.request("back", timeout: .seconds(5)) == "A: back")
+                    #expect(try await client.request("back", timeout: testTimeout(.seconds(5))) == "A: back")
                     await again.close()
                     await other.close()
                 }
