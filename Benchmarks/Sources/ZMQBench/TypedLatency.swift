@@ -75,13 +75,18 @@ enum TypedLatency {
             for size in sizes {
                 let variants = settings.typedVariants.filter { $0.runs(over: transport) }
                 var samples: [TypedVariant: [UInt64]] = [:]
+                var cpuSeconds: [TypedVariant: Double] = [:]
+                var switches: [TypedVariant: Int] = [:]
                 for run in 1...settings.repeats {
                     for variant in variants {
                         let step = "typed \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                         Watchdog.shared.arm(step)
+                        let cpuBefore = SystemMetrics.cpuSeconds(), switchesBefore = SystemMetrics.contextSwitches()
                         let measured = try await measure(
                             variant, transport, size: size, warmup: settings.latencyWarmup, rounds: settings.latencyRounds
                         )
+                        cpuSeconds[variant, default: 0] += SystemMetrics.cpuSeconds() - cpuBefore
+                        switches[variant, default: 0] += SystemMetrics.contextSwitches() - switchesBefore
                         let summary = LatencySummary(nanoseconds: measured)
                         progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
                         samples[variant, default: []].append(contentsOf: measured)
@@ -90,10 +95,14 @@ enum TypedLatency {
                 let rawMean = samples[.raw].map { LatencySummary(nanoseconds: $0).mean }
                 for variant in variants {
                     let summary = LatencySummary(nanoseconds: samples[variant, default: []])
+                    // As in the latency section: warm-up rounds, set-up and the peers included.
+                    let allRounds = Double((settings.latencyWarmup + settings.latencyRounds) * settings.repeats)
                     rows.append(LatencyRow(
                         pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
                         rounds: settings.latencyRounds * settings.repeats, mean: rounded(summary.mean, 2), p50: rounded(summary.p50, 2),
-                        p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3)
+                        p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3),
+                        cpu: rounded(cpuSeconds[variant, default: 0] * 1e6 / allRounds, 2),
+                        switches: rounded(Double(switches[variant, default: 0]) / allRounds, 2)
                     ))
                 }
             }
@@ -185,7 +194,7 @@ enum TypedLatency {
     static func table(_ rows: [LatencyRow]) -> TextTable {
         var table = TextTable([
             ("transport", .left), ("size", .right), ("client ↔ server", .left), ("mean µs", .right), ("p50", .right),
-            ("p99", .right), ("× raw", .right),
+            ("p99", .right), ("× raw", .right), ("CPU µs", .right), ("switches", .right),
         ])
         var previous: String?
         for row in rows {
@@ -194,6 +203,7 @@ enum TypedLatency {
             table.add([
                 row.transport, Format.size(row.size), row.label, Format.decimal(row.mean, 1), Format.decimal(row.p50, 1),
                 Format.decimal(row.p99, 1), Format.ratio(row.ratio),
+                row.cpu.map { Format.decimal($0, 1) } ?? "–", row.switches.map { Format.decimal($0, 1) } ?? "–",
             ])
         }
         return table
@@ -204,6 +214,7 @@ enum TypedLatency {
             "typed calls from an ordinary task unless stated; 64 B and 1 KiB bodies (JSON: a document of that size); one call in flight",
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "× raw = mean / the raw REQ ↔ raw REP mean of this section",
+            "CPU µs, switches: the process's CPU time and context switches (all threads, both ends: every variant runs its peer in this process) per call, warm-up and set-up included",
             "grpc-swift 2 (tcp only): a unary echo over HTTP/2, plaintext, 127.0.0.1; bytes passed through (no protobuf); a client and server in this process",
         ]
     }
