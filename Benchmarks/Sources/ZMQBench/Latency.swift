@@ -51,16 +51,14 @@ enum Latency {
                         pattern == .reqRep || ($0 != .frameworkRequest && $0 != .frameworkRequestBusyPolling)
                     }
                     var samples: [ClientVariant: [UInt64]] = [:]
-                    var cpuSeconds: [ClientVariant: Double] = [:]
-                    var switches: [ClientVariant: Int] = [:]
+                    var usage: [ClientVariant: ProcessUsage] = [:]
                     for run in 1...settings.repeats {
                         for variant in variants {
                             let step = "latency \(pattern.rawValue) \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                             Watchdog.shared.arm(step)
-                            let cpuBefore = SystemMetrics.cpuSeconds(), switchesBefore = SystemMetrics.contextSwitches()
+                            let before = ProcessUsage.now()
                             let run = try await measure(pattern, transport, size: size, variant: variant, warmup: settings.latencyWarmup, rounds: rounds)
-                            cpuSeconds[variant, default: 0] += SystemMetrics.cpuSeconds() - cpuBefore
-                            switches[variant, default: 0] += SystemMetrics.contextSwitches() - switchesBefore
+                            usage[variant, default: .zero] += ProcessUsage.now() - before
                             let summary = LatencySummary(nanoseconds: run)
                             progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
                             samples[variant, default: []].append(contentsOf: run)
@@ -70,14 +68,13 @@ enum Latency {
                     for variant in variants {
                         let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                         // Warm-up rounds, set-up and the echo server included: the same for every variant.
-                        let allRounds = Double((settings.latencyWarmup + rounds) * settings.repeats)
-                        let cpu = cpuSeconds[variant, default: 0] * 1e6 / allRounds
+                        let cost = usage[variant, default: .zero].perRound(Double((settings.latencyWarmup + rounds) * settings.repeats))
                         rows.append(LatencyRow(
                             pattern: pattern.rawValue, transport: transport.rawValue, size: size, variant: variant.rawValue,
                             label: variant.label(pattern), rounds: rounds * settings.repeats, mean: rounded(summary.mean, 2),
                             p50: rounded(summary.p50, 2), p99: rounded(summary.p99, 2),
                             ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3),
-                            cpu: rounded(cpu, 2), switches: rounded(Double(switches[variant, default: 0]) / allRounds, 2)
+                            cpu: cost.cpuMicroseconds, switches: cost.switches
                         ))
                     }
                 }

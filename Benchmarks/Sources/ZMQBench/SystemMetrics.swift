@@ -6,21 +6,47 @@ import CZeroMQ
 import Foundation
 import ZeroMQ
 
+/// What every thread of this process has cost so far (one getrusage RUSAGE_SELF), or, as a
+/// difference of two readings, what a stretch of work cost.
+struct ProcessUsage {
+    /// CPU time, user + system, in seconds.
+    var cpuSeconds: Double
+    /// Context switches: voluntary (a thread that waits) plus involuntary (a thread the kernel
+    /// preempts).
+    var switches: Int
+
+    static let zero = ProcessUsage(cpuSeconds: 0, switches: 0)
+
+    static func now() -> ProcessUsage {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return ProcessUsage(
+            cpuSeconds: Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6,
+            switches: usage.ru_nvcsw + usage.ru_nivcsw
+        )
+    }
+
+    static func - (after: ProcessUsage, before: ProcessUsage) -> ProcessUsage {
+        ProcessUsage(cpuSeconds: after.cpuSeconds - before.cpuSeconds, switches: after.switches - before.switches)
+    }
+
+    static func += (total: inout ProcessUsage, more: ProcessUsage) {
+        total.cpuSeconds += more.cpuSeconds
+        total.switches += more.switches
+    }
+
+    /// CPU time per round, in µs, and context switches per round, each rounded to 2 decimals:
+    /// the latency tables' *CPU µs* and *switches*.
+    func perRound(_ rounds: Double) -> (cpuMicroseconds: Double, switches: Double) {
+        (rounded(cpuSeconds * 1e6 / rounds, 2), rounded(Double(switches) / rounds, 2))
+    }
+}
+
 enum SystemMetrics {
     /// CPU time (user + system) of every thread of this process so far, in seconds.
     static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
-    /// Context switches of every thread of this process so far (getrusage RUSAGE_SELF: voluntary,
-    /// a thread that waits, plus involuntary, a thread the kernel preempts).
-    static func contextSwitches() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_nvcsw + usage.ru_nivcsw
+        ProcessUsage.now().cpuSeconds
     }
 
     /// Resident memory now (VmRSS), in megabytes (10^6 bytes).

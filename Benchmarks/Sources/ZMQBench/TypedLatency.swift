@@ -75,18 +75,16 @@ enum TypedLatency {
             for size in sizes {
                 let variants = settings.typedVariants.filter { $0.runs(over: transport) }
                 var samples: [TypedVariant: [UInt64]] = [:]
-                var cpuSeconds: [TypedVariant: Double] = [:]
-                var switches: [TypedVariant: Int] = [:]
+                var usage: [TypedVariant: ProcessUsage] = [:]
                 for run in 1...settings.repeats {
                     for variant in variants {
                         let step = "typed \(transport.rawValue) \(Format.size(size)) \(variant.rawValue) (run \(run)/\(settings.repeats))"
                         Watchdog.shared.arm(step)
-                        let cpuBefore = SystemMetrics.cpuSeconds(), switchesBefore = SystemMetrics.contextSwitches()
+                        let before = ProcessUsage.now()
                         let measured = try await measure(
                             variant, transport, size: size, warmup: settings.latencyWarmup, rounds: settings.latencyRounds
                         )
-                        cpuSeconds[variant, default: 0] += SystemMetrics.cpuSeconds() - cpuBefore
-                        switches[variant, default: 0] += SystemMetrics.contextSwitches() - switchesBefore
+                        usage[variant, default: .zero] += ProcessUsage.now() - before
                         let summary = LatencySummary(nanoseconds: measured)
                         progress("\(step): mean \(Format.decimal(summary.mean, 1)) µs, p99 \(Format.decimal(summary.p99, 1)) µs")
                         samples[variant, default: []].append(contentsOf: measured)
@@ -96,13 +94,12 @@ enum TypedLatency {
                 for variant in variants {
                     let summary = LatencySummary(nanoseconds: samples[variant, default: []])
                     // As in the latency section: warm-up rounds, set-up and the peers included.
-                    let allRounds = Double((settings.latencyWarmup + settings.latencyRounds) * settings.repeats)
+                    let cost = usage[variant, default: .zero].perRound(Double((settings.latencyWarmup + settings.latencyRounds) * settings.repeats))
                     rows.append(LatencyRow(
                         pattern: "typed", transport: transport.rawValue, size: size, variant: variant.rawValue, label: variant.label,
                         rounds: settings.latencyRounds * settings.repeats, mean: rounded(summary.mean, 2), p50: rounded(summary.p50, 2),
                         p99: rounded(summary.p99, 2), ratio: roundedIfPresent(Statistics.ratio(summary.mean, to: rawMean), 3),
-                        cpu: rounded(cpuSeconds[variant, default: 0] * 1e6 / allRounds, 2),
-                        switches: rounded(Double(switches[variant, default: 0]) / allRounds, 2)
+                        cpu: cost.cpuMicroseconds, switches: cost.switches
                     ))
                 }
             }
