@@ -154,6 +154,41 @@ struct TracingTests {
         }
     }
 
+    /// A value in a `ServiceContext`, to see which context a handler runs in.
+    private enum Marker: ServiceContextKey {
+        typealias Value = String
+    }
+
+    @Test("without any instrument a call makes no span, sends no trace headers, and its handler runs in a new top-level context, not in that of run()'s caller")
+    func withoutAnInstrument() async throws {
+        #expect(!CallTracing.isActive)
+        withTracer(InMemoryTracer()) { #expect(CallTracing.isActive) }
+        try await withDeadline {
+            try await withContext { context in
+                // The context the handler ran in: nil (none), or the marker it holds ("" for none).
+                let handlerMarker = Locked<String??>(nil)
+                let handlerHeaders = Locked<[String: String]>(["unset": ""])
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind("tcp://127.0.0.1:*")]) {
+                    request, call in
+                    handlerMarker.withLock { $0 = ServiceContext.current.map { $0[Marker.self] ?? "" } }
+                    handlerHeaders.withLock { $0 = call.headers }
+                    return request
+                }
+                let client = try await RequestClient<Echo, Echo>(context, connectingTo: service.boundEndpoints)
+                var outer = ServiceContext.topLevel
+                outer[Marker.self] = "run's caller"
+                try await ServiceContext.withValue(outer) {
+                    try await withServices([service, client]) {
+                        let reply = try await client.request(Echo(caller: 0, index: 7), headers: ["tenant": "acme"])
+                        #expect(reply.index == 7)
+                    }
+                }
+                #expect(handlerMarker.withLock { $0 } == .some(.some("")))
+                #expect(handlerHeaders.withLock { $0 } == ["tenant": "acme"])
+            }
+        }
+    }
+
     @Test("a tracer's keys are written in lowercase, and keys the protocol cannot carry are left out, never failing the call")
     func injectorKeys() {
         var headers: [String: String] = ["tenant": "acme"]

@@ -3,8 +3,8 @@ import Tracing
 /// How typed calls meet swift-distributed-tracing: the client's span context travels in the
 /// request's headers (the metadata frame of Docs/WireProtocol.md), written and read by whatever
 /// instrument the process bootstrapped (or bound with `withTracer`). With swift-otel's W3C
-/// propagator those are `traceparent` and `tracestate`; without a tracer, nothing is written
-/// and the spans cost next to nothing.
+/// propagator those are `traceparent` and `tracestate`. Without any instrument, unary calls
+/// and requests make no span and write nothing (``isActive``).
 enum CallTracing {
     /// The span of one call at the client (all its attempts).
     static let clientSpanName = "zmq.request"
@@ -12,6 +12,17 @@ enum CallTracing {
     static let streamSpanName = "zmq.stream"
     /// The span of one request at the service (decoding, the handler, encoding).
     static let serviceSpanName = "zmq.serve"
+
+    /// Whether an instrument is active for the current task: one bound with `withTracer` or
+    /// bootstrapped. Without one, unary calls and requests make no span at all: `startSpan`
+    /// would look for a tracer with two conformance checks only to return a no-op span whose
+    /// context is the one passed in, so skipping it changes nothing else. Measured in a tight
+    /// loop, the span cost 290 ns at the client and 240 ns at the service against 50 ns for
+    /// this check; in a profile of 64 calls in flight it was 3.4 % of the samples.
+    static var isActive: Bool {
+        // A comparison of type metadata: `is NoOpInstrument` would be a dynamic cast.
+        type(of: InstrumentationSystem.instrument) != NoOpInstrument.self
+    }
 
     /// The attributes spans record.
     enum Attribute {

@@ -235,6 +235,11 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         idempotent: Bool,
         wantsHeaders: Bool
     ) async throws(RequestError) -> Reply<Response> {
+        guard CallTracing.isActive else {
+            return try await call(
+                request, headers: headers, timeout: timeout, idempotent: idempotent, wantsHeaders: wantsHeaders, span: nil
+            )
+        }
         let span = startSpan(CallTracing.clientSpanName, ofKind: .client)
         defer { span.end() }
         do {
@@ -264,7 +269,7 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
         timeout: Duration?,
         idempotent: Bool,
         wantsHeaders: Bool,
-        span: any Span
+        span: (any Span)?
     ) async throws(RequestError) -> Reply<Response> {
         let started = ContinuousClock.now
         let body: [Frame]
@@ -276,14 +281,14 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             metrics.unencodable.increment()
             throw RequestError(code: .unencodableRequest, underlying: error)
         }
-        if span.isRecording {
+        if let span, span.isRecording {
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: CallTracing.HeaderInjector())
         }
         let answer = try await perform(
             body, headers: headers, timeout: timeout ?? configuration.timeout, idempotent: idempotent,
             sendsMetadata: wantsHeaders, started: started
         )
-        if span.isRecording {
+        if let span, span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = answer.endpoint
             span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: answer.id)
             span.attributes[CallTracing.Attribute.attempts] = answer.attempts

@@ -84,17 +84,22 @@ extension RequestService {
         let started = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
-        // The request's span continues the caller's trace, when its headers carry one.
-        var traceContext = ServiceContext.topLevel
-        if case .success(let call) = request.metadata, !call.headers.isEmpty {
-            InstrumentationSystem.instrument.extract(call.headers, into: &traceContext, using: CallTracing.HeaderExtractor())
+        // The request's span continues the caller's trace, when its headers carry one. Without
+        // an instrument there is no span, and the handler runs in a new top-level context, as
+        // a no-op span's would be.
+        var span: (any Span)?
+        if CallTracing.isActive {
+            var traceContext = ServiceContext.topLevel
+            if case .success(let call) = request.metadata, !call.headers.isEmpty {
+                InstrumentationSystem.instrument.extract(call.headers, into: &traceContext, using: CallTracing.HeaderExtractor())
+            }
+            span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
         }
-        let span = startSpan(CallTracing.serviceSpanName, context: traceContext, ofKind: .server)
-        defer { span.end() }
-        let answer = await ServiceContext.withValue(span.context) {
+        defer { span?.end() }
+        let answer = await ServiceContext.withValue(span?.context ?? .topLevel) {
             await self.answer(request, message, started: started, stream: stream, sending: sending, task: task)
         }
-        if span.isRecording {
+        if let span, span.isRecording {
             span.attributes[CallTracing.Attribute.endpoint] = boundEndpoints.joined(separator: ",")
             if let id = request.requestID { span.attributes[CallTracing.Attribute.requestID] = Int(truncatingIfNeeded: id) }
             span.attributes[CallTracing.Attribute.outcome] = answer.outcome
