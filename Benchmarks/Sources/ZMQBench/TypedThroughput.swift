@@ -49,6 +49,11 @@ struct TypedThroughputRow: Codable, Sendable {
     var runs: [Double]
     /// `rate` / the raw pipeline's rate.
     var ratio: Double?
+    /// The process's CPU time per call, in µs, over all runs of the variant (all threads, both
+    /// ends; set-up and warm-up included): steadier than `rate` on a busy machine.
+    var cpu: Double?
+    /// Context switches per call, counted the same way.
+    var switches: Double?
 }
 
 enum TypedThroughput {
@@ -59,6 +64,8 @@ enum TypedThroughput {
         let variants = TypedThroughputVariant.allCases.filter(settings.runsTypedThroughput)
         var runs: [TypedThroughputVariant: [Double]] = [:]
         var calls: [TypedThroughputVariant: Int] = [:]
+        var usage: [TypedThroughputVariant: ProcessUsage] = [:]
+        var counted: [TypedThroughputVariant: Int] = [:]
         for run in 1...settings.repeats {
             for variant in variants {
                 let step = "typed throughput \(variant.rawValue), \(callers) in flight (run \(run)/\(settings.repeats))"
@@ -66,7 +73,10 @@ enum TypedThroughput {
                 // gRPC moves about a hundredth of what the others do: fewer calls keep its runs short.
                 let count = settings.count(variant == .grpc || variant == .grpcNoCoalescing ? 20_000 : 200_000)
                 calls[variant] = count
+                let before = ProcessUsage.now()
                 let rate = try await measure(variant, calls: count)
+                usage[variant, default: .zero] += ProcessUsage.now() - before
+                counted[variant, default: 0] += count
                 progress("\(step): \(Format.integer(rate)) calls/s")
                 runs[variant, default: []].append(rate)
             }
@@ -75,10 +85,12 @@ enum TypedThroughput {
         let raw = runs[.raw].map(Statistics.median)
         return variants.map { variant in
             let rate = Statistics.median(runs[variant, default: []])
+            let cost = usage[variant].map { $0.perRound(Double(max(1, counted[variant] ?? 0))) }
             return TypedThroughputRow(
                 transport: "tcp", size: size, callers: callers, variant: variant.rawValue, label: variant.label,
                 calls: calls[variant] ?? 0, rate: rounded(rate, 1), runs: runs[variant, default: []].map { rounded($0, 1) },
-                ratio: roundedIfPresent(Statistics.ratio(rate, to: raw), 3)
+                ratio: roundedIfPresent(Statistics.ratio(rate, to: raw), 3), cpu: cost?.cpuMicroseconds,
+                switches: cost?.switches
             )
         }
     }
@@ -152,12 +164,13 @@ enum TypedThroughput {
     static func table(_ rows: [TypedThroughputRow]) -> TextTable {
         var table = TextTable([
             ("transport", .left), ("size", .right), ("in flight", .right), ("client ↔ server", .left), ("calls", .right),
-            ("calls/s", .right), ("× raw", .right),
+            ("calls/s", .right), ("× raw", .right), ("CPU µs", .right), ("switches", .right),
         ])
         for row in rows {
             table.add([
                 row.transport, Format.size(row.size), String(row.callers), row.label, Format.integer(Double(row.calls)),
-                Format.integer(row.rate), Format.ratio(row.ratio),
+                Format.integer(row.rate), Format.ratio(row.ratio), row.cpu.map { Format.decimal($0, 1) } ?? "–",
+                row.switches.map { Format.decimal($0, 1) } ?? "–",
             ])
         }
         return table
@@ -168,6 +181,7 @@ enum TypedThroughput {
             "\(callers) calls in flight: \(callers) ordinary tasks calling one client (raw: one thread with a window of \(callers)); 64 B bodies (JSON: a 64-byte document)",
             "each run: \(10 * callers) untimed warm-up calls, then the calls counted; median of \(settings.repeats) interleaved runs",
             "× raw = calls/s / the raw DEALER ↔ ROUTER pipeline's calls/s",
+            "CPU µs, switches: the process's CPU time and context switches (all threads, both ends) per call over all runs, warm-up and set-up included",
         ]
     }
 }
