@@ -281,6 +281,37 @@ struct ExecutorTests {
         #expect(heap.pollTimeout(now: start) == -1)
     }
 
+    @Test("a timer's slot, reused after a cancel, runs only the new timer, at its own deadline; a second cancel of the old id leaves it be")
+    func timerSlotReuse() {
+        var heap = TimerHeap()
+        let start = ContinuousClock.now
+        var fired: [Int] = []
+        let keep = heap.schedule(at: start + .milliseconds(40)) { fired.append(3) }
+        let first = heap.schedule(at: start + .milliseconds(10)) { fired.append(1) }
+        heap.cancel(first)
+        #expect(heap.count == 1)
+        // Takes the slot `first` had, whose entry (due at 10 ms) is still in the heap.
+        let second = heap.schedule(at: start + .milliseconds(30)) { fired.append(2) }
+        heap.cancel(first)
+        #expect(heap.count == 2)
+        #expect(heap.pollTimeout(now: start) == 30)
+        for action in heap.takeExpired(now: start + .milliseconds(20)) { action() }
+        #expect(fired == [])
+        for action in heap.takeExpired(now: start + .milliseconds(30)) { action() }
+        #expect(fired == [2])
+        // A fired timer's id cancels nothing either, though a new timer holds its slot.
+        let third = heap.schedule(at: start + .milliseconds(50)) { fired.append(5) }
+        heap.cancel(second)
+        #expect(heap.count == 2)
+        #expect(heap.pollTimeout(now: start + .milliseconds(30)) == 10)
+        heap.cancel(keep)
+        for action in heap.takeExpired(now: start + .seconds(1)) { action() }
+        #expect(fired == [2, 5])
+        heap.cancel(third)
+        #expect(heap.count == 0)
+        #expect(heap.pollTimeout(now: start) == -1)
+    }
+
     @Test("libzmq facts")
     func libzmq() {
         #expect(LibZMQ.version >= LibZMQ.Version(major: 4, minor: 3, patch: 0))
