@@ -61,11 +61,27 @@ struct CallMetadataTests {
         "upper-case key": CallMetadata.magic + entry("Tenant", "x"),
         "key with a space": CallMetadata.magic + entry("a b", "x"),
         "value not UTF-8": CallMetadata.magic + [1, 0x61, 0, 0, 0, 2, 0xC3, 0x28],
+        "value a lone continuation byte": CallMetadata.magic + [1, 0x61, 0, 0, 0, 2, 0x61, 0x80],
+        "key not UTF-8": CallMetadata.magic + [2, 0x61, 0xFF, 0, 0, 0, 1, 0x62],
+        "key in other letters": CallMetadata.magic + entry("clé", "x"),
         "timeout not a number": CallMetadata.magic + entry("zmq-timeout-us", "soon"),
         "negative timeout": CallMetadata.magic + entry("zmq-timeout-us", "-5"),
         "value length near 4 GiB": CallMetadata.magic + [1, 0x61, 0xFF, 0xFF, 0xFF, 0xFF],
         "bigger than 64 KiB": CallMetadata.magic + entry("a", String(repeating: "x", count: 70_000)),
     ]
+
+    @Test("bytes are read as text exactly when they are UTF-8, ASCII or not")
+    func utf8Strings() {
+        #expect(CallMetadata.utf8String(ArraySlice(Array("zmq-timeout-us".utf8))) == "zmq-timeout-us")
+        #expect(CallMetadata.utf8String(ArraySlice(Array("any UTF-8 ✓ é".utf8))) == "any UTF-8 ✓ é")
+        #expect(CallMetadata.utf8String([]) == "")
+        #expect(CallMetadata.utf8String([0xC3, 0x28]) == nil)
+        #expect(CallMetadata.utf8String([0x61, 0xFF]) == nil)
+        #expect(CallMetadata.utf8String([0xF0, 0x9F, 0x98]) == nil)
+        // A slice that does not start at 0 (as the parser's do).
+        let bytes: [UInt8] = [0xFF] + Array("ok".utf8)
+        #expect(CallMetadata.utf8String(bytes[1...]) == "ok")
+    }
 
     // The arguments are the names only: a 70 KB frame would otherwise be printed in the log.
     @Test("a malformed frame is refused with a reason, never read halfway", arguments: malformedFrames.keys.sorted())
