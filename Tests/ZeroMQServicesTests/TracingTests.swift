@@ -159,7 +159,7 @@ struct TracingTests {
         typealias Value = String
     }
 
-    @Test("without any instrument a call makes no span, sends no trace headers, and its handler runs in a new top-level context, not in that of run()'s caller")
+    @Test("without any instrument calls are untraced: no trace headers travel, and the handler runs in a new top-level context, not in that of run()'s caller")
     func withoutAnInstrument() async throws {
         #expect(!CallTracing.isActive)
         withTracer(InMemoryTracer()) { #expect(CallTracing.isActive) }
