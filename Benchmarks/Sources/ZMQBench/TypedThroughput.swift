@@ -65,7 +65,6 @@ enum TypedThroughput {
         var runs: [TypedThroughputVariant: [Double]] = [:]
         var calls: [TypedThroughputVariant: Int] = [:]
         var usage: [TypedThroughputVariant: ProcessUsage] = [:]
-        var counted: [TypedThroughputVariant: Int] = [:]
         for run in 1...settings.repeats {
             for variant in variants {
                 let step = "typed throughput \(variant.rawValue), \(callers) in flight (run \(run)/\(settings.repeats))"
@@ -76,7 +75,6 @@ enum TypedThroughput {
                 let before = ProcessUsage.now()
                 let rate = try await measure(variant, calls: count)
                 usage[variant, default: .zero] += ProcessUsage.now() - before
-                counted[variant, default: 0] += count
                 progress("\(step): \(Format.integer(rate)) calls/s")
                 runs[variant, default: []].append(rate)
             }
@@ -85,7 +83,7 @@ enum TypedThroughput {
         let raw = runs[.raw].map(Statistics.median)
         return variants.map { variant in
             let rate = Statistics.median(runs[variant, default: []])
-            let cost = usage[variant].map { $0.perRound(Double(max(1, counted[variant] ?? 0))) }
+            let cost = usage[variant].map { $0.perRound(Double(max(1, (calls[variant] ?? 0) * settings.repeats))) }
             return TypedThroughputRow(
                 transport: "tcp", size: size, callers: callers, variant: variant.rawValue, label: variant.label,
                 calls: calls[variant] ?? 0, rate: rounded(rate, 1), runs: runs[variant, default: []].map { rounded($0, 1) },
