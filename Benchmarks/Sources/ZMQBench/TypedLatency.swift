@@ -6,8 +6,10 @@
 //   RequestClient, frames ↔ raw REP        the client's machinery alone (PassthroughCodec)
 //   RequestClient, JSON ↔ raw REP          plus JSON encoding and decoding (a document of the size)
 //   RequestClient, JSON, on loop ↔ raw REP the caller prefers the client's loop (no thread hop)
+//   RequestClient, frames, busy polling    the client's context busy-polls (ContextConfiguration.busyPolling)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
 //   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
+//   ... busy polling                       the same with both contexts busy-polling
 //   ... no deadline propagation            the same with RequestClientConfiguration.propagatesDeadline
 //                                          off (what sending the deadline and honouring it cost)
 //   grpc-swift 2 unary (tcp only)          the anchor (GRPCAnchor.swift): the transport's defaults,
@@ -36,8 +38,10 @@ enum TypedVariant: String, CaseIterable, Sendable {
     case frames = "client-frames"
     case json = "client-json"
     case jsonOnLoop = "client-json-on-loop"
+    case framesBusyPolling = "client-frames-busy-polling"
     case service = "client-json-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case serviceBusyPolling = "client-json-service-busy-polling"
     case serviceNoDeadline = "client-json-service-no-deadline"
     case grpc = "grpc-unary"
     case grpcNoCoalescing = "grpc-unary-no-coalescing"
@@ -56,8 +60,10 @@ enum TypedVariant: String, CaseIterable, Sendable {
         case .frames: "RequestClient, PassthroughCodec ↔ raw REP echo"
         case .json: "RequestClient, JSON ↔ raw REP echo"
         case .jsonOnLoop: "RequestClient, JSON, task on loop ↔ raw REP echo"
+        case .framesBusyPolling: "RequestClient, PassthroughCodec, busy polling ↔ raw REP echo"
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .serviceBusyPolling: "RequestClient ↔ RequestService, JSON, busy polling"
         case .serviceNoDeadline: "RequestClient ↔ RequestService, JSON, no deadline propagation"
         case .grpc: TypedThroughputVariant.grpc.label
         case .grpcNoCoalescing: TypedThroughputVariant.grpcNoCoalescing.label
@@ -114,9 +120,9 @@ enum TypedLatency {
         switch variant {
         case .raw:
             return try await Latency.measure(.reqRep, transport, size: size, variant: .raw, warmup: warmup, rounds: rounds)
-        case .frames:
+        case .frames, .framesBusyPolling:
             let server = try RawEchoServer.start(.reqRep, bindTo: address, rounds: total)
-            let context = try Context()
+            let context = try Context(configuration: contextConfiguration(busyPolling: variant == .framesBusyPolling))
             let client = try await RequestClient(
                 context, connectingTo: [server.endpoint], requestEncoder: PassthroughCodec(), responseDecoder: PassthroughCodec()
             )
@@ -143,14 +149,14 @@ enum TypedLatency {
             try await server.thread.value()
             await context.shutdown()
             return samples
-        case .service, .serviceOnLoop, .serviceNoDeadline:
-            let serverContext = try Context()
+        case .service, .serviceOnLoop, .serviceNoDeadline, .serviceBusyPolling:
+            let serverContext = try Context(configuration: contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
             let service = try await RequestService<TypedProbe, TypedProbe>(
                 serverContext, endpoints: [.bind(address)], configuration: configuration
             ) { $0 }
-            let clientContext = try Context()
+            let clientContext = try Context(configuration: contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var clientConfiguration = RequestClientConfiguration()
             clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline
             let client = try await RequestClient<TypedProbe, TypedProbe>(
@@ -169,6 +175,14 @@ enum TypedLatency {
         case .grpcNoCoalescing:
             return try await GRPCAnchor.roundTrips(.noCoalescing, size: size, warmup: warmup, rounds: rounds)
         }
+    }
+
+    /// A context's configuration: the defaults, or busy polling for the latency section's
+    /// ``Latency/busyPolling`` after each activity.
+    static func contextConfiguration(busyPolling: Bool) -> ContextConfiguration {
+        var configuration = ContextConfiguration()
+        if busyPolling { configuration.busyPolling = Latency.busyPolling }
+        return configuration
     }
 
     /// Runs `service` (a client or a service) around `body`, then shuts it down gracefully.
@@ -212,6 +226,7 @@ enum TypedLatency {
             "\(settings.repeats) runs per variant, interleaved; each run \(settings.latencyWarmup) untimed warm-up rounds, then \(settings.latencyRounds) timed",
             "× raw = mean / the raw REQ ↔ raw REP mean of this section",
             "CPU µs, switches: the process's CPU time and context switches (all threads, both ends: every variant runs its peer in this process) per call, warm-up and set-up included",
+            "busy polling: ContextConfiguration.busyPolling = \(Int(Latency.busyPolling / .microseconds(1))) µs on the framework's contexts (the loop polls on for that long after its last activity instead of sleeping)",
             "grpc-swift 2 (tcp only): a unary echo over HTTP/2, plaintext, 127.0.0.1; bytes passed through (no protobuf); a client and server in this process",
         ]
     }
