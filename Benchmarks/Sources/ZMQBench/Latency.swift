@@ -39,6 +39,14 @@ enum Latency {
     /// `ContextConfiguration.busyPolling` of the busy-polling client.
     static let busyPolling = Duration.microseconds(50)
 
+    /// A context's configuration: the defaults, or busy polling for ``busyPolling`` after each
+    /// activity.
+    static func contextConfiguration(busyPolling: Bool) -> ContextConfiguration {
+        var configuration = ContextConfiguration()
+        if busyPolling { configuration.busyPolling = Self.busyPolling }
+        return configuration
+    }
+
     static func run(_ settings: Settings) async throws -> [LatencyRow] {
         var rows: [LatencyRow] = []
         let rounds = settings.latencyRounds
@@ -103,9 +111,7 @@ enum Latency {
             await context.shutdown()
         case .frameworkRequest, .frameworkRequestBusyPolling:
             let server = try RawEchoServer.start(pattern, bindTo: address, rounds: total)
-            var configuration = ContextConfiguration()
-            if variant == .frameworkRequestBusyPolling { configuration.busyPolling = busyPolling }
-            let context = try Context(configuration: configuration)
+            let context = try Context(configuration: contextConfiguration(busyPolling: variant == .frameworkRequestBusyPolling))
             let req = try ReqSocket(context)
             try await req.connect(server.endpoint)
             let payload = Message([UInt8](repeating: 0x2A, count: size))

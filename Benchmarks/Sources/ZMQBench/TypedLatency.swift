@@ -122,7 +122,7 @@ enum TypedLatency {
             return try await Latency.measure(.reqRep, transport, size: size, variant: .raw, warmup: warmup, rounds: rounds)
         case .frames, .framesBusyPolling:
             let server = try RawEchoServer.start(.reqRep, bindTo: address, rounds: total)
-            let context = try Context(configuration: contextConfiguration(busyPolling: variant == .framesBusyPolling))
+            let context = try Context(configuration: Latency.contextConfiguration(busyPolling: variant == .framesBusyPolling))
             let client = try await RequestClient(
                 context, connectingTo: [server.endpoint], requestEncoder: PassthroughCodec(), responseDecoder: PassthroughCodec()
             )
@@ -150,13 +150,13 @@ enum TypedLatency {
             await context.shutdown()
             return samples
         case .service, .serviceOnLoop, .serviceNoDeadline, .serviceBusyPolling:
-            let serverContext = try Context(configuration: contextConfiguration(busyPolling: variant == .serviceBusyPolling))
+            let serverContext = try Context(configuration: Latency.contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
             let service = try await RequestService<TypedProbe, TypedProbe>(
                 serverContext, endpoints: [.bind(address)], configuration: configuration
             ) { $0 }
-            let clientContext = try Context(configuration: contextConfiguration(busyPolling: variant == .serviceBusyPolling))
+            let clientContext = try Context(configuration: Latency.contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var clientConfiguration = RequestClientConfiguration()
             clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline
             let client = try await RequestClient<TypedProbe, TypedProbe>(
@@ -175,14 +175,6 @@ enum TypedLatency {
         case .grpcNoCoalescing:
             return try await GRPCAnchor.roundTrips(.noCoalescing, size: size, warmup: warmup, rounds: rounds)
         }
-    }
-
-    /// A context's configuration: the defaults, or busy polling for the latency section's
-    /// ``Latency/busyPolling`` after each activity.
-    static func contextConfiguration(busyPolling: Bool) -> ContextConfiguration {
-        var configuration = ContextConfiguration()
-        if busyPolling { configuration.busyPolling = Latency.busyPolling }
-        return configuration
     }
 
     /// Runs `service` (a client or a service) around `body`, then shuts it down gracefully.
