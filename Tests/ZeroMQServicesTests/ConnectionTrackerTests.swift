@@ -35,6 +35,24 @@ struct ConnectionTrackerTests {
         #expect(!tracker.isConnected(1))
     }
 
+    @Test("an endpoint whose connections are not reported (inproc) counts as connected for good")
+    func unreported() {
+        var tracker = ConnectionTracker(endpoints: 2)
+        tracker.handshakeFailed(1, Self.failure("inproc://service"))
+        tracker.assumeConnected(1)
+        #expect(tracker.connectionStates == [false, true])
+        #expect(tracker.lastHandshakeFailure(of: 1) == nil)
+        // No attempt waits there; one on the other endpoint still does.
+        let waitsOnUnreported = tracker.wait(1, for: 1)
+        let waitsOnOther = tracker.wait(2, for: 0)
+        #expect(!waitsOnUnreported)
+        #expect(waitsOnOther)
+        #expect(tracker.waiterCount == 1)
+        // A peer of another name going away does not take it down.
+        tracker.peerGone(1, peer: "inproc://service")
+        #expect(tracker.isConnected(1))
+    }
+
     @Test("attempts wait only for an endpoint that is down, and a handshake there wakes exactly them")
     func waiters() {
         var tracker = ConnectionTracker(endpoints: 2)

@@ -125,6 +125,52 @@ struct RequestReplyTests {
         }
     }
 
+    @Test("A client reaches a service over inproc, whose connections libzmq's monitor never reports")
+    func inproc() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let endpoint = "inproc://request-reply-\(UInt64.random(in: 0...UInt64.max))"
+                let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind(endpoint)]) { request in
+                    Echo(caller: request.caller, index: request.index, text: "re: \(request.text)")
+                }
+                // A timeout far below the test's: a call that waits for a connection event
+                // fails as unreachable after it, instead of passing late.
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: [endpoint], configuration: RequestClientConfiguration(timeout: testTimeout(.seconds(5)))
+                )
+                try await withServices([service, client]) {
+                    for index in 0..<10 {
+                        let response = try await client.request(Echo(caller: 1, index: index, text: "\(index)"))
+                        #expect(response == Echo(caller: 1, index: index, text: "re: \(index)"))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("A call to an inproc endpoint made before the service binds is answered once it binds")
+    func inprocBeforeBind() async throws {
+        try await withDeadline {
+            try await withContext { context in
+                let endpoint = "inproc://request-reply-\(UInt64.random(in: 0...UInt64.max))"
+                let client = try await RequestClient<Echo, Echo>(
+                    context, connectingTo: [endpoint], configuration: RequestClientConfiguration(timeout: testTimeout(.seconds(10)))
+                )
+                try await withServices([client]) {
+                    // The call is sent (queued in libzmq's inproc pipe) before anything binds.
+                    let call = Task { try await client.request(Echo(caller: 2, index: 0, text: "early")) }
+                    let service = try await RequestService<Echo, Echo>(context, endpoints: [.bind(endpoint)]) { request in
+                        Echo(caller: request.caller, index: request.index, text: "re: \(request.text)")
+                    }
+                    try await withServices([service]) {
+                        let reply = try await call.value
+                        #expect(reply == Echo(caller: 2, index: 0, text: "re: early"))
+                    }
+                }
+            }
+        }
+    }
+
     @Test("Handlers run on the service's poll loop exactly when runsHandlersOnLoop is set", arguments: [false, true])
     func handlersOnLoop(runsHandlersOnLoop: Bool) async throws {
         try await withDeadline {

@@ -14,6 +14,10 @@ extension Socket {
     /// over an inproc PAIR socket; the monitor's own PAIR socket reads them on this socket's
     /// loop. A socket has at most one monitor at a time.
     ///
+    /// libzmq sends no event at all for inproc connections (no connect, handshake or
+    /// disconnection), so code that waits for `handshakeSucceeded` must not wait for an
+    /// `inproc://` peer.
+    ///
     /// Events nobody reads wait in memory (the pipe has no limit: libzmq's sends would otherwise
     /// block its I/O thread once it is full, stalling every connection); close a monitor you no
     /// longer read.

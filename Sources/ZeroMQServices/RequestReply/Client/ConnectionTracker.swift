@@ -63,6 +63,20 @@ struct ConnectionTracker: Sendable {
         return endpoints[endpoint].waiters
     }
 
+    /// `endpoint` is of a transport whose connections libzmq's monitor does not report
+    /// (inproc: no connection, handshake or disconnection event is ever sent for it), so it
+    /// counts as connected from now on and attempts there never wait for a connection. A
+    /// request to an inproc endpoint that nobody binds yet waits in libzmq for the bind (or
+    /// until its attempt times out).
+    mutating func assumeConnected(_ endpoint: Int) {
+        endpoints[endpoint].peersUp.insert(Self.unreportedPeer)
+        endpoints[endpoint].lastHandshakeFailure = nil
+    }
+
+    /// The peer ``assumeConnected(_:)`` marks up: no monitor event names it, so no event
+    /// takes it down.
+    static let unreportedPeer = "(connections not reported)"
+
     /// A peer of `endpoint` disconnected, or its discovery beacon lost it (a peer that vanished
     /// without closing its connection sends no disconnection).
     mutating func peerGone(_ endpoint: Int, peer: String) {

@@ -96,7 +96,9 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
     ///
     /// Each endpoint gets a DEALER socket, monitored (an attempt is only sent while its
     /// endpoint's connection is up) and connected now; libzmq reconnects by itself when a peer
-    /// goes away.
+    /// goes away. An `inproc://` endpoint counts as always connected (libzmq reports no
+    /// connection events for inproc); a request sent there before the service binds waits in
+    /// libzmq until it does, within the call's timeout.
     ///
     /// - Parameters:
     ///   - context: the context whose loop runs the client.
@@ -157,7 +159,13 @@ public actor RequestClient<Request: Sendable, Response: Sendable>: Service {
             throw error
         }
         self.discoveryBeacon = beacon
-        self.tracker = ConnectionTracker(endpoints: sockets.count)
+        var tracker = ConnectionTracker(endpoints: sockets.count)
+        // libzmq's monitor reports nothing of inproc connections: without this, every attempt
+        // there would wait for a handshake that is never announced, then fail as unreachable.
+        for (index, endpoint) in endpoints.enumerated() where endpoint.hasPrefix("inproc://") {
+            tracker.assumeConnected(index)
+        }
+        self.tracker = tracker
         self.loop = sockets[0].loop
         self.sockets = sockets
         self.monitors = monitors
