@@ -116,6 +116,9 @@ struct ZMQBench: AsyncParsableCommand {
                 let measured = try await Allocations.run(settings)
                 results.allocations = measured.map(\.row)
                 printSection("allocations per received message", notes: Allocations.notes(settings), Allocations.table(measured))
+                let typed = try await TypedAllocations.run(settings)
+                results.typedAllocations = typed
+                printSection("allocations per typed call", notes: TypedAllocations.notes(settings), TypedAllocations.table(typed))
             } else {
                 let warning = "skipped: the allocation counter saw no allocation in its self-check (malloc is not interposed in this build)"
                 progress("warning: allocations \(warning)")

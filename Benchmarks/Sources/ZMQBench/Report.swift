@@ -26,6 +26,8 @@ struct Results: Codable, Sendable {
     var cli: [ThroughputRow]?
     var scale: [ScaleRow]?
     var allocations: [AllocationRow]?
+    /// Allocations per typed call, client and service together (section "allocations").
+    var typedAllocations: [TypedAllocationRow]?
     var memory: Memory?
     var idle: [IdleRow]?
 }
