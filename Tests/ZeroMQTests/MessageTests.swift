@@ -78,4 +78,29 @@ struct MessageTests {
         #expect(frame.withUnsafeBytes { Array($0) } == bytes)
         #expect(Frame(Array("héllo".utf8)).string == "héllo")
     }
+
+    @Test("a frame made from a sequence keeps up to 64 contiguous bytes inline, and reads back the same", arguments: [1, 63, 64, 65, 300])
+    func smallSequencesInline(size: Int) {
+        let bytes = (0..<(size + 2)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        let slice = bytes[1...size]
+        let fromSlice = Frame(bytes: slice)
+        let fromBuffer = bytes.withUnsafeBytes { Frame(bytes: UnsafeRawBufferPointer(rebasing: $0[1...size])) }
+        // Not contiguous: always an array.
+        let fromLazy = Frame(bytes: slice.lazy.map { $0 })
+        for frame in [fromSlice, fromBuffer] {
+            switch frame.storage {
+            case .inline: #expect(size <= InlineBytes.capacity)
+            case .bytes: #expect(size > InlineBytes.capacity)
+            default: Issue.record("storage \(frame.storage) for \(size) bytes")
+            }
+        }
+        guard case .bytes = fromLazy.storage else {
+            Issue.record("storage \(fromLazy.storage) for a lazy sequence")
+            return
+        }
+        for frame in [fromSlice, fromBuffer, fromLazy] {
+            #expect(frame.count == size)
+            #expect(frame.bytes == Array(slice))
+        }
+    }
 }

@@ -72,8 +72,19 @@ public struct Frame: Sendable {
     }
 
     /// A frame holding the bytes of `sequence` (copied once into an array).
+    ///
+    /// Up to 64 bytes in contiguous storage (an array, a slice, a buffer pointer) are copied
+    /// into the frame itself, with no allocation, as ``init(_:)-([UInt8])`` does.
     public init<Bytes: Sequence>(bytes sequence: Bytes) where Bytes.Element == UInt8 {
-        storage = .bytes(Array(sequence))
+        let inline = sequence.withContiguousStorageIfAvailable { buffer -> InlineBytes? in
+            guard buffer.count <= InlineBytes.capacity, let base = buffer.baseAddress else { return nil }
+            return InlineBytes(copying: UnsafeRawPointer(base), count: buffer.count)
+        }
+        if let inline = inline ?? nil {
+            storage = .inline(inline)
+        } else {
+            storage = .bytes(Array(sequence))
+        }
     }
 
     /// A frame of at most `capacity` bytes, written in place by `initializer`: the way to build a

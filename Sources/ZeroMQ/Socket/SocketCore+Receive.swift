@@ -271,7 +271,11 @@ extension SocketCore {
         var more = zmq_msg_more(&part) != 0
         let first = makeFrame(&part)
         guard more else { return Message(first) }
-        var frames = [first]
+        // Room for four frames at once (an envelope, a delimiter and a body or two) rather
+        // than growing from one: three reallocations fewer for a typed request's five.
+        var frames: [Frame] = []
+        frames.reserveCapacity(4)
+        frames.append(first)
         while more {
             // libzmq delivers multipart messages atomically: once the first part has arrived, so
             // have the others, and this never waits.

@@ -41,8 +41,9 @@ enum WireFormat {
 
     /// A request message, with a metadata frame when there is one.
     static func request(id: UInt64, metadata: Frame? = nil, body: [Frame]) -> Message {
-        var frames = [idFrame(id)]
+        var frames: [Frame] = []
         frames.reserveCapacity(3 + body.count)
+        frames.append(idFrame(id))
         if let metadata { frames.append(metadata) }
         frames.append(Frame([]))
         frames.append(contentsOf: body)
