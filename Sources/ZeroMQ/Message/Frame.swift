@@ -74,7 +74,7 @@ public struct Frame: Sendable {
     /// A frame holding the bytes of `sequence` (copied once into an array).
     ///
     /// Up to 64 bytes in contiguous storage (an array, a slice, a buffer pointer) are copied
-    /// into the frame itself, with no allocation, as ``init(_:)-([UInt8])`` does.
+    /// into the frame itself, with no allocation, as a frame made from an array is.
     public init<Bytes: Sequence>(bytes sequence: Bytes) where Bytes.Element == UInt8 {
         let inline = sequence.withContiguousStorageIfAvailable { buffer -> InlineBytes? in
             guard buffer.count <= InlineBytes.capacity, let base = buffer.baseAddress else { return nil }
