@@ -24,23 +24,29 @@ struct IpcCloseTests {
 
     /// One round: a PUSH in a context of its own (as in another process) sends ``messages``
     /// to a PULL whose receive high-water mark is 1, so the receiver is behind; then the PUSH is
-    /// closed and its context shut down with the default linger (1 s cap). With `acknowledged`,
-    /// the sender first waits for the receiver to report that it has the last message.
+    /// closed and its context shut down with the default linger (1 s cap), or `senderLinger`;
+    /// `kernelBufferSize` sets both ends' `SO_SNDBUF`/`SO_RCVBUF`. With `acknowledged`, the sender
+    /// first waits for the receiver to report that it has the last message.
     ///
     /// - Returns: the indices received, in order of receipt.
     private static func round(
         transport: Transport,
         acknowledged: Bool,
-        receiveHighWaterMark: Int = 1
+        receiveHighWaterMark: Int = 1,
+        senderLinger: Duration? = nil,
+        kernelBufferSize: Int? = nil
     ) async throws -> [Int] {
         let receiving = try makeContext()
         let sending = try Context()  // the default configuration: linger capped at 1 s
         let pull = try PullSocket(receiving)
         try await pull.setOption(.receiveHighWaterMark, to: receiveHighWaterMark)
+        if let kernelBufferSize { try await pull.setOption(.receiveBufferSize, to: kernelBufferSize) }
         let endpoint = try await pull.bind(transport.endpoint())
         let push = try PushSocket(sending)
         // Everything fits in the sender's queue: the sends never wait for the slow receiver.
         try await push.setOption(.sendHighWaterMark, to: messages + 10)
+        if let senderLinger { try await push.setOption(.linger, to: senderLinger) }
+        if let kernelBufferSize { try await push.setOption(.sendBufferSize, to: kernelBufferSize) }
         try await push.connect(endpoint)
 
         // The acknowledgement goes back on a socket of its own.
@@ -97,15 +103,32 @@ struct IpcCloseTests {
         }
     }
 
-    @Test("close right after sending over tcp: nothing is lost (the kernel keeps what the receiver has not read)")
+    /// Records what tcp delivers when the sender closes right after its burst, without asserting
+    /// a loss either way (it is a race): what arrives is an in-order prefix, with no duplicates.
+    ///
+    /// This test used to assert that nothing is lost over tcp, and did not (yet) see a loss with
+    /// loopback's own socket buffers, which take the whole 200 KB burst. One CI run with the
+    /// whole suite in parallel lost 741 of 2 000 in one round. With 4 KB kernel buffers, so that
+    /// libzmq holds most of the burst when the sender closes, and a 30 s linger that covers the
+    /// drain, rounds lost 0 to 39 messages (2026-12-07): the tail can be lost over tcp too, by a
+    /// mechanism not yet pinned down (not the linger). Acknowledging the last message before
+    /// closing is the path that holds.
+    @Test("close right after sending over tcp: what arrives is an in-order prefix; the loss (possible here too) is recorded")
     func closeRightAfterSendingOverTCP() async throws {
         try await withDeadline(90) {
-            for run in 1...5 {
-                let received = try await Self.round(transport: .tcp, acknowledged: false)
-                print("tcp close right after sending, run \(run): sent \(Self.messages), delivered \(received.count), lost \(Self.messages - received.count)")
-                #expect(received.count == Self.messages)
-                #expect(Self.isInOrder(received), "delivered out of order or twice")
+            var lost: [String: [Int]] = [:]
+            for (label, buffer) in [("default buffers", nil), ("4 KB buffers, 30 s linger", 4_096)] as [(String, Int?)] {
+                for _ in 1...5 {
+                    let received = try await Self.round(
+                        transport: .tcp, acknowledged: false, senderLinger: buffer == nil ? nil : .seconds(30),
+                        kernelBufferSize: buffer
+                    )
+                    lost[label, default: []].append(Self.messages - received.count)
+                    #expect(received.count <= Self.messages)
+                    #expect(Self.isInOrder(received), "delivered out of order or twice")
+                }
             }
+            print("tcp close right after sending: sent \(Self.messages) per run, lost per run \(lost.sorted { $0.key < $1.key })")
         }
     }
 

@@ -131,8 +131,9 @@ public final class Context: Sendable {
     /// terminated: a second call, or calls from several tasks at once, wait for the first.
     ///
     /// Over `ipc`, a sender closed here while its receiver is behind can lose what is still on
-    /// its way, whatever the linger (libzmq issue 4660; see ``Socket/close()`` for the safe path:
-    /// close after the receiver has acknowledged the last message, or use `tcp`).
+    /// its way, whatever the linger (libzmq issue 4660; over `tcp` less, but it can happen too;
+    /// see ``Socket/close()`` for the safe path: close after the receiver has acknowledged the
+    /// last message).
     public func shutdown() async {
         guard let sockets = storage.beginShutdown() else {
             await storage.waitForShutdown()

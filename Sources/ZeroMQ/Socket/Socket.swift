@@ -86,9 +86,10 @@ public actor Socket<Role: SocketRole>: CustomStringConvertible {
     /// libzmq 4.3.4 and 4.3.5): when the receiver is behind (its receive high-water mark
     /// reached), the hang-up makes its libzmq drop the connection, and the messages still in the
     /// kernel's socket buffer with it. Linger does not help: they had already left the sender.
-    /// When the last messages matter, close only after the receiver has acknowledged the last one,
-    /// or use `tcp`, or give the receiver ``SocketOption/receiveHighWaterMark`` 0. See
-    /// Docs/Reliability.md.
+    /// Over `tcp` this loses less, but not nothing: with small kernel socket buffers, or on a
+    /// loaded machine, the tail can go too. When the last messages matter, close only after the
+    /// receiver has acknowledged the last one (or, over `ipc`, give the receiver
+    /// ``SocketOption/receiveHighWaterMark`` 0). See Docs/Reliability.md.
     public func close() {
         core.close(because: "the socket was closed")
     }
