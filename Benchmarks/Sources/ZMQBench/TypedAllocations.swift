@@ -63,35 +63,34 @@ enum TypedAllocations {
     static func measure(_ variant: TypedAllocationVariant, calls: Int) async throws -> (UInt64, Double) {
         let context = try Context()
         let endpoint = try Endpoints.shared.bindAddress(.inproc)
-        let result: (UInt64, Double)
+        let service: any GracefulService, client: any GracefulService
+        let call: @Sendable (Int) async throws -> Void
         switch variant {
         case .frames, .framesTaskPerCall:
-            let service = try await RequestService<[Frame], [Frame]>(
+            service = try await RequestService<[Frame], [Frame]>(
                 context, endpoints: [.bind(endpoint)], requestDecoder: PassthroughCodec(), responseEncoder: PassthroughCodec()
             ) { $0 }
-            let client = try await RequestClient(
+            let framesClient = try await RequestClient(
                 context, connectingTo: [endpoint], requestEncoder: PassthroughCodec(), responseDecoder: PassthroughCodec()
             )
+            client = framesClient
             let payload = [Frame([UInt8](repeating: 0x2A, count: size))]
-            let call: @Sendable (Int) async throws -> Void = { number in
-                let reply = try await client.request(payload)
+            call = { number in
+                let reply = try await framesClient.request(payload)
                 guard reply.first?.count == size else { throw BenchError("typed call \(number): a reply of the wrong size") }
             }
-            result = try await TypedLatency.running(service) {
-                try await TypedLatency.running(client) {
-                    try await counted(calls: calls, newTaskPerCall: variant == .framesTaskPerCall, call)
-                }
-            }
         case .json:
-            let service = try await RequestService<TypedProbe, TypedProbe>(context, endpoints: [.bind(endpoint)]) { $0 }
-            let client = try await RequestClient<TypedProbe, TypedProbe>(context, connectingTo: [endpoint])
-            result = try await TypedLatency.running(service) {
-                try await TypedLatency.running(client) {
-                    try await counted(calls: calls, newTaskPerCall: false) { number in
-                        let reply = try await client.request(TypedProbe.make(number))
-                        guard reply.round == number else { throw BenchError("typed call \(number): reply for \(reply.round)") }
-                    }
-                }
+            service = try await RequestService<TypedProbe, TypedProbe>(context, endpoints: [.bind(endpoint)]) { $0 }
+            let jsonClient = try await RequestClient<TypedProbe, TypedProbe>(context, connectingTo: [endpoint])
+            client = jsonClient
+            call = { number in
+                let reply = try await jsonClient.request(TypedProbe.make(number))
+                guard reply.round == number else { throw BenchError("typed call \(number): reply for \(reply.round)") }
+            }
+        }
+        let result = try await TypedLatency.running(service) {
+            try await TypedLatency.running(client) {
+                try await counted(calls: calls, newTaskPerCall: variant == .framesTaskPerCall, call)
             }
         }
         await context.shutdown()

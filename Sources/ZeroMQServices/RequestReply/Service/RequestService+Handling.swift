@@ -98,9 +98,8 @@ extension RequestService {
             switch self.prepare(request, message, started: started, stream: stream, sending: sending) {
             case .answered(let answer):
                 return answer
-            case .work(let work, deadline: let deadline?):
-                return await self.answer(work, before: deadline, task: task)
-            case .work(let work, deadline: nil):
+            case .work(let work):
+                if let deadline = work.context.deadline { return await self.answer(work, before: deadline, task: task) }
                 return await self.answer(work, expiry: nil)
             }
         }
@@ -135,6 +134,7 @@ extension RequestService {
         metrics.duration.recordInterval(since: started)
     }
 
+    /// Logs (rate-limited) a reply the socket would not take.
     private func replyNotSent(_ request: WireFormat.Request, _ error: any Error) {
         replyFailureLog.log(
             logger, level: .info, "could not send a reply",
@@ -164,7 +164,7 @@ extension RequestService {
         let context = RequestContext(
             connection: readsContext ? message : nil, routingID: request.envelope.first, call: call, deadline: deadline
         )
-        return .work(Work(request: request, context: context, stream: stream, sending: sending), deadline: deadline)
+        return .work(Work(request: request, context: context, stream: stream, sending: sending))
     }
 
     /// The reply to a request without a deadline, or with one not yet passed whose `expiry`

@@ -51,8 +51,8 @@ enum ServiceCall {
     ///
     /// A class, allocated once per request: the async functions that answer a request pass it
     /// down by reference. As a struct (a few hundred bytes) each of them kept a copy in its
-    /// async frame, and the request's task allocated a new kilobyte of task memory (a `malloc`)
-    /// for almost every call down the chain: eight per request.
+    /// async frame, and the request's task needs a new kilobyte of task memory (a `malloc`) for
+    /// each frame that does not fit in what is left: eight per request then, six now.
     final class Work: Sendable {
         let request: WireFormat.Request
         let context: RequestContext
@@ -67,10 +67,10 @@ enum ServiceCall {
         }
     }
 
-    /// A request whose metadata was read: the work to do and its deadline, or the error reply
-    /// it gets already.
+    /// A request whose metadata was read: the work to do (its deadline in its context), or the
+    /// error reply it gets already.
     enum Preparation {
-        case work(Work, deadline: ContinuousClock.Instant?)
+        case work(Work)
         case answered(Answer)
     }
 

@@ -166,7 +166,7 @@ struct CallMetadata: Hashable, Sendable {
     func frame() -> Frame {
         let credit = stream?.credit.map { String($0) }
         let microseconds = timeout.map { String(Self.microseconds($0)) }
-        let keys = headers.isEmpty ? [] : headers.keys.sorted()
+        let keys = headers.keys.sorted()
         func forEachEntry(_ body: (_ key: String, _ value: String) -> Void) {
             if let stream {
                 body(Self.streamKey, stream.name)
