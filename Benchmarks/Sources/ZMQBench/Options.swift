@@ -174,6 +174,7 @@ struct Settings: Sendable {
     func runsTypedThroughput(_ variant: TypedThroughputVariant) -> Bool {
         let counterpart: TypedVariant = switch variant {
         case .raw: .raw
+        case .clientFrames: .frames
         case .service: .service
         case .serviceFrames: .frames
         case .serviceOnLoop: .serviceOnLoop

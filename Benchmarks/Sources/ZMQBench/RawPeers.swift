@@ -186,8 +186,11 @@ enum RawEchoServer {
     ///     server instead of blocking it forever (default: none).
     ///   - configure: sets more options on the socket before it binds (the security section's
     ///     CURVE keys).
+    ///   - multipart: a ROUTER echoes messages of any number of frames (a typed client's
+    ///     envelope), not only a routing id and one body frame.
     static func start(
         _ pattern: EchoPattern, bindTo address: String, rounds: Int, receiveTimeout: Int32? = nil,
+        multipart: Bool = false,
         configure: (RawPointer) throws -> Void = { _ in }
     ) throws -> (endpoint: String, thread: RawThread<Void>) {
         let context = try Raw.context()
@@ -201,6 +204,7 @@ enum RawEchoServer {
             do {
                 switch pattern {
                 case .reqRep: try echoRep(socket, rounds)
+                case .dealerRouter where multipart: try echoRouterMultipart(socket, rounds)
                 case .dealerRouter: try echoRouter(socket, rounds)
                 }
             } catch {
@@ -238,6 +242,23 @@ enum RawEchoServer {
             try zmqCheck(zmq_msg_recv(&body, socket.raw, 0), "zmq_msg_recv", "ROUTER body")
             try zmqCheck(zmq_msg_send(&identity, socket.raw, ZMQ_SNDMORE), "zmq_msg_send", "ROUTER routing id")
             try zmqCheck(zmq_msg_send(&body, socket.raw, 0), "zmq_msg_send", "ROUTER body")
+        }
+    }
+}
+
+extension RawEchoServer {
+    /// A ROUTER echo of whole messages: every frame back, in order, the routing id first.
+    fileprivate static func echoRouterMultipart(_ socket: RawPointer, _ rounds: Int) throws {
+        var frame = zmq_msg_t()
+        zmq_msg_init(&frame)
+        defer { zmq_msg_close(&frame) }
+        for _ in 0..<rounds {
+            var more = true
+            while more {
+                try zmqCheck(zmq_msg_recv(&frame, socket.raw, 0), "zmq_msg_recv", "ROUTER frame")
+                more = zmq_msg_more(&frame) != 0
+                try zmqCheck(zmq_msg_send(&frame, socket.raw, more ? ZMQ_SNDMORE : 0), "zmq_msg_send", "ROUTER frame")
+            }
         }
     }
 }

@@ -2,6 +2,8 @@
 //
 //   raw DEALER ↔ raw ROUTER, window 64     the baseline: one raw thread keeps 64 requests in
 //                                           flight (a new one per reply) against a raw ROUTER echo
+//   RequestClient ↔ raw ROUTER echo         64 ordinary tasks calling one PassthroughCodec
+//                                           client, a raw thread echoing (the client's share)
 //   RequestClient ↔ RequestService, JSON    64 ordinary tasks calling one client
 //     … PassthroughCodec at both ends       the same without JSON (what the codec costs)
 //     … handler on the loop                 the same with runsHandlersOnLoop (what the hop costs)
@@ -17,6 +19,7 @@ import ZeroMQServices
 
 enum TypedThroughputVariant: String, CaseIterable, Sendable {
     case raw = "raw-dealer-router"
+    case clientFrames = "client-frames-raw-router"
     case service = "client-json-service"
     case serviceFrames = "client-frames-service"
     case serviceOnLoop = "client-json-service-on-loop"
@@ -27,6 +30,7 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
     var label: String {
         switch self {
         case .raw: "raw DEALER (own thread, window 64) ↔ raw ROUTER echo"
+        case .clientFrames: "RequestClient, PassthroughCodec ↔ raw ROUTER echo"
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceFrames: "RequestClient ↔ RequestService, PassthroughCodec"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
@@ -99,6 +103,28 @@ enum TypedThroughput {
             let server = try RawEchoServer.start(.dealerRouter, bindTo: "tcp://127.0.0.1:*", rounds: calls)
             let rate = try await RawPipeline.start(to: server.endpoint, size: size, window: callers, calls: calls).value()
             try await server.thread.value()
+            return rate
+        case .clientFrames:
+            // The echo answers the warm-up calls too, then ends.
+            let server = try RawEchoServer.start(
+                .dealerRouter, bindTo: "tcp://127.0.0.1:*", rounds: calls + 10 * callers, multipart: true
+            )
+            let clientContext = try Context()
+            let client = try await RequestClient(
+                clientContext, connectingTo: [server.endpoint], requestEncoder: PassthroughCodec(),
+                responseDecoder: PassthroughCodec()
+            )
+            let payload = [Frame([UInt8](repeating: 0x2A, count: size))]
+            let rate = try await TypedLatency.running(client) {
+                try await Task.detached {
+                    try await timedConcurrentCalls(callers: callers, calls: calls) { number in
+                        let reply = try await client.request(payload)
+                        guard reply.first?.count == size else { throw BenchError("typed call \(number): a reply of the wrong size") }
+                    }
+                }.value
+            }
+            try await server.thread.value()
+            await clientContext.shutdown()
             return rate
         case .service, .serviceOnLoop, .serviceNoDeadline:
             var configuration = RequestServiceConfiguration()
