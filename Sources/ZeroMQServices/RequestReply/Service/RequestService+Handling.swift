@@ -112,6 +112,60 @@ extension RequestService {
         }
     }
 
+    /// Decodes, handles and answers one request with the service's ``LoopHandler``, in the
+    /// reader's job on the loop: no task, and no suspension but the send of the reply.
+    func answerInline(
+        _ request: WireFormat.Request, _ message: Message, stream: StreamAdmission, with handler: LoopHandler
+    ) async {
+        guard let reply = inlineAnswer(request, message, stream: stream, with: handler).message else { return }
+        do {
+            try await socket.send(reply)
+        } catch {
+            replyNotSent(request, error)
+        }
+    }
+
+    /// The reply of ``answerInline(_:_:stream:with:)``, with its span and metrics.
+    private func inlineAnswer(
+        _ request: WireFormat.Request, _ message: Message, stream: StreamAdmission, with handler: LoopHandler
+    ) -> Answer {
+        let started = ContinuousClock.now
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
+        let span = CallTracing.isActive ? serviceSpan(for: request) : nil
+        defer { span?.end() }
+        let answer = ServiceContext.withValue(span?.context ?? .topLevel) {
+            switch self.prepare(request, message, started: started, stream: stream, sending: nil) {
+            case .answered(let answer):
+                return answer
+            case .work(let work):
+                if let deadline = work.context.deadline, deadline <= .now { return self.deadlineExceeded(request) }
+                return self.work(work, with: handler)
+            }
+        }
+        finish(request, answer, started: started, span: span)
+        return answer
+    }
+
+    /// Decodes, runs the loop handler, encodes: the reply to `work`'s request. A handler that
+    /// fails after its caller's deadline passed gets no reply, as an `async` one.
+    private func work(_ work: Work, with handler: LoopHandler) -> Answer {
+        let value: Request
+        do {
+            value = try decoder.decode(work.request.body)
+        } catch {
+            return undecodable(work.request, error)
+        }
+        let response: Reply<Response>
+        do {
+            response = try handler.body(value, work.context)
+        } catch {
+            if let deadline = work.context.deadline, deadline <= .now { return deadlineExceeded(work.request) }
+            return handlerFailed(work.request, error)
+        }
+        return reply(to: work.request, with: response)
+    }
+
     /// The request's span: it continues the caller's trace, when its headers carry one.
     /// Without an instrument there is no span, and the handler runs in a new top-level context,
     /// as a no-op span's would be.

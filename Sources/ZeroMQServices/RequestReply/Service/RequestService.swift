@@ -12,7 +12,8 @@ import ZeroMQSupport
 /// run concurrently, each request in a task of its own, at most
 /// ``RequestServiceConfiguration/maximumConcurrentRequests`` at a time, on the global executor
 /// (not on the poll loop, so a slow handler delays no socket; quick handlers may opt in with
-/// ``RequestServiceConfiguration/runsHandlersOnLoop``).
+/// ``RequestServiceConfiguration/runsHandlersOnLoop``). A synchronous handler can run on the
+/// loop inline instead, without a task per request (``LoopHandler``), the cheapest form.
 ///
 /// ```swift
 /// let service = try await RequestService<Sum, Int>(context, endpoints: [.bind("tcp://*:5555")]) { sum in
@@ -48,6 +49,9 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     let handler: ReplyHandler
     /// A streaming service's handler (RequestService+Streaming.swift), `nil` for the others.
     let streamHandler: StreamHandler?
+    /// The synchronous handler the reader runs itself, on the loop
+    /// (RequestService+LoopHandler.swift); `nil` for the others.
+    let loopHandler: LoopHandler?
     /// The server streams being sent.
     let streams: StreamFlows
     /// Whether the handler takes a ``RequestContext``: then the socket keeps each request's
@@ -85,6 +89,8 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
     ///     at most once per 10 s for each kind (Docs/TypedMessaging.md, *Observability*).
     ///   - readsContext: whether `handler` reads its ``RequestContext`` (the public initialisers
     ///     in RequestService+Context.swift decide by the handler's form).
+    ///   - streamHandler: a streaming service's handler.
+    ///   - loopHandler: a synchronous handler the reader runs itself (`handler` is unused then).
     ///   - handler: the work, called once per request, concurrently.
     /// - Throws: ``/ZeroMQ/ZeroMQError`` when an endpoint cannot be bound (`EADDRINUSE`, ...) or
     ///   connected, when `endpoints` is empty, or when the configuration's
@@ -98,6 +104,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         logger: Logger?,
         readsContext: Bool,
         streamHandler: StreamHandler? = nil,
+        loopHandler: LoopHandler? = nil,
         handler: @escaping ReplyHandler
     ) async throws {
         guard !endpoints.isEmpty else {
@@ -136,6 +143,7 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
         self.configuration = configuration
         self.handler = handler
         self.streamHandler = streamHandler
+        self.loopHandler = loopHandler
         self.streams = StreamFlows(
             limit: configuration.maximumStreams, connectionLimit: configuration.maximumStreamCreditPerConnection
         )
@@ -190,6 +198,12 @@ public final class RequestService<Request: Sendable, Response: Sendable>: Servic
                     // Messages that steer a stream, and those nobody can answer, are dealt with
                     // here; each request gets a task.
                     guard let (request, stream) = self.admit(message) else {
+                        limit.release()
+                        continue
+                    }
+                    if let loopHandler = self.loopHandler {
+                        // Answered here, in this job: no task, no hop (LoopHandler).
+                        await self.answerInline(request, message, stream: stream, with: loopHandler)
                         limit.release()
                         continue
                     }
