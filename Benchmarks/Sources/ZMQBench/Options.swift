@@ -34,7 +34,7 @@ struct Options: ParsableArguments {
     @Option(help: ArgumentHelp("Latency only for these clients: raw, framework-ordinary-task, framework-request, framework-request-busy-polling, framework-isolated, framework-both-ends (default: all; without raw there are no ratios). For profiling one path.", valueName: "a,b"))
     var clients: String?
 
-    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-frames-busy-polling, client-json-service, client-json-service-on-loop, client-json-service-busy-polling, client-json-service-no-deadline, grpc-unary, grpc-unary-no-coalescing (default: all). raw, client-frames, client-json-service(-on-loop, -no-deadline) and the grpc ones also select the rows with 64 calls in flight; client-json-service also the server streams.", valueName: "a,b"))
+    @Option(help: ArgumentHelp("The typed section only for these variants: raw, client-frames, client-json, client-json-on-loop, client-frames-busy-polling, client-json-service, client-json-service-on-loop, client-json-service-loop-handler, client-json-service-busy-polling, client-json-service-no-deadline, grpc-unary, grpc-unary-no-coalescing (default: all). raw, client-frames, client-json-service(-on-loop, -loop-handler, -no-deadline) and the grpc ones also select the rows with 64 calls in flight; client-json-service also the server streams.", valueName: "a,b"))
     var typed: String?
 
     @Option(help: ArgumentHelp("Python with pyzmq for the peers section (default: .venv/bin/python of the repository).", valueName: "path"))
@@ -178,6 +178,7 @@ struct Settings: Sendable {
         case .service: .service
         case .serviceFrames: .frames
         case .serviceOnLoop: .serviceOnLoop
+        case .serviceLoopHandler, .serviceFramesLoopHandler: .serviceLoopHandler
         case .serviceNoDeadline: .serviceNoDeadline
         case .grpc: .grpc
         case .grpcNoCoalescing: .grpcNoCoalescing

@@ -9,6 +9,8 @@
 //   RequestClient, frames, busy polling    the client's context busy-polls (ContextConfiguration.busyPolling)
 //   RequestClient ↔ RequestService, JSON   typed at both ends (handlers on the global executor)
 //   ... handler on loop                    the same with RequestServiceConfiguration.runsHandlersOnLoop
+//   ... loop handler                       the same with a synchronous handler run inline on the
+//                                          service's loop (RequestService.LoopHandler: no task)
 //   ... busy polling                       the same with both contexts busy-polling
 //   ... no deadline propagation            the same with RequestClientConfiguration.propagatesDeadline
 //                                          off (what sending the deadline and honouring it cost)
@@ -41,6 +43,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
     case framesBusyPolling = "client-frames-busy-polling"
     case service = "client-json-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case serviceLoopHandler = "client-json-service-loop-handler"
     case serviceBusyPolling = "client-json-service-busy-polling"
     case serviceNoDeadline = "client-json-service-no-deadline"
     case grpc = "grpc-unary"
@@ -63,6 +66,7 @@ enum TypedVariant: String, CaseIterable, Sendable {
         case .framesBusyPolling: "RequestClient, PassthroughCodec, busy polling ↔ raw REP echo"
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .serviceLoopHandler: "RequestClient ↔ RequestService, JSON, LoopHandler (no task)"
         case .serviceBusyPolling: "RequestClient ↔ RequestService, JSON, busy polling"
         case .serviceNoDeadline: "RequestClient ↔ RequestService, JSON, no deadline propagation"
         case .grpc: TypedThroughputVariant.grpc.label
@@ -149,13 +153,19 @@ enum TypedLatency {
             try await server.thread.value()
             await context.shutdown()
             return samples
-        case .service, .serviceOnLoop, .serviceNoDeadline, .serviceBusyPolling:
+        case .service, .serviceOnLoop, .serviceLoopHandler, .serviceNoDeadline, .serviceBusyPolling:
             let serverContext = try Context(configuration: Latency.contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
-            let service = try await RequestService<TypedProbe, TypedProbe>(
-                serverContext, endpoints: [.bind(address)], configuration: configuration
-            ) { $0 }
+            let service = if variant == .serviceLoopHandler {
+                try await RequestService<TypedProbe, TypedProbe>(
+                    serverContext, endpoints: [.bind(address)], configuration: configuration, handler: .onLoop { $0 }
+                )
+            } else {
+                try await RequestService<TypedProbe, TypedProbe>(
+                    serverContext, endpoints: [.bind(address)], configuration: configuration
+                ) { $0 }
+            }
             let clientContext = try Context(configuration: Latency.contextConfiguration(busyPolling: variant == .serviceBusyPolling))
             var clientConfiguration = RequestClientConfiguration()
             clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline

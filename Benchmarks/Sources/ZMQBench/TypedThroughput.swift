@@ -7,6 +7,8 @@
 //   RequestClient ↔ RequestService, JSON    64 ordinary tasks calling one client
 //     … PassthroughCodec at both ends       the same without JSON (what the codec costs)
 //     … handler on the loop                 the same with runsHandlersOnLoop (what the hop costs)
+//     … LoopHandler (JSON, PassthroughCodec) a synchronous handler inline on the service's loop
+//                                           (what the task per request costs)
 //     … no deadline propagation             the same with propagatesDeadline off (what it costs)
 //   grpc-swift 2 unary (both configurations) 64 ordinary tasks calling one GRPCClient
 //
@@ -23,6 +25,8 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
     case service = "client-json-service"
     case serviceFrames = "client-frames-service"
     case serviceOnLoop = "client-json-service-on-loop"
+    case serviceLoopHandler = "client-json-service-loop-handler"
+    case serviceFramesLoopHandler = "client-frames-service-loop-handler"
     case serviceNoDeadline = "client-json-service-no-deadline"
     case grpc = "grpc-unary"
     case grpcNoCoalescing = "grpc-unary-no-coalescing"
@@ -34,6 +38,8 @@ enum TypedThroughputVariant: String, CaseIterable, Sendable {
         case .service: "RequestClient ↔ RequestService, JSON"
         case .serviceFrames: "RequestClient ↔ RequestService, PassthroughCodec"
         case .serviceOnLoop: "RequestClient ↔ RequestService, JSON, handler on loop"
+        case .serviceLoopHandler: "RequestClient ↔ RequestService, JSON, LoopHandler (no task)"
+        case .serviceFramesLoopHandler: "RequestClient ↔ RequestService, PassthroughCodec, LoopHandler"
         case .serviceNoDeadline: "RequestClient ↔ RequestService, JSON, no deadline propagation"
         case .grpc: "grpc-swift 2 unary, HTTP/2 (defaults)"
         case .grpcNoCoalescing: "grpc-swift 2 unary, HTTP/2, flush coalescing off"
@@ -126,13 +132,20 @@ enum TypedThroughput {
             try await server.thread.value()
             await clientContext.shutdown()
             return rate
-        case .service, .serviceOnLoop, .serviceNoDeadline:
+        case .service, .serviceOnLoop, .serviceLoopHandler, .serviceNoDeadline:
             var configuration = RequestServiceConfiguration()
             configuration.runsHandlersOnLoop = variant == .serviceOnLoop
             let serverContext = try Context()
-            let service = try await RequestService<TypedProbe, TypedProbe>(
-                serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
-            ) { $0 }
+            let service = if variant == .serviceLoopHandler {
+                try await RequestService<TypedProbe, TypedProbe>(
+                    serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration,
+                    handler: .onLoop { $0 }
+                )
+            } else {
+                try await RequestService<TypedProbe, TypedProbe>(
+                    serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], configuration: configuration
+                ) { $0 }
+            }
             let clientContext = try Context()
             var clientConfiguration = RequestClientConfiguration()
             clientConfiguration.propagatesDeadline = variant != .serviceNoDeadline
@@ -146,12 +159,19 @@ enum TypedThroughput {
             await clientContext.shutdown()
             await serverContext.shutdown()
             return rate
-        case .serviceFrames:
+        case .serviceFrames, .serviceFramesLoopHandler:
             let serverContext = try Context()
-            let service = try await RequestService<[Frame], [Frame]>(
-                serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: PassthroughCodec(),
-                responseEncoder: PassthroughCodec()
-            ) { $0 }
+            let service = if variant == .serviceFramesLoopHandler {
+                try await RequestService<[Frame], [Frame]>(
+                    serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: PassthroughCodec(),
+                    responseEncoder: PassthroughCodec(), handler: .onLoop { $0 }
+                )
+            } else {
+                try await RequestService<[Frame], [Frame]>(
+                    serverContext, endpoints: [.bind("tcp://127.0.0.1:*")], requestDecoder: PassthroughCodec(),
+                    responseEncoder: PassthroughCodec()
+                ) { $0 }
+            }
             let clientContext = try Context()
             let client = try await RequestClient(
                 clientContext, connectingTo: service.boundEndpoints, requestEncoder: PassthroughCodec(),
