@@ -46,7 +46,7 @@ extension RequestService {
         /// client's identity) and sends headers back with its response (a ``Reply``).
         ///
         /// - Parameter body: called on the poll loop once per request, one request at a time;
-        ///   errors as in ``onLoop(_:)-(Request)->Response``.
+        ///   errors as in ``onLoop(_:)-((Request)->Response)``.
         public static func onLoop(
             _ body: @escaping @Sendable (Request, RequestContext) throws -> Reply<Response>
         ) -> LoopHandler {
@@ -65,7 +65,7 @@ extension RequestService {
     ///   - responseEncoder: how responses become frames (run on the loop).
     ///   - configuration: request size limit, security, metrics.
     ///   - logger: where decisions and failures are logged (default: the context's logger).
-    ///   - handler: the work, ``LoopHandler/onLoop(_:)-(Request)->Response`` or its form with a
+    ///   - handler: the work, ``LoopHandler/onLoop(_:)-((Request)->Response)`` or its form with a
     ///     ``RequestContext``.
     /// - Throws: as the initialiser with an `async` handler.
     public convenience init(

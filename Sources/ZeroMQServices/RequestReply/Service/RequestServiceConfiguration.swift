@@ -16,6 +16,8 @@ public struct RequestServiceConfiguration: Sendable {
     /// two thread wake-ups (see Docs/Performance.md). But the loop runs every socket on it one
     /// job at a time, so turn this on only for handlers that are quick and never block: a
     /// handler that computes for a millisecond delays every socket of the loop by as much.
+    /// A synchronous handler can go further: ``RequestService/LoopHandler`` runs it without a
+    /// task per request (this setting does not apply to it).
     public var runsHandlersOnLoop = false
 
     /// How long a server stream waits for its caller's credit before the service ends it
