@@ -14,9 +14,10 @@ extension RequestService {
     ///
     /// This is the cheapest way to answer: with 64 calls in flight a `PassthroughCodec` client
     /// and service took 15–40 % less CPU per call than with an `async` handler in
-    /// Docs/Performance.md's measurements (*A synchronous handler on the loop*). The price is that requests are handled
-    /// one after another, and the loop runs every socket on it one job at a time: use it for
-    /// handlers that compute quickly and never block (a lookup in memory, arithmetic, routing).
+    /// Docs/Performance.md's measurements (*A synchronous handler on the loop*). The price is
+    /// that requests are handled one after another, and the loop runs every socket on it one
+    /// job at a time: use it for handlers that compute quickly and never block (a lookup in
+    /// memory, arithmetic, routing).
     /// A handler that needs to `await` (a database, another service) belongs in the `async`
     /// forms, which handle requests concurrently.
     ///
