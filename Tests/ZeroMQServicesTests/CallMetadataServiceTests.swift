@@ -80,32 +80,8 @@ struct CallMetadataServiceTests {
                     handled.add(1, ordering: .relaxed)
                     return $0
                 }
-                try await withServices([service]) {
-                    let dealer = try DealerSocket(context)
-                    try await dealer.connect(service.boundEndpoints[0])
-                    let body = Frame(try JSONEncoder().encode(Echo(caller: 0, index: 0)))
-                    // 20 requests whose callers wait 0 µs: none may start, none is answered.
-                    for id in 1...20 {
-                        let metadata = CallMetadata(timeout: .zero).frame()
-                        try await dealer.send(WireFormat.request(id: UInt64(id), metadata: metadata, body: [body]))
-                    }
-                    try await waitUntil("the 20 were counted") {
-                        total(metrics, "zmq_service_requests_total", result: "deadline_exceeded") == 20
-                    }
-                    #expect(handled.load(ordering: .relaxed) == 0)
-
-                    // One with time to spare is handled, and its reply is the first message to
-                    // come back (the service answers on this one connection, in the order it
-                    // finishes: an answer to any of the 20 would have come first).
-                    let metadata = CallMetadata(timeout: .seconds(10)).frame()
-                    try await dealer.send(WireFormat.request(id: 99, metadata: metadata, body: [body]))
-                    let reply = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10)))
-                    guard case .success(99, _, _) = reply else {
-                        Issue.record("expected the success reply to 99 first, got \(reply)")
-                        return
-                    }
-                    #expect(handled.load(ordering: .relaxed) == 1)
-                    await dealer.close()
+                try await expectExpiredRequestsUnanswered(service, in: context, metrics: metrics) {
+                    handled.load(ordering: .relaxed)
                 }
             }
         }
@@ -324,5 +300,41 @@ struct CallMetadataServiceTests {
                 }
             }
         }
+    }
+}
+
+/// Sends `service` 20 requests whose callers' time is up (none may be handled or answered; all
+/// counted as `deadline_exceeded`), then one with time to spare, whose reply must come back
+/// first. `handledCount` reads how many times the handler ran.
+func expectExpiredRequestsUnanswered(
+    _ service: RequestService<Echo, Echo>, in context: Context, metrics: TestMetrics,
+    handledCount: @escaping @Sendable () -> Int
+) async throws {
+    try await withServices([service]) {
+        let dealer = try DealerSocket(context)
+        try await dealer.connect(service.boundEndpoints[0])
+        let body = Frame(try JSONEncoder().encode(Echo(caller: 0, index: 0)))
+        // 20 requests whose callers wait 0 µs: none may start, none is answered.
+        for id in 1...20 {
+            let metadata = CallMetadata(timeout: .zero).frame()
+            try await dealer.send(WireFormat.request(id: UInt64(id), metadata: metadata, body: [body]))
+        }
+        try await waitUntil("the 20 were counted") {
+            total(metrics, "zmq_service_requests_total", result: "deadline_exceeded") == 20
+        }
+        #expect(handledCount() == 0)
+
+        // One with time to spare is handled, and its reply is the first message to
+        // come back (the service answers on this one connection, in the order it
+        // finishes: an answer to any of the 20 would have come first).
+        let metadata = CallMetadata(timeout: .seconds(10)).frame()
+        try await dealer.send(WireFormat.request(id: 99, metadata: metadata, body: [body]))
+        let reply = WireFormat.parseReply(try await dealer.receive(timeout: .seconds(10)))
+        guard case .success(99, _, _) = reply else {
+            Issue.record("expected the success reply to 99 first, got \(reply)")
+            return
+        }
+        #expect(handledCount() == 1)
+        await dealer.close()
     }
 }
